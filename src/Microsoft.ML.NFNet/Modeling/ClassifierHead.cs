@@ -1,0 +1,57 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Microsoft.ML.NFNet;
+
+/// <summary>Global average pool, dropout (training only) and the linear classifier <c>fc</c> (timm <c>ClassifierHead</c>).</summary>
+public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear fc;
+    private readonly double dropRate;
+
+    /// <param name="name">Module name.</param>
+    /// <param name="features">Input features.</param>
+    /// <param name="classes">Output classes.</param>
+    /// <param name="dropRate">Dropout before the classifier.</param>
+    /// <param name="device">Where to create the parameters.</param>
+    public ClassifierHead(string name, long features, long classes, double dropRate, Device? device = null) : base(name)
+    {
+        this.dropRate = dropRate;
+        fc = nn.Linear(features, classes, hasBias: true, device: device);
+        using (no_grad())
+        {
+            // DeepMind and timm: N(0, 0.01) weights, zero bias.
+            nn.init.normal_(fc.weight, 0.0, 0.01);
+            fc.bias!.zero_();
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>The classifier layer (excluded from adaptive gradient clipping).</summary>
+    public Linear Fc => fc;
+
+    /// <summary>Pools a feature map [B, C, H, W] to [B, C].</summary>
+    public static Tensor Pool(Tensor featureMap)
+    {
+        using var pooled = F.adaptive_avg_pool2d(featureMap, [1, 1]);
+        return pooled.flatten(1);
+    }
+
+    /// <summary>Logits from pooled features [B, C].</summary>
+    public Tensor Classify(Tensor pooled)
+    {
+        if (!training || dropRate == 0)
+            return fc.forward(pooled);
+        using var dropped = F.dropout(pooled, dropRate, training: true);
+        return fc.forward(dropped);
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor featureMap)
+    {
+        using var pooled = Pool(featureMap);
+        return Classify(pooled);
+    }
+}

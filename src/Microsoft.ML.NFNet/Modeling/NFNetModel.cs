@@ -1,0 +1,158 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.NFNet;
+
+/// <summary>
+/// A normalizer-free ResNet (Brock et al. 2021) with timm's module layout and parameter names, so published timm
+/// weights (<c>dm_nfnet_f*</c>, <c>nfnet_l0</c>, <c>eca_nfnet_l*</c>) load as they are.
+/// </summary>
+public sealed class NFNetModel : nn.Module<Tensor, Tensor>
+{
+    private readonly DeepStem stem;
+    private readonly Sequential stages;
+    private readonly ScaledStdConv2d? final_conv;
+    private readonly GammaActivation final_act;
+    private ClassifierHead head;
+
+    /// <summary>Builds the network with freshly initialized weights.</summary>
+    /// <param name="config">The architecture (validated).</param>
+    /// <param name="numClasses">Outputs of the classifier.</param>
+    /// <param name="device">Where to create the parameters; <c>torch.META</c> builds shapes only (e.g. to count parameters).</param>
+    public NFNetModel(NFNetConfig config, int numClasses, Device? device = null) : base(nameof(NFNetModel))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        Config = config;
+        NumClasses = numClasses;
+        Blocks = NFNetLayout.Blocks(config);
+        NumFeatures = NFNetLayout.NumFeatures(config);
+        var layers = new NFLayerFactory(config, device);
+
+        stem = new DeepStem(nameof(stem), config, layers);
+        stages = nn.Sequential(Blocks.GroupBy(b => b.Stage).Select(stage =>
+            (stage.Key.ToString(), (nn.Module<Tensor, Tensor>)nn.Sequential(stage.Select(spec =>
+                (spec.Index.ToString(), (nn.Module<Tensor, Tensor>)new NormFreeBlock(spec.Index.ToString(), spec, config, device)))))));
+        if (config.NumFeatures > 0)
+            final_conv = layers.Conv(nameof(final_conv), Blocks[^1].OutChannels, NumFeatures, 1);
+        // With γ folded into convs, timm's final activation has no γ either (nothing follows to absorb it).
+        final_act = layers.Activation();
+        head = new ClassifierHead(nameof(head), NumFeatures, numClasses, config.DropRate, device);
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture.</summary>
+    public NFNetConfig Config { get; }
+
+    /// <summary>Outputs of the classifier.</summary>
+    public int NumClasses { get; private set; }
+
+    /// <summary>Width of the pooled features (<see cref="ForwardFeatures"/>).</summary>
+    public int NumFeatures { get; }
+
+    /// <summary>The plan of every block, in order.</summary>
+    public IReadOnlyList<NFBlockSpec> Blocks { get; }
+
+    /// <summary>The classifier layer <c>head.fc</c>.</summary>
+    public Linear Classifier => head.Fc;
+
+    /// <summary>Logits [B, classes] for images [B, 3, H, W].</summary>
+    public override Tensor forward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var pooled = ForwardFeatures(images);
+        return head.Classify(pooled).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Pooled pre-logits features [B, <see cref="NumFeatures"/>].</summary>
+    public Tensor ForwardFeatures(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        return ClassifierHead.Pool(ForwardFeatureMap(images)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The final feature map [B, <see cref="NumFeatures"/>, H/32, W/32] (after the final activation, before pooling).</summary>
+    public Tensor ForwardFeatureMap(Tensor images) => ForwardTrace(images, trace: null);
+
+    /// <summary>
+    /// Runs the network and returns every intermediate output, by name: <c>stem</c>, <c>stages.0</c>…, <c>final_conv</c>
+    /// (before the final activation), <c>feature_map</c>, <c>features</c> and <c>logits</c>. For inspection and debugging.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> ForwardIntermediates(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var trace = new List<(string Name, Tensor Output)>();
+        var featureMap = ForwardTrace(images, trace);
+        var outputs = trace.ToDictionary(t => t.Name, t => t.Output);
+        outputs["feature_map"] = featureMap;
+        outputs["features"] = ClassifierHead.Pool(featureMap);
+        outputs["logits"] = head.Classify(outputs["features"]);
+        foreach (var t in outputs.Values)
+            t.MoveToOuterDisposeScope();
+        return outputs;
+    }
+
+    /// <summary>Replaces the classifier with a freshly initialized one (transfer learning to a new label set).</summary>
+    public void ResetClassifier(int numClasses)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        var device = head.Fc.weight.device;
+        var old = head;
+        head = new ClassifierHead(nameof(head), NumFeatures, numClasses, Config.DropRate, device);
+        head.train(training);
+        register_module(nameof(head), head);
+        old.Dispose();
+        NumClasses = numClasses;
+    }
+
+    /// <summary>Loads parameters saved in safetensors format with timm's names. Every parameter must be present with
+    /// its exact shape, and no other tensor may be in the file; dtype conversion (e.g. F16 → F32) is done for you.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing, unexpected or of the wrong shape (the message names it).</exception>
+    public void LoadWeights(string path) => ModelWeights.Load(this, path);
+
+    /// <summary>Saves the parameters in safetensors format with timm's names (readable by timm/safetensors in Python).</summary>
+    public void SaveWeights(string path) => ModelWeights.Save(this, path);
+
+    /// <summary>Drops the cached standardized conv weights used in eval mode. Needed only after editing parameters in
+    /// place outside a training step (training steps, <c>train()</c>/<c>eval()</c>, <see cref="LoadWeights"/> and
+    /// <c>load_state_dict</c> invalidate the cache themselves).</summary>
+    public void InvalidateWeightCache()
+    {
+        foreach (var conv in modules().OfType<ScaledStdConv2d>())
+            conv.InvalidateWeightCache();
+    }
+
+    /// <inheritdoc />
+    public override (IList<string> missing_keys, IList<string> unexpected_keyes) load_state_dict(
+        Dictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null)
+    {
+        var result = base.load_state_dict(source, strict, skip);
+        InvalidateWeightCache();
+        return result;
+    }
+
+    private Tensor ForwardTrace(Tensor images, List<(string Name, Tensor Output)>? trace)
+    {
+        if (images.dim() != 4 || images.shape[1] != 3)
+            throw new ArgumentException(
+                $"NFNet expects images shaped [batch, 3, height, width]; got [{string.Join(", ", images.shape)}].", nameof(images));
+        using var scope = NewDisposeScope();
+        var x = stem.forward(images);
+        trace?.Add(("stem", x));
+        var index = 0;
+        foreach (var stage in stages.children().Cast<nn.Module<Tensor, Tensor>>())
+        {
+            x = stage.forward(x);
+            trace?.Add(($"stages.{index++}", x));
+        }
+        if (final_conv is not null)
+        {
+            x = final_conv.forward(x);
+            trace?.Add(("final_conv", x));
+        }
+        foreach (var (_, output) in trace ?? [])
+            output.MoveToOuterDisposeScope();
+        return final_act.forward(x).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,157 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Microsoft.ML.NFNet;
+
+/// <summary>
+/// Scaled weight-standardized 2-D convolution (timm's <c>ScaledStdConv2d</c>/<c>ScaledStdConv2dSame</c>):
+/// Ŵ[o] = (W[o] − mean(W[o])) / sqrt(var(W[o]) + ε) · gain[o] · γ / sqrt(fan_in), with the biased variance over the
+/// filter's fan-in. Parameters (<c>weight</c>, <c>bias</c>, <c>gain</c> of shape [O,1,1,1]) carry timm's names.
+/// </summary>
+/// <remarks>
+/// In eval mode with gradients disabled Ŵ is a pure function of the parameters, so it is computed once and cached;
+/// the cache is dropped by <see cref="train"/>, by any forward pass with gradients enabled (every training step has
+/// one), by <see cref="InvalidateWeightCache"/>, and when the parameters move to another device or dtype.
+/// </remarks>
+public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
+{
+    // libtorch 2.10's oneDNN NCHW convolution backward returns wrong input gradients for convs with fewer than 16
+    // output channels on AVX-512 CPUs (see docs/torchsharp-notes.md); channels_last input takes a correct kernel.
+    private const long SmallConvOutputChannels = 16;
+
+    private readonly Parameter weight;
+    private readonly Parameter bias;
+    private readonly Parameter gain;
+
+    private readonly long outChannels;
+    private readonly long kernelSize;
+    private readonly long stride;
+    private readonly long groups;
+    private readonly double scale;
+    private readonly double eps;
+    private readonly bool dynamicSamePadding;
+    private readonly long[] staticPadding;
+
+    private readonly object cacheLock = new();
+    private Tensor? cachedWeight;
+
+    /// <param name="name">Module name.</param>
+    /// <param name="inChannels">Input channels.</param>
+    /// <param name="outChannels">Output channels.</param>
+    /// <param name="kernelSize">Square kernel size.</param>
+    /// <param name="stride">Stride.</param>
+    /// <param name="groups">Groups of the grouped convolution.</param>
+    /// <param name="gamma">Activation gain folded into the weight scale (1 when γ is applied in the activations).</param>
+    /// <param name="eps">ε added to the filter variance.</param>
+    /// <param name="samePadding">TF "SAME" padding; otherwise symmetric padding ((stride − 1) + (k − 1)) / 2.</param>
+    /// <param name="gainInit">Initial value of <c>gain</c>.</param>
+    /// <param name="device">Where to create the parameters (the meta device builds shapes without memory).</param>
+    public ScaledStdConv2d(string name, long inChannels, long outChannels, long kernelSize, long stride = 1, long groups = 1,
+        double gamma = 1.0, double eps = 1e-5, bool samePadding = false, double gainInit = 1.0, Device? device = null) : base(name)
+    {
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"{name}: channels {inChannels}->{outChannels} are not divisible by {groups} groups.");
+        this.outChannels = outChannels;
+        this.kernelSize = kernelSize;
+        this.stride = stride;
+        this.groups = groups;
+        this.eps = eps;
+        var fanIn = inChannels / groups * kernelSize * kernelSize;
+        scale = gamma / Math.Sqrt(fanIn);
+        // Stride-1 SAME padding of an odd kernel is symmetric, so only strided SAME convs need input-dependent padding.
+        dynamicSamePadding = samePadding && stride > 1;
+        var pad = dynamicSamePadding ? 0 : ((stride - 1) + (kernelSize - 1)) / 2;
+        staticPadding = [pad, pad];
+
+        // timm init: kaiming_normal_(fan_in, 'linear') = N(0, 1/fan_in); bias 0; gain = gainInit.
+        weight = new Parameter(randn(outChannels, inChannels / groups, kernelSize, kernelSize, device: device).mul_(1.0 / Math.Sqrt(fanIn)));
+        bias = new Parameter(zeros(outChannels, device: device));
+        gain = new Parameter(full(new long[] { outChannels, 1, 1, 1 }, gainInit, device: device));
+        RegisterComponents();
+    }
+
+    /// <summary>Output channels.</summary>
+    public long OutChannels => outChannels;
+
+    /// <summary>Whether the eval-mode standardized weight is currently cached.</summary>
+    public bool HasCachedWeight => cachedWeight is not null;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = dynamicSamePadding ? PadSame(input) : input;
+        if (x.requires_grad && outChannels < SmallConvOutputChannels && x.device_type == DeviceType.CPU)
+            x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        var w = EffectiveWeight();
+        var y = F.conv2d(x, w, bias, strides: [stride, stride], padding: staticPadding, groups: groups);
+        return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Computes Ŵ from the current parameters (differentiable).</summary>
+    public Tensor StandardizedWeight()
+    {
+        // Same kernel as timm (batch_norm in training mode over [1, O, fan_in]) so results match to the last bits.
+        using var scope = NewDisposeScope();
+        var perChannelScale = (gain * scale).view(-1);
+        var standardized = F.batch_norm(weight.reshape(1, outChannels, -1), null, null, perChannelScale, null,
+            training: true, momentum: 0.0, eps: eps);
+        return standardized.reshape(weight.shape).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Drops the cached standardized weight; call after changing parameters in place in eval mode.</summary>
+    public void InvalidateWeightCache()
+    {
+        lock (cacheLock)
+        {
+            cachedWeight?.Dispose();
+            cachedWeight = null;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void train(bool on = true)
+    {
+        InvalidateWeightCache();
+        base.train(on);
+    }
+
+    private Tensor EffectiveWeight()
+    {
+        if (training || is_grad_enabled())
+        {
+            // A forward with gradients is part of a training step: the parameters are about to change.
+            if (cachedWeight is not null)
+                InvalidateWeightCache();
+            return StandardizedWeight();
+        }
+        lock (cacheLock)
+        {
+            if (cachedWeight is null || cachedWeight.device != weight.device || cachedWeight.dtype != weight.dtype)
+            {
+                cachedWeight?.Dispose();
+                cachedWeight = StandardizedWeight().DetachFromDisposeScope();
+            }
+            return cachedWeight;
+        }
+    }
+
+    /// <summary>TF "SAME": total padding max((⌈i/s⌉ − 1)·s + k − i, 0), the odd pixel on the bottom/right.</summary>
+    private Tensor PadSame(Tensor x)
+    {
+        long Total(long size) => Math.Max((((size + stride - 1) / stride) - 1) * stride + kernelSize - size, 0);
+        var padH = Total(x.shape[^2]);
+        var padW = Total(x.shape[^1]);
+        return padH == 0 && padW == 0 ? x : F.pad(x, [padW / 2, padW - padW / 2, padH / 2, padH - padH / 2]);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            InvalidateWeightCache();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,46 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Microsoft.ML.NFNet;
+
+/// <summary>
+/// Squeeze-and-excite (timm <c>SEModule</c>): x · sigmoid(fc2(relu(fc1(mean_hw(x))))), with 1×1 convs <c>fc1</c>/<c>fc2</c>.
+/// The ReLU is plain (no γ) in both DeepMind's and timm's NFNets.
+/// </summary>
+public sealed class SqueezeExcite : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d fc1;
+    private readonly Conv2d fc2;
+
+    /// <param name="name">Module name.</param>
+    /// <param name="channels">Input and output channels.</param>
+    /// <param name="hiddenChannels">Width of the bottleneck between fc1 and fc2.</param>
+    /// <param name="device">Where to create the parameters.</param>
+    public SqueezeExcite(string name, long channels, long hiddenChannels, Device? device = null) : base(name)
+    {
+        fc1 = nn.Conv2d(channels, hiddenChannels, 1, bias: true, device: device);
+        fc2 = nn.Conv2d(hiddenChannels, channels, 1, bias: true, device: device);
+        foreach (var fc in new[] { fc1, fc2 })
+        {
+            using var _ = no_grad();
+            nn.init.kaiming_normal_(fc.weight, mode: nn.init.FanInOut.FanIn, nonlinearity: nn.init.NonlinearityType.Linear);
+            fc.bias!.zero_();
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>SE hidden width as timm computes it: make_divisible(channels · ratio, divisor, round_limit = 0).</summary>
+    public static long HiddenChannels(long channels, double ratio, int divisor) =>
+        Channels.MakeDivisible(channels * ratio, divisor, roundLimit: 0.0);
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var squeezed = x.mean([2, 3], keepdim: true);
+        var gate = F.sigmoid(fc2.forward(F.relu(fc1.forward(squeezed))));
+        return (x * gate).MoveToOuterDisposeScope();
+    }
+}

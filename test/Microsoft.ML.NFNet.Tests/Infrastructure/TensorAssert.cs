@@ -1,0 +1,32 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.NFNet.Tests;
+
+/// <summary>Tensor comparisons with messages that say where and by how much two tensors differ.</summary>
+internal static class TensorAssert
+{
+    /// <summary>Asserts equal shapes and max |actual − expected| ≤ <paramref name="tolerance"/>.</summary>
+    public static void Close(Tensor expected, Tensor actual, double tolerance, string what)
+    {
+        CollectionAssert.AreEqual(expected.shape, actual.shape, $"{what}: shape");
+        using var diff = (actual.to(float64) - expected.to(float64)).abs();
+        var maxDiff = diff.max().item<double>();
+        Assert.IsFalse(double.IsNaN(maxDiff), $"{what}: NaN in the result");
+        Assert.IsTrue(maxDiff <= tolerance, $"{what}: max |diff| = {maxDiff:E3} > tolerance {tolerance:E3}");
+    }
+
+    /// <summary>Asserts max |actual − expected| ≤ <paramref name="relative"/> · max |expected| + <paramref name="absolute"/>.</summary>
+    public static void CloseRelativeToMax(Tensor expected, Tensor actual, double relative, string what, double absolute = 0)
+    {
+        var scale = expected.abs().max().to(float64).item<double>();
+        Close(expected, actual, relative * scale + absolute, what);
+    }
+
+    /// <summary>Asserts identical shapes, dtypes and bits.</summary>
+    public static void Identical(Tensor expected, Tensor actual, string what)
+    {
+        CollectionAssert.AreEqual(expected.shape, actual.shape, $"{what}: shape");
+        Assert.AreEqual(expected.dtype, actual.dtype, $"{what}: dtype");
+        Assert.IsTrue(expected.eq(actual).all().item<bool>(), $"{what}: values differ");
+    }
+}
