@@ -20,7 +20,8 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
     /// <param name="config">The architecture (validated).</param>
     /// <param name="numClasses">Outputs of the classifier.</param>
     /// <param name="device">Where to create the parameters; <c>torch.META</c> builds shapes only (e.g. to count parameters).</param>
-    public NFNetModel(NFNetConfig config, int numClasses, Device? device = null) : base(nameof(NFNetModel))
+    /// <exception cref="TorchNativeLibraryException">TorchSharp's native backend cannot be loaded.</exception>
+    public NFNetModel(NFNetConfig config, int numClasses, Device? device = null) : base(NameAfterNativeCheck())
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
@@ -44,6 +45,13 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
 
     /// <summary>The architecture.</summary>
     public NFNetConfig Config { get; }
+
+    // Runs before the base constructor, which is the first native call.
+    private static string NameAfterNativeCheck()
+    {
+        TorchRuntime.EnsureAvailable();
+        return nameof(NFNetModel);
+    }
 
     /// <summary>Outputs of the classifier.</summary>
     public int NumClasses { get; private set; }

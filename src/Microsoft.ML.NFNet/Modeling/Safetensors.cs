@@ -37,6 +37,7 @@ public static class Safetensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         EnsureLittleEndian();
+        TorchRuntime.EnsureAvailable();
         using var file = OpenForReading(path);
         var header = SafetensorsHeader.Read(file, path);
 
@@ -99,6 +100,7 @@ public static class Safetensors
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
         EnsureLittleEndian();
+        TorchRuntime.EnsureAvailable();
 
         // Everything is validated before the temporary file is created.
         var layout = new List<(SafetensorsEntry Entry, torch.Tensor Tensor)>(tensors.Count);
