@@ -1,0 +1,50 @@
+using Microsoft.ML.NFNet.Samples.Cli;
+using Spectre.Console;
+using TorchSharp;
+
+namespace Microsoft.ML.NFNet.Samples.Benchmarks;
+
+/// <summary>The <c>bench</c> command: real variants, CPU, median of N runs after warm-up, one table plus JSON/CSV.</summary>
+internal static class BenchCommand
+{
+    public const string Help = """
+        Usage: bench [--variants eca_nfnet_l0,F0] [--modes inference,train] [--runs 10] [--warmup 2] [--threads 2]
+                     [--output bench-results]
+
+        Measures, for each variant: inference at batch 1 / 256 px and batch 8 / 192 px (with and without the cached
+        standardized weights), a training step at batch 8 / 192 px with its AGC and optimizer shares, and peak RSS.
+        Prints one table and writes benchmarks.json and benchmarks.csv to the output folder.
+        """;
+
+    public static int Run(CommandArguments args)
+    {
+        var variants = args.List("variants", "eca_nfnet_l0", "F0");
+        var modes = args.List("modes", "inference", "train");
+        var runs = args.Int("runs", 10);
+        var warmup = args.Int("warmup", 2);
+        var threads = args.Int("threads", 2);
+        var output = args.String("output", "bench-results");
+        args.RejectUnknown();
+        if (runs < 1 || warmup < 0 || threads < 1)
+            throw new UsageException("--runs and --threads must be at least 1, --warmup at least 0.");
+
+        torch.set_num_threads(threads);
+        var machine = BenchmarkReport.DescribeMachine();
+        var rows = new List<BenchmarkResult>();
+        foreach (var variant in variants)
+        {
+            if (modes.Contains("inference"))
+            {
+                foreach (var (batch, resolution) in new[] { (1, 256), (8, 192) })
+                {
+                    AnsiConsole.MarkupLine($"[grey]{variant}: inference, batch {batch}, {resolution} px...[/]");
+                    rows.AddRange(InferenceBenchmark.Run(variant, batch, resolution, warmup, runs));
+                }
+            }
+        }
+        BenchmarkReport.Print(rows, machine);
+        BenchmarkReport.Write(rows, machine, output);
+        AnsiConsole.MarkupLine($"Results written to [bold]{Markup.Escape(Path.GetFullPath(output))}[/] (benchmarks.json, benchmarks.csv).");
+        return 0;
+    }
+}

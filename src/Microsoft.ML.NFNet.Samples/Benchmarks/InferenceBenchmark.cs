@@ -1,0 +1,31 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.NFNet.Samples.Benchmarks;
+
+/// <summary>Eval-mode forward latency of a real variant, with and without the cached standardized weights.</summary>
+internal static class InferenceBenchmark
+{
+    public static IEnumerable<BenchmarkResult> Run(string variant, int batch, int resolution, int warmup, int runs)
+    {
+        var config = NFNetConfig.Variant(variant);
+        foreach (var cached in new[] { true, false })
+        {
+            PeakMemory.Reset();
+            using var model = new NFNetModel(config, numClasses: 1000);
+            model.eval();
+            using var images = randn(batch, 3, resolution, resolution);
+            var times = Timing.Measure(() =>
+            {
+                if (!cached)
+                    model.InvalidateWeightCache();
+                using var scope = NewDisposeScope();
+                using var _ = inference_mode();
+                model.forward(images);
+            }, warmup, runs);
+            var median = Timing.Median(times);
+            yield return new BenchmarkResult(config.Name, "inference", "cpu", batch, resolution, runs, median, times.Min(),
+                batch * 1000.0 / median, PeakMemory.PeakMiB(), cached ? "weight cache on" : "weight cache off");
+        }
+    }
+}
