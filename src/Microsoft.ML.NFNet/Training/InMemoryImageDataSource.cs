@@ -1,0 +1,39 @@
+namespace Microsoft.ML.NFNet;
+
+/// <summary>Labeled encoded images held in memory.</summary>
+public sealed class InMemoryImageDataSource : IImageDataSource
+{
+    private readonly IReadOnlyList<LabeledImage> images;
+    private readonly Func<int, string> describe;
+
+    /// <param name="images">The images.</param>
+    /// <param name="classCount">Number of classes; every label must be in [0, classCount).</param>
+    /// <param name="describe">Names an image for error messages; default "image {index}".</param>
+    public InMemoryImageDataSource(IReadOnlyList<LabeledImage> images, int classCount, Func<int, string>? describe = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 1);
+        this.images = images;
+        this.describe = describe ?? (i => $"image {i}");
+        ClassCount = classCount;
+        for (var i = 0; i < images.Count; i++)
+            if (images[i].Label < 0 || images[i].Label >= classCount)
+                throw new ArgumentException($"{this.describe(i)} has label {images[i].Label}, outside [0, {classCount}).", nameof(images));
+    }
+
+    /// <inheritdoc />
+    public int Count => images.Count;
+
+    /// <inheritdoc />
+    public int ClassCount { get; }
+
+    /// <inheritdoc />
+    public LabeledImage this[int index] => images[index];
+
+    /// <inheritdoc />
+    public string Describe(int index) => describe(index);
+
+    /// <summary>A subset of this source (e.g. a validation split), keeping the original descriptions.</summary>
+    public InMemoryImageDataSource Subset(IReadOnlyList<int> indices) =>
+        new(indices.Select(i => images[i]).ToArray(), ClassCount, i => describe(indices[i]));
+}
