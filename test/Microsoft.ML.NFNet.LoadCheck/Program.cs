@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+// Usage: Microsoft.ML.NFNet.LoadCheck <model.zip> <feature column> <row file>...
+// Loads the model the way an application does, scores each row file's bytes as one row of the feature column
+// (a variable-length byte vector) and prints one JSON object to stdout: the assemblies loaded before and after
+// Model.Load, the Score column's slot names, and per row the Score vector and the PredictedLabel text, if any.
+if (args.Length < 3)
+{
+    Console.Error.WriteLine("Usage: Microsoft.ML.NFNet.LoadCheck <model.zip> <feature column> <row file>...");
+    return 2;
+}
+
+var mlContext = new MLContext();
+var loadedBefore = LoadedAssemblyNames();
+var model = mlContext.Model.Load(args[0], out _);
+var loadedAfter = LoadedAssemblyNames();
+
+var definition = SchemaDefinition.Create(typeof(Row));
+definition[nameof(Row.Bytes)].ColumnName = args[1];
+var rows = args.Skip(2).Select(path => new Row { Bytes = File.ReadAllBytes(path) });
+var scored = model.Transform(mlContext.Data.LoadFromEnumerable(rows, definition));
+
+var slotNames = default(VBuffer<ReadOnlyMemory<char>>);
+scored.Schema["Score"].GetSlotNames(ref slotNames);
+var hasTextLabel = scored.Schema.GetColumnOrNull("PredictedLabel")?.Type is TextDataViewType;
+
+var report = new Report(
+    loadedBefore,
+    loadedAfter,
+    slotNames.DenseValues().Select(s => s.ToString()).ToArray(),
+    scored.GetColumn<float[]>("Score").ToArray(),
+    hasTextLabel ? scored.GetColumn<string>("PredictedLabel").ToArray() : null);
+// Floats are written shortest-round-trip, so the reader gets the exact bits back.
+Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions
+{
+    NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+}));
+return 0;
+
+static string[] LoadedAssemblyNames() =>
+    AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name!).Order().ToArray();
+
+internal sealed class Row
+{
+    public byte[] Bytes { get; set; } = [];
+}
+
+internal sealed record Report(
+    string[] LoadedBeforeModelLoad,
+    string[] LoadedAfterModelLoad,
+    string[] ScoreSlotNames,
+    float[][] Scores,
+    string[]? PredictedLabels);

@@ -1,0 +1,105 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace Microsoft.ML.NFNet.Tests.MLNet;
+
+/// <summary>A damaged or too-new model file fails to load with a managed exception that says what is wrong.</summary>
+[TestClass]
+public class BrokenModelTests
+{
+    // The scaffold model's entries in the model zip (see ByteHistogramModelParameters).
+    private const string ModelSignature = "NFNSCAFF";
+    private const string WeightsEntry = "TorchWeights";
+
+    [TestMethod]
+    public void TruncatedZipThrowsAFormatException()
+    {
+        var bytes = SavedModel();
+
+        var e = Assert.ThrowsExactly<FormatException>(() => Load(bytes[..(bytes.Length / 2)]));
+        StringAssert.Contains(e.Message, "zip archive");
+    }
+
+    [TestMethod]
+    public void TruncatedWeightsThrowAFormatException()
+    {
+        var bytes = RewriteEntry(SavedModel(), (name, _) => name.EndsWith("/" + WeightsEntry), weights => weights[..(weights.Length / 2)]);
+
+        // ML.NET wraps a component's load error in one InvalidOperationException per enclosing component.
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Load(bytes));
+        StringAssert.Contains(Cause<FormatException>(e).Message, $"'{WeightsEntry}' stream of the model is corrupt or truncated");
+    }
+
+    [TestMethod]
+    public void ModelFromAFutureFormatVersionThrowsAFormatExceptionNamingTheLibrary()
+    {
+        var bytes = RewriteEntry(SavedModel(), IsScaffoldModelHeader, header =>
+        {
+            // ModelHeader: ModelVerWritten at 0x48 and ModelVerReadable at 0x4C, after the 8-byte ModelSignature.
+            BitConverter.TryWriteBytes(header.AsSpan(0x48), 0x00020001u);
+            BitConverter.TryWriteBytes(header.AsSpan(0x4C), 0x00020001u);
+            return header;
+        });
+
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Load(bytes));
+        StringAssert.Contains(Cause<FormatException>(e).Message, "saved by a newer version of Microsoft.ML.NFNet");
+    }
+
+    private static T Cause<T>(Exception e) where T : Exception
+    {
+        for (var cause = e; cause != null; cause = cause.InnerException)
+        {
+            if (cause is T found)
+                return found;
+        }
+        throw new AssertFailedException($"No {typeof(T).Name} among the causes of:\n{e}");
+    }
+
+    private static byte[] SavedModel()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var model = ScaffoldModel.Train(mlContext, out var schema);
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, schema, stream);
+        return stream.ToArray();
+    }
+
+    private static void Load(byte[] modelBytes)
+    {
+        using var stream = new MemoryStream(modelBytes);
+        new MLContext().Model.Load(stream, out _);
+    }
+
+    // Every component's Model.key starts with a ModelHeader; the 8-byte ModelSignature at 0x40 says whose it is.
+    private static bool IsScaffoldModelHeader(string entryName, byte[] content) =>
+        entryName.EndsWith("/Model.key") && Encoding.ASCII.GetString(content, 0x40, 8) == ModelSignature;
+
+    private static byte[] RewriteEntry(byte[] zip, Func<string, byte[], bool> select, Func<byte[], byte[]> rewrite)
+    {
+        using var stream = new MemoryStream();
+        stream.Write(zip);
+        using (var archive = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var rewritten = 0;
+            foreach (var entry in archive.Entries.ToArray())
+            {
+                byte[] content;
+                using (var reader = entry.Open())
+                using (var buffer = new MemoryStream())
+                {
+                    reader.CopyTo(buffer);
+                    content = buffer.ToArray();
+                }
+                if (!select(entry.FullName, content))
+                    continue;
+                var name = entry.FullName;
+                entry.Delete();
+                using var writer = archive.CreateEntry(name).Open();
+                writer.Write(rewrite(content));
+                rewritten++;
+            }
+            Assert.AreEqual(1, rewritten, "expected exactly one entry of the scaffold model to rewrite");
+        }
+        return stream.ToArray();
+    }
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Microsoft.ML.NFNet.Tests.MLNet;
+
+/// <summary>What test/Microsoft.ML.NFNet.LoadCheck prints.</summary>
+internal sealed record LoadCheckReport(
+    string[] LoadedBeforeModelLoad,
+    string[] LoadedAfterModelLoad,
+    string[] ScoreSlotNames,
+    float[][] Scores,
+    string[]? PredictedLabels);
+
+/// <summary>Runs test/Microsoft.ML.NFNet.LoadCheck, a stand-in application, in a process of its own.</summary>
+internal static class LoadCheckProcess
+{
+    private const string ProjectName = "Microsoft.ML.NFNet.LoadCheck";
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    public static LoadCheckReport Run(string modelPath, string featureColumn, IEnumerable<string> rowFiles)
+    {
+        var checker = Path.Combine(TestPaths.SiblingOutputDirectory(ProjectName), ProjectName + ".dll");
+        Assert.IsTrue(File.Exists(checker), $"{checker} is missing: build the solution (the test project builds it first).");
+
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { checker, modelPath, featureColumn }.Concat(rowFiles))
+            start.ArgumentList.Add(argument);
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(Timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{ProjectName} did not finish within {Timeout}.");
+        }
+        Assert.AreEqual(0, process.ExitCode, $"{ProjectName} failed:\n{stderr.Result}\n{stdout.Result}");
+        return JsonSerializer.Deserialize<LoadCheckReport>(stdout.Result, new JsonSerializerOptions
+        {
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        })!;
+    }
+
+    // The muxer running this test (testhost runs under it), else the one on PATH.
+    private static string DotnetHost()
+    {
+        var current = Environment.ProcessPath;
+        return current != null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
+    }
+}
