@@ -39,13 +39,14 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         return pooled.flatten(1);
     }
 
-    /// <summary>Logits from pooled features [B, C].</summary>
+    /// <summary>Logits from pooled features [B, C], always in the classifier's dtype (float32 under mixed precision).</summary>
     public Tensor Classify(Tensor pooled)
     {
-        if (!training || dropRate == 0)
-            return fc.forward(pooled);
-        using var dropped = F.dropout(pooled, dropRate, training: true);
-        return fc.forward(dropped);
+        using var scope = NewDisposeScope();
+        var features = pooled.dtype == fc.weight.dtype ? pooled : pooled.to(fc.weight.dtype);
+        if (training && dropRate > 0)
+            features = F.dropout(features, dropRate, training: true);
+        return fc.forward(features).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -35,8 +35,8 @@ public sealed class EfficientChannelAttention : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var batch = x.shape[0];
-        var pooled = x.mean([2, 3]).view(batch, 1, -1);
+        var pooled = x.mean([2, 3]).view(batch, 1, -1).to(conv.weight.dtype);
         var gate = F.sigmoid(conv.forward(pooled)).view(batch, -1, 1, 1);
-        return (x * gate).MoveToOuterDisposeScope();
+        return (x * gate.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }

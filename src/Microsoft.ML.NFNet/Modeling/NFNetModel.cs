@@ -65,6 +65,13 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
     /// <summary>The classifier layer <c>head.fc</c>.</summary>
     public Linear Classifier => head.Fc;
 
+    /// <summary>
+    /// Mixed precision: the dtype activations and convolutions run in (e.g. <c>ScalarType.BFloat16</c>), or null for
+    /// the parameters' own dtype. Parameters, weight standardization, attention gates and logits stay float32, so
+    /// gradients and optimizer state are float32 (master weights).
+    /// </summary>
+    public ScalarType? ComputeType { get; set; }
+
     /// <summary>Logits [B, classes] for images [B, 3, H, W].</summary>
     public override Tensor forward(Tensor images)
     {
@@ -146,7 +153,7 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException(
                 $"NFNet expects images shaped [batch, 3, height, width]; got [{string.Join(", ", images.shape)}].", nameof(images));
         using var scope = NewDisposeScope();
-        var x = stem.forward(images);
+        var x = stem.forward(ComputeType is { } type && images.dtype != type ? images.to(type) : images);
         trace?.Add(("stem", x));
         var index = 0;
         foreach (var stage in stages.children().Cast<nn.Module<Tensor, Tensor>>())

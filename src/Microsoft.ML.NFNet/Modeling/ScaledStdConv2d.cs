@@ -17,8 +17,9 @@ namespace Microsoft.ML.NFNet;
 /// </remarks>
 public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
 {
-    // libtorch 2.10's oneDNN NCHW convolution backward returns wrong input gradients for convs with fewer than 16
-    // output channels on AVX-512 CPUs (see docs/torchsharp-notes.md); channels_last input takes a correct kernel.
+    // On AVX-512 CPUs libtorch 2.10's oneDNN NCHW kernels for convs with fewer than 16 output channels return wrong
+    // input gradients (float32) and wrong outputs (bfloat16), errors of 20-50 % (docs/torchsharp-notes.md).
+    // channels_last input takes correct kernels; no published variant has such small convs, so it costs nothing there.
     private const long SmallConvOutputChannels = 16;
 
     private readonly Parameter weight;
@@ -83,10 +84,12 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = dynamicSamePadding ? PadSame(input) : input;
-        if (x.requires_grad && outChannels < SmallConvOutputChannels && x.device_type == DeviceType.CPU)
+        if (outChannels < SmallConvOutputChannels && x.device_type == DeviceType.CPU)
             x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-        var w = EffectiveWeight();
-        var y = F.conv2d(x, w, bias, strides: [stride, stride], padding: staticPadding, groups: groups);
+        // Mixed precision: parameters stay float32 (master weights); the conv runs in the input's dtype.
+        var w = EffectiveWeight(x.dtype);
+        var b = bias.dtype == x.dtype ? bias : bias.to(x.dtype);
+        var y = F.conv2d(x, w, b, strides: [stride, stride], padding: staticPadding, groups: groups);
         return y.MoveToOuterDisposeScope();
     }
 
@@ -118,25 +121,29 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
         base.train(on);
     }
 
-    private Tensor EffectiveWeight()
+    private Tensor EffectiveWeight(ScalarType computeType)
     {
         if (training || is_grad_enabled())
         {
             // A forward with gradients is part of a training step: the parameters are about to change.
             if (cachedWeight is not null)
                 InvalidateWeightCache();
-            return StandardizedWeight();
+            return InComputeType(StandardizedWeight(), computeType);
         }
         lock (cacheLock)
         {
-            if (cachedWeight is null || cachedWeight.device != weight.device || cachedWeight.dtype != weight.dtype)
+            if (cachedWeight is null || cachedWeight.device != weight.device || cachedWeight.dtype != computeType)
             {
                 cachedWeight?.Dispose();
-                cachedWeight = StandardizedWeight().DetachFromDisposeScope();
+                cachedWeight = InComputeType(StandardizedWeight(), computeType).DetachFromDisposeScope();
             }
             return cachedWeight;
         }
     }
+
+    // Standardization always runs in the parameters' dtype (float32) for accuracy; only its result is cast.
+    private static Tensor InComputeType(Tensor standardized, ScalarType computeType) =>
+        standardized.dtype == computeType ? standardized : standardized.to(computeType);
 
     /// <summary>TF "SAME": total padding max((⌈i/s⌉ − 1)·s + k − i, 0), the odd pixel on the bottom/right.</summary>
     private Tensor PadSame(Tensor x)

@@ -39,8 +39,9 @@ public sealed class SqueezeExcite : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var squeezed = x.mean([2, 3], keepdim: true);
+        // The tiny gate network runs in the parameters' dtype even under mixed precision.
+        var squeezed = x.mean([2, 3], keepdim: true).to(fc1.weight.dtype);
         var gate = F.sigmoid(fc2.forward(F.relu(fc1.forward(squeezed))));
-        return (x * gate).MoveToOuterDisposeScope();
+        return (x * gate.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }
