@@ -1,0 +1,141 @@
+using System.Text;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.NFNet;
+
+/// <summary>
+/// The optimization side of an NFNet training step, driven one step at a time: the learning rate from the warm-up +
+/// cosine schedule, AGC, the optimizer update and the weight EMA, in the recipe's order. Per step:
+/// <c>ZeroGrad()</c>, forward, loss, backward, <c>Step()</c>.
+/// </summary>
+public sealed class NFNetOptimizer : IDisposable
+{
+    private const string FormatTag = "Microsoft.ML.NFNet.NFNetOptimizer/1";
+
+    private readonly AgcOptimizer? clipping;
+
+    private NFNetOptimizer(OptimizerHelper updater, AgcOptimizer? clipping, WarmupCosineSchedule schedule, ExponentialMovingAverage? ema)
+    {
+        Updater = updater;
+        this.clipping = clipping;
+        Schedule = schedule;
+        Ema = ema;
+    }
+
+    /// <summary>Builds the optimizer of <paramref name="model"/> for a training of <paramref name="totalSteps"/> steps.</summary>
+    /// <param name="model">The model, already on its device and with its final classifier.</param>
+    /// <param name="options">The recipe (validated here).</param>
+    /// <param name="batchSize">Images per step (scales the default learning rate).</param>
+    /// <param name="stepsPerEpoch">Steps per epoch (converts the warm-up from epochs).</param>
+    /// <param name="totalSteps">Steps of the whole training (the cosine reaches 0 there).</param>
+    public static NFNetOptimizer Create(NFNetModel model, NFNetOptimizerOptions options, int batchSize, long stepsPerEpoch, long totalSteps)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(stepsPerEpoch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
+
+        var peak = options.PeakLearningRate(batchSize);
+        var warmup = Math.Min(options.WarmupSteps ?? options.WarmupEpochs * stepsPerEpoch, totalSteps);
+        var schedule = new WarmupCosineSchedule(peak, warmup, totalSteps);
+
+        var groups = WeightDecayGroups.Of(model);
+        OptimizerHelper updater = options.Optimizer switch
+        {
+            NFNetOptimizerKind.Sgd => new InPlaceSgd(
+                groups.ToSgdGroups(peak, options.Momentum, options.Nesterov, options.WeightDecay), peak, options.Momentum, nesterov: options.Nesterov),
+            NFNetOptimizerKind.AdamW => optim.AdamW(groups.ToAdamWGroups(peak, options.WeightDecay), peak),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
+        };
+        var clipping = options.ClipsGradients
+            ? new AgcOptimizer(updater, AgcClippingSet.Of(model, options.ClippingConvention), options.ClippingFactor!.Value, options.ClippingEps)
+            : null;
+        var ema = options.EmaDecay is { } decay ? new ExponentialMovingAverage(model, decay) : null;
+        return new NFNetOptimizer(updater, clipping, schedule, ema);
+    }
+
+    /// <summary>The optimizer that updates the parameters (SGD or AdamW), without AGC.</summary>
+    public OptimizerHelper Updater { get; }
+
+    /// <summary>The optimizer as TorchSharp sees it: AGC + <see cref="Updater"/>, or <see cref="Updater"/> alone when
+    /// clipping is off.</summary>
+    public optim.Optimizer Optimizer => clipping is null ? Updater : clipping;
+
+    /// <summary>The learning-rate schedule.</summary>
+    public WarmupCosineSchedule Schedule { get; }
+
+    /// <summary>The weight average, or null when the options ask for none.</summary>
+    public ExponentialMovingAverage? Ema { get; }
+
+    /// <summary>Units seen and clipped by AGC since the caller last reset it (null when clipping is off).</summary>
+    public AgcStatistics? ClippingStatistics => clipping?.Statistics;
+
+    /// <summary>Updates made so far.</summary>
+    public long StepsDone { get; private set; }
+
+    /// <summary>The learning rate of the next update.</summary>
+    public double LearningRate => Schedule.LearningRateAt(StepsDone);
+
+    /// <summary>Zeroes the gradients of every optimized parameter.</summary>
+    public void ZeroGrad() => Updater.zero_grad();
+
+    /// <summary>One optimization step after the backward pass: <see cref="ClipGradients"/>, then <see cref="UpdateParameters"/>.</summary>
+    public void Step()
+    {
+        ClipGradients();
+        UpdateParameters();
+    }
+
+    /// <summary>The first half of <see cref="Step"/>: AGC on the gradients, in place (nothing when clipping is off).</summary>
+    public void ClipGradients() => clipping?.ClipGradients();
+
+    /// <summary>The second half of <see cref="Step"/>: sets the scheduled learning rate, updates the parameters, updates
+    /// the EMA and counts the step.</summary>
+    public void UpdateParameters()
+    {
+        Updater.SetLearningRate(LearningRate);
+        Updater.step();
+        Ema?.Update();
+        StepsDone++;
+    }
+
+    /// <summary>Writes the step count, the optimizer state (e.g. momentum buffers) and the EMA, for a checkpoint.</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(FormatTag);
+        writer.Write(StepsDone);
+        Updater.save_state_dict(writer);
+        writer.Write(Ema is not null);
+        Ema?.Save(writer);
+    }
+
+    /// <summary>Restores what <see cref="Save"/> wrote, into an optimizer created with the same options for the same model.</summary>
+    /// <exception cref="InvalidDataException">The data was not written by an optimizer configured like this one.</exception>
+    public void Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        if (reader.ReadString() != FormatTag)
+            throw new InvalidDataException("The data is not a saved NFNet optimizer state.");
+        var stepsDone = reader.ReadInt64();
+        Updater.load_state_dict(reader);
+        if (reader.ReadBoolean() != Ema is not null)
+            throw new InvalidDataException(Ema is null
+                ? "The saved state has a weight EMA but this optimizer keeps none (EmaDecay differs)."
+                : "The saved state has no weight EMA but this optimizer keeps one (EmaDecay differs).");
+        Ema?.Load(reader);
+        StepsDone = stepsDone;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        Ema?.Dispose();
+    }
+}
