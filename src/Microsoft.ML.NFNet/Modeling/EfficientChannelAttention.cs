@@ -12,14 +12,15 @@ namespace Microsoft.ML.NFNet;
 public sealed class EfficientChannelAttention : nn.Module<Tensor, Tensor>
 {
     private readonly Conv1d conv;
+    private readonly long kernelSize;
 
     /// <param name="name">Module name.</param>
     /// <param name="channels">Channels of the input.</param>
     /// <param name="device">Where to create the parameters.</param>
     public EfficientChannelAttention(string name, long channels, Device? device = null) : base(name)
     {
-        var k = KernelSize(channels);
-        conv = nn.Conv1d(1, 1, k, padding: (k - 1) / 2, bias: false, device: device);
+        kernelSize = KernelSize(channels);
+        conv = nn.Conv1d(1, 1, kernelSize, padding: (kernelSize - 1) / 2, bias: false, device: device);
         RegisterComponents();
     }
 
@@ -34,9 +35,12 @@ public sealed class EfficientChannelAttention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var batch = x.shape[0];
-        var pooled = x.mean([2, 3]).view(batch, 1, -1).to(conv.weight.dtype);
-        var gate = F.sigmoid(conv.forward(pooled)).view(batch, -1, 1, 1);
-        return (x * gate.to(x.dtype)).MoveToOuterDisposeScope();
+        var pooled = x.mean([2, 3]).to(conv.weight.dtype);
+        // timm's conv1d over the channel axis, as sliding windows times the kernel: the same sums, and it keeps this
+        // one-channel conv away from libtorch's CPU conv kernels (see CpuConvolution).
+        var half = (kernelSize - 1) / 2;
+        var windows = F.pad(pooled, [half, half]).unfold(1, kernelSize, 1);
+        var gate = F.sigmoid(windows.matmul(conv.weight.view(kernelSize)));
+        return (x * gate.to(x.dtype).view(x.shape[0], x.shape[1], 1, 1)).MoveToOuterDisposeScope();
     }
 }

@@ -17,11 +17,6 @@ namespace Microsoft.ML.NFNet;
 /// </remarks>
 public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
 {
-    // On AVX-512 CPUs libtorch 2.10's oneDNN NCHW kernels for convs with fewer than 16 output channels return wrong
-    // input gradients (float32) and wrong outputs (bfloat16), errors of 20-50 % (docs/torchsharp-notes.md).
-    // channels_last input takes correct kernels; no published variant has such small convs, so it costs nothing there.
-    private const long SmallConvOutputChannels = 16;
-
     private readonly Parameter weight;
     private readonly Parameter bias;
     private readonly Parameter gain;
@@ -33,7 +28,7 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
     private readonly double scale;
     private readonly double eps;
     private readonly bool dynamicSamePadding;
-    private readonly long[] staticPadding;
+    private readonly long staticPadding;
 
     private readonly object cacheLock = new();
     private Tensor? cachedWeight;
@@ -63,8 +58,7 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
         scale = gamma / Math.Sqrt(fanIn);
         // Stride-1 SAME padding of an odd kernel is symmetric, so only strided SAME convs need input-dependent padding.
         dynamicSamePadding = samePadding && stride > 1;
-        var pad = dynamicSamePadding ? 0 : ((stride - 1) + (kernelSize - 1)) / 2;
-        staticPadding = [pad, pad];
+        staticPadding = dynamicSamePadding ? 0 : ((stride - 1) + (kernelSize - 1)) / 2;
 
         // timm init: kaiming_normal_(fan_in, 'linear') = N(0, 1/fan_in); bias 0; gain = gainInit.
         weight = new Parameter(randn(outChannels, inChannels / groups, kernelSize, kernelSize, device: device).mul_(1.0 / Math.Sqrt(fanIn)));
@@ -73,8 +67,20 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Input channels.</summary>
+    public long InChannels => weight.shape[1] * groups;
+
     /// <summary>Output channels.</summary>
     public long OutChannels => outChannels;
+
+    /// <summary>Square kernel size.</summary>
+    public long KernelSize => kernelSize;
+
+    /// <summary>Stride.</summary>
+    public long Stride => stride;
+
+    /// <summary>Groups.</summary>
+    public long Groups => groups;
 
     /// <summary>Whether the eval-mode standardized weight is currently cached.</summary>
     public bool HasCachedWeight => cachedWeight is not null;
@@ -84,12 +90,10 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = dynamicSamePadding ? PadSame(input) : input;
-        if (outChannels < SmallConvOutputChannels && x.device_type == DeviceType.CPU)
-            x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         // Mixed precision: parameters stay float32 (master weights); the conv runs in the input's dtype.
         var w = EffectiveWeight(x.dtype);
         var b = bias.dtype == x.dtype ? bias : bias.to(x.dtype);
-        var y = F.conv2d(x, w, b, strides: [stride, stride], padding: staticPadding, groups: groups);
+        var y = CpuConvolution.Conv2d(x, w, b, stride, staticPadding, groups);
         return y.MoveToOuterDisposeScope();
     }
 

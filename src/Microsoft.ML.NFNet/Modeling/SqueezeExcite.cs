@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -11,8 +10,8 @@ namespace Microsoft.ML.NFNet;
 /// </summary>
 public sealed class SqueezeExcite : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d fc1;
-    private readonly Conv2d fc2;
+    private readonly PointwiseLinear fc1;
+    private readonly PointwiseLinear fc2;
 
     /// <param name="name">Module name.</param>
     /// <param name="channels">Input and output channels.</param>
@@ -20,14 +19,8 @@ public sealed class SqueezeExcite : nn.Module<Tensor, Tensor>
     /// <param name="device">Where to create the parameters.</param>
     public SqueezeExcite(string name, long channels, long hiddenChannels, Device? device = null) : base(name)
     {
-        fc1 = nn.Conv2d(channels, hiddenChannels, 1, bias: true, device: device);
-        fc2 = nn.Conv2d(hiddenChannels, channels, 1, bias: true, device: device);
-        foreach (var fc in new[] { fc1, fc2 })
-        {
-            using var _ = no_grad();
-            nn.init.kaiming_normal_(fc.weight, mode: nn.init.FanInOut.FanIn, nonlinearity: nn.init.NonlinearityType.Linear);
-            fc.bias!.zero_();
-        }
+        fc1 = new PointwiseLinear(nameof(fc1), channels, hiddenChannels, device);
+        fc2 = new PointwiseLinear(nameof(fc2), hiddenChannels, channels, device);
         RegisterComponents();
     }
 
@@ -39,9 +32,9 @@ public sealed class SqueezeExcite : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        // The tiny gate network runs in the parameters' dtype even under mixed precision.
-        var squeezed = x.mean([2, 3], keepdim: true).to(fc1.weight.dtype);
+        // The tiny gate network runs in float32 even under mixed precision.
+        var squeezed = x.mean([2, 3]).to(ScalarType.Float32);
         var gate = F.sigmoid(fc2.forward(F.relu(fc1.forward(squeezed))));
-        return (x * gate.to(x.dtype)).MoveToOuterDisposeScope();
+        return (x * gate.to(x.dtype).view(x.shape[0], x.shape[1], 1, 1)).MoveToOuterDisposeScope();
     }
 }
