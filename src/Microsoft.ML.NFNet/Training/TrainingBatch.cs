@@ -1,0 +1,23 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.NFNet;
+
+/// <summary>
+/// A preprocessed training batch. Owns its tensors: dispose it (or move them to a dispose scope) when done.
+/// </summary>
+/// <param name="Images">float32 <c>[N, 3, S, S]</c>, normalised, augmented and (if on) mixed.</param>
+/// <param name="Targets">
+/// int64 class indices <c>[N]</c> when batch mixing is off (apply label smoothing in the loss), else float32 soft
+/// targets <c>[N, classes]</c> with label smoothing already folded in (use a soft-target cross-entropy).
+/// </param>
+/// <param name="Mix">What mixing was applied (<see cref="BatchMix.None"/> for none).</param>
+internal sealed record TrainingBatch(Tensor Images, Tensor Targets, BatchMix Mix) : IDisposable
+{
+    public bool HasSoftTargets => Targets.dtype == ScalarType.Float32;
+
+    public void Dispose()
+    {
+        Images.Dispose();
+        Targets.Dispose();
+    }
+}
