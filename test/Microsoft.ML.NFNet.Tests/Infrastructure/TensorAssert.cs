@@ -22,11 +22,18 @@ internal static class TensorAssert
         Close(expected, actual, relative * scale + absolute, what);
     }
 
-    /// <summary>Asserts identical shapes, dtypes and bits.</summary>
-    public static void Identical(Tensor expected, Tensor actual, string what)
+    /// <summary>Identical shapes, dtypes and values (TorchSharp's <c>Tensor.equal</c> is element-wise, unlike PyTorch's).</summary>
+    public static bool AreEqual(Tensor expected, Tensor actual) =>
+        expected.dtype == actual.dtype && expected.shape.SequenceEqual(actual.shape) && expected.eq(actual).all().item<bool>();
+
+    /// <summary>Asserts identical shapes, dtypes and values.</summary>
+    public static void Identical(Tensor expected, Tensor actual, string what = "")
     {
         CollectionAssert.AreEqual(expected.shape, actual.shape, $"{what}: shape");
         Assert.AreEqual(expected.dtype, actual.dtype, $"{what}: dtype");
-        Assert.IsTrue(expected.eq(actual).all().item<bool>(), $"{what}: values differ");
+        Assert.IsTrue(expected.eq(actual).all().item<bool>(), $"{what}: values differ\nexpected {Describe(expected)}\nactual {Describe(actual)}");
     }
+
+    private static string Describe(Tensor t) =>
+        t.numel() <= 64 ? t.ToString(TorchSharp.TensorStringStyle.Numpy) : t.ToString();
 }

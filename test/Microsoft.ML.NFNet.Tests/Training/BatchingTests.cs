@@ -32,8 +32,8 @@ public class BatchingTests
             .CreateTrainingBatch(Images, [0, 1, 2, 0, 1, 2], 3, 0.1, new Random(9));
         using var sequential = new ImageBatcher(options, maxDegreeOfParallelism: 1)
             .CreateTrainingBatch(Images, [0, 1, 2, 0, 1, 2], 3, 0.1, new Random(9));
-        TensorAssert.AreIdentical(parallel.Images, sequential.Images);
-        TensorAssert.AreIdentical(parallel.Targets, sequential.Targets);
+        TensorAssert.Identical(parallel.Images, sequential.Images);
+        TensorAssert.Identical(parallel.Targets, sequential.Targets);
     }
 
     [TestMethod]

@@ -81,7 +81,7 @@ public class EvaluationPreprocessingTests
         using var scope = NewDisposeScope();
         var batcher = new ImageBatcher(new ImagePreprocessingOptions { ImageSize = 48 });
         ReadOnlyMemory<byte>[] images = [RgbImage.Noise(120, 90, seed: 4).EncodeJpeg(85)];
-        TensorAssert.AreIdentical(batcher.CreateEvaluationBatch(images), batcher.CreateEvaluationBatch(images));
+        TensorAssert.Identical(batcher.CreateEvaluationBatch(images), batcher.CreateEvaluationBatch(images));
     }
 
     /// <summary>Pixel (x, y) = (10x, 10y, 7): the crop's first pixel reveals its offset.</summary>
@@ -102,6 +102,6 @@ public class EvaluationPreprocessingTests
         for (var x = 0; x < 4; x++)
             (expected[0, y, x], expected[1, y, x], expected[2, y, x]) = (10 * (x + expectedLeft), 10 * (y + expectedTop), 7);
         var actual = batch[0].round(); // 1/255 · 255 is not exactly 1 in float32
-        TensorAssert.AreIdentical(tensor(expected), actual);
+        TensorAssert.Identical(tensor(expected), actual);
     }
 }
