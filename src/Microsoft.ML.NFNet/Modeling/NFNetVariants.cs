@@ -54,10 +54,28 @@ internal static class NFNetVariants
             {
                 Attention = NFNetAttention.EfficientChannel,
             };
+        table["nfnet_tiny"] = Tiny;
         foreach (var config in table.Values)
             config.Validate();
         return table;
     }
+
+    /// <summary>
+    /// Not a published variant: timm's light layout (SiLU, ECA, γ folded into convs) scaled down (~1.6 M parameters) so
+    /// that training from scratch on a few thousand images takes minutes on a laptop CPU. Every channel count is a
+    /// multiple of 16 so it runs on libtorch's fast CPU conv kernels (see CpuConvolution).
+    /// </summary>
+    private static NFNetConfig Tiny => Light("nfnet_tiny", [1, 1, 2, 1], 128, 128, featureMultiplier: 1) with
+    {
+        Channels = [64, 128, 256, 256],
+        StemChannels = [16, 32, 32, 64],
+        GroupSize = 32,
+        BottleneckRatio = 0.5,
+        NumFeatures = 512,
+        Attention = NFNetAttention.EfficientChannel,
+        DropRate = 0.1,
+        DropPathRate = 0.05,
+    };
 
     /// <summary>DeepMind's layout: γ in every activation, TF SAME padding, skip gains, fixed 16-32-64 stem, SE ratio 0.5.</summary>
     private static NFNetConfig DeepMind(string name, int[] depths, int k, int[] channels, int stemOut) => new()
