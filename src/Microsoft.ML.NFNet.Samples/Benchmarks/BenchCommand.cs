@@ -41,6 +41,11 @@ internal static class BenchCommand
                     rows.AddRange(InferenceBenchmark.Run(variant, batch, resolution, warmup, runs));
                 }
             }
+            if (modes.Contains("train"))
+            {
+                AnsiConsole.MarkupLine($"[grey]{variant}: training step, batch 8, 192 px...[/]");
+                rows.Add(TrainingStepBenchmark.Run(variant, batch: 8, resolution: 192, warmup, runs));
+            }
         }
         BenchmarkReport.Print(rows, machine);
         BenchmarkReport.Write(rows, machine, output);

@@ -36,7 +36,8 @@ internal static class ConfusionMatrixChart
         }
         using (var grid = ChartCanvas.Stroke(SKColors.Gray, 1))
             canvas.DrawRect(LeftMargin, TopMargin, n * Cell, n * Cell, grid);
-        chart.Text("predicted", LeftMargin + n * Cell / 2f, TopMargin + n * Cell + BottomMargin - 8, 14, SKTextAlign.Center);
+        chart.Text("true class", 18, TopMargin + n * Cell / 2f, 14, SKTextAlign.Center, rotateDegrees: -90);
+        chart.Text("predicted class", LeftMargin + n * Cell / 2f, TopMargin + n * Cell + BottomMargin - 8, 14, SKTextAlign.Center);
         chart.SavePng(path);
     }
 

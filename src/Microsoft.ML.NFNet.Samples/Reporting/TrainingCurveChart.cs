@@ -86,12 +86,12 @@ internal static class TrainingCurveChart
         chart.Text(label, x + 44, y + 5, 14);
     }
 
-    // Rounds the loss axis up to 1, 2 or 5 times a power of ten so the tick labels stay short.
+    // Rounds the loss axis up to 1, 2, 2.5, 3, 4 or 5 times a power of ten so the tick labels stay short.
     private static double NiceCeiling(double value)
     {
         if (value <= 0 || double.IsNaN(value) || double.IsInfinity(value))
             return 1;
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(value)));
-        return new[] { 1, 2, 2.5, 5, 10 }.Select(f => f * magnitude).First(c => c >= value);
+        return new[] { 1, 2, 2.5, 3, 4, 5, 10 }.Select(f => f * magnitude).First(c => c >= value);
     }
 }
