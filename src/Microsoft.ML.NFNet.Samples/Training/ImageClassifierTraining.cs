@@ -16,7 +16,7 @@ internal static class ImageClassifierTraining
         var trainView = mlContext.Data.LoadFromEnumerable(train);
         var validationView = validation is { Count: > 0 } ? mlContext.Data.LoadFromEnumerable(validation) : null;
         var progress = new TrainingProgress();
-        var pipeline = NFNetPipeline.Create(mlContext, settings, validationView, progress.OnMetrics);
+        var pipeline = NFNetPipeline.Create(mlContext, settings, trainView, validationView, progress.OnMetrics);
         var stopwatch = Stopwatch.StartNew();
         var model = progress.Run(() => pipeline.Fit(trainView));
         return new TrainedClassifier(model, trainView.Schema, progress.Epochs, stopwatch.Elapsed);
