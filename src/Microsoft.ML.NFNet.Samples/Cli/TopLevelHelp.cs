@@ -16,6 +16,9 @@ internal static class TopLevelHelp
           evaluate   Report accuracy, log-loss, per-class metrics and the confusion matrix of a model on a labeled folder.
           bench      Benchmark inference, a training step and the data pipeline; writes JSON and CSV.
 
+        Options of the run without a command: [--epochs 12] [--image-size 64] [--batch-size 32] [--learning-rate 0.1]
+                                              [--arch nfnet_tiny] [--seed 1] [--output nfnet-output]
+
         Use "nfnet-samples <command> --help" for the options of a command.
         """;
 }

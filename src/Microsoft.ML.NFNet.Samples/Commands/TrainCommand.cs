@@ -11,15 +11,18 @@ internal static class TrainCommand
 {
     public const string Help = """
         Usage: train --data <folder> [--arch nfnet_tiny] [--epochs 20] [--image-size 224] [--batch-size 32]
-                     [--validation-fraction 0.2] [--seed 1] [--output nfnet-output]
+                     [--learning-rate <peak>] [--validation-fraction 0.2] [--seed 1]
+                     [--output nfnet-output]
 
         Trains an NFNet classifier on <folder>, which holds one sub-folder of images per class (PNG, JPEG, BMP, GIF, WEBP).
         A stratified --validation-fraction of every class is held out to report validation loss and accuracy per epoch
         (0 = train on everything). Writes model.zip, training-curves.png, confusion-matrix.png (on the validation
         images) and metrics.json to --output.
 
-          --arch        nfnet_tiny (small, CPU-friendly), dm_nfnet_f0 ... f6, eca_nfnet_l0 ... l2, nfnet_l0, F0 ...
-          --image-size  training resolution in pixels (NFNet's F0 uses 192 for training, 256 for evaluation)
+          --arch           nfnet_tiny (small, CPU-friendly), F0 ... F7 (= dm_nfnet_f0 ...), nfnet_f0 ..., nfnet_l0,
+                           eca_nfnet_l0 ... l2
+          --learning-rate  peak SGD rate; default 0.1 × batch size / 256 (the NFNet recipe)
+          --image-size     training resolution in pixels (NFNet's F0 uses 192 for training, 256 for evaluation)
         """;
 
     private static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: 20, ImageSize: 224, BatchSize: 32, Seed: 1);

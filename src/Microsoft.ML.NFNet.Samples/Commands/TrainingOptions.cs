@@ -13,7 +13,9 @@ internal static class TrainingOptions
             args.Int("epochs", defaults.Epochs),
             args.Int("image-size", defaults.ImageSize),
             args.Int("batch-size", defaults.BatchSize),
-            args.Int("seed", defaults.Seed));
+            args.Int("seed", defaults.Seed),
+            args.Has("learning-rate") ? args.Double("learning-rate", 0) : defaults.LearningRate,
+            defaults.CropScaleMin);
         settings.Validate();
         return settings;
     }

@@ -18,6 +18,8 @@ internal static class NFNetPipeline
             ImageSize = settings.ImageSize,
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
+            LearningRate = settings.LearningRate,
+            Augmentation = new ImagePreprocessingOptions { CropScaleMin = settings.CropScaleMin },
             // The trainer validates on key labels: map the validation rows with the training data's classes.
             ValidationSet = validation is null ? null : labelToKey.Fit(train).Transform(validation),
             ValidationSetFraction = 0,
