@@ -25,7 +25,7 @@ internal static class Program
                 "evaluate" => line.Help ? PrintHelp(EvaluateCommand.Help) : EvaluateCommand.Run(line),
                 "bench" => line.Help ? PrintHelp(BenchCommand.Help) : BenchCommand.Run(line),
                 "help" => PrintHelp(TopLevelHelp.Text),
-                _ => throw new UsageException($"Unknown command '{command}'. Use --help to list the commands."),
+                _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }
         catch (Exception e) when (UserFacingError.Describe(e) is { } message)
