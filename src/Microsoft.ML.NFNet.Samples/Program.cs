@@ -1,5 +1,6 @@
 using Microsoft.ML.NFNet.Samples.Benchmarks;
 using Microsoft.ML.NFNet.Samples.Cli;
+using Microsoft.ML.NFNet.Samples.Commands;
 using Spectre.Console;
 
 namespace Microsoft.ML.NFNet.Samples;
@@ -17,14 +18,20 @@ internal static class Program
             var line = new CommandArguments(rest, Flags);
             return command switch
             {
+                "" when line.Help => PrintHelp(TopLevelHelp.Text),
+                "" => FashionMnistSampleCommand.Run(line),
+                "train" => line.Help ? PrintHelp(TrainCommand.Help) : TrainCommand.Run(line),
+                "predict" => line.Help ? PrintHelp(PredictCommand.Help) : PredictCommand.Run(line),
+                "evaluate" => line.Help ? PrintHelp(EvaluateCommand.Help) : EvaluateCommand.Run(line),
                 "bench" => line.Help ? PrintHelp(BenchCommand.Help) : BenchCommand.Run(line),
+                "help" => PrintHelp(TopLevelHelp.Text),
                 _ => throw new UsageException($"Unknown command '{command}'."),
             };
         }
-        catch (UsageException e)
+        catch (Exception e) when (UserFacingError.Describe(e) is { } message)
         {
-            AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(e.Message)}");
-            return 2;
+            AnsiConsole.MarkupLine($"[red]Error: {Markup.Escape(message)}[/]");
+            return 1;
         }
     }
 

@@ -25,6 +25,11 @@ internal static class BenchCommand
         var threads = args.Int("threads", 2);
         var output = args.String("output", "bench-results");
         args.RejectUnknown();
+        if (modes.Contains("data"))
+            throw new UsageException("--modes data: the data pipeline (decode, resize, augment) has no public API to time on " +
+                                     "its own (ImageBatcher and DataPipelineThroughput are internal to Microsoft.ML.NFNet).");
+        if (modes.Except(["inference", "train"]).FirstOrDefault() is { } unknownMode)
+            throw new UsageException($"--modes: unknown mode '{unknownMode}'; use inference and/or train.");
         if (runs < 1 || warmup < 0 || threads < 1)
             throw new UsageException("--runs and --threads must be at least 1, --warmup at least 0.");
 
@@ -40,6 +45,11 @@ internal static class BenchCommand
                     AnsiConsole.MarkupLine($"[grey]{variant}: inference, batch {batch}, {resolution} px...[/]");
                     rows.AddRange(InferenceBenchmark.Run(variant, batch, resolution, warmup, runs));
                 }
+            }
+            if (modes.Contains("train"))
+            {
+                AnsiConsole.MarkupLine($"[grey]{variant}: training step, batch 8, 192 px...[/]");
+                rows.Add(TrainingStepBenchmark.Run(variant, batch: 8, resolution: 192, warmup, runs));
             }
         }
         BenchmarkReport.Print(rows, machine);

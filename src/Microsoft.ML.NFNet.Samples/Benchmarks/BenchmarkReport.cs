@@ -31,12 +31,14 @@ internal static class BenchmarkReport
             new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
         File.WriteAllText(Path.Combine(directory, "benchmarks.json"), json);
 
-        var csv = new StringBuilder("variant,mode,device,batch,resolution,runs,median_ms,min_ms,images_per_s,peak_rss_mib,notes\n");
+        var csv = new StringBuilder("variant,mode,device,batch,resolution,runs,median_ms,min_ms,images_per_s,peak_rss_mib,agc_share,optimizer_share,notes\n");
         foreach (var r in rows)
             csv.AppendLine(string.Join(",", r.Variant, r.Mode, r.Device, r.Batch, r.Resolution, r.Runs,
                 r.MedianMs.ToString("F3", CultureInfo.InvariantCulture), r.MinMs.ToString("F3", CultureInfo.InvariantCulture),
                 r.ImagesPerSecond.ToString("F3", CultureInfo.InvariantCulture),
-                r.PeakRssMiB?.ToString("F1", CultureInfo.InvariantCulture) ?? "", $"\"{r.Notes}\""));
+                r.PeakRssMiB?.ToString("F1", CultureInfo.InvariantCulture) ?? "",
+                r.AgcShare?.ToString("F4", CultureInfo.InvariantCulture) ?? "",
+                r.OptimizerShare?.ToString("F4", CultureInfo.InvariantCulture) ?? "", $"\"{r.Notes}\""));
         File.WriteAllText(Path.Combine(directory, "benchmarks.csv"), csv.ToString());
     }
 

@@ -1,6 +1,6 @@
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 
-/// <summary>One row of the benchmark table.</summary>
+/// <summary>One row of the benchmark table (the shares are fractions of a training step; null for other modes).</summary>
 internal sealed record BenchmarkResult(
     string Variant,
     string Mode,
@@ -12,4 +12,6 @@ internal sealed record BenchmarkResult(
     double MinMs,
     double ImagesPerSecond,
     double? PeakRssMiB,
-    string Notes);
+    string Notes,
+    double? AgcShare = null,
+    double? OptimizerShare = null);

@@ -7,9 +7,8 @@ namespace Microsoft.ML.NFNet.Tests.MLNet;
 [TestClass]
 public class BrokenModelTests
 {
-    // The scaffold model's entries in the model zip (see ByteHistogramModelParameters).
-    private const string ModelSignature = "NFNSCAFF";
-    private const string WeightsEntry = "TorchWeights";
+    private const string ModelSignature = NFNetModelParameters.ModelSignature;
+    private const string WeightsEntry = NFNetModelParameters.WeightsStreamName;
 
     [TestMethod]
     public void TruncatedZipThrowsAFormatException()
@@ -33,7 +32,7 @@ public class BrokenModelTests
     [TestMethod]
     public void ModelFromAFutureFormatVersionThrowsAFormatExceptionNamingTheLibrary()
     {
-        var bytes = RewriteEntry(SavedModel(), IsScaffoldModelHeader, header =>
+        var bytes = RewriteEntry(SavedModel(), IsNFNetModelHeader, header =>
         {
             // ModelHeader: ModelVerWritten at 0x48 and ModelVerReadable at 0x4C, after the 8-byte ModelSignature.
             BitConverter.TryWriteBytes(header.AsSpan(0x48), 0x00020001u);
@@ -55,14 +54,27 @@ public class BrokenModelTests
         throw new AssertFailedException($"No {typeof(T).Name} among the causes of:\n{e}");
     }
 
-    private static byte[] SavedModel()
+    [TestMethod]
+    public void CorruptArchitectureThrowsAFormatException()
+    {
+        var bytes = RewriteEntry(SavedModel(), (name, _) => name.EndsWith("/" + NFNetModelParameters.ArchitectureStreamName),
+            json => json[..(json.Length / 2)]);
+
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Load(bytes));
+        StringAssert.Contains(Cause<FormatException>(e).Message, $"'{NFNetModelParameters.ArchitectureStreamName}' stream of the model is corrupt");
+    }
+
+    // Trained once: every test damages a copy.
+    private static readonly Lazy<byte[]> Saved = new(() =>
     {
         var mlContext = new MLContext(seed: 1);
-        var model = ScaffoldModel.Train(mlContext, out var schema);
+        var model = TestImages.Train(mlContext, out var schema);
         using var stream = new MemoryStream();
         mlContext.Model.Save(model, schema, stream);
         return stream.ToArray();
-    }
+    });
+
+    private static byte[] SavedModel() => Saved.Value;
 
     private static void Load(byte[] modelBytes)
     {
@@ -71,7 +83,7 @@ public class BrokenModelTests
     }
 
     // Every component's Model.key starts with a ModelHeader; the 8-byte ModelSignature at 0x40 says whose it is.
-    private static bool IsScaffoldModelHeader(string entryName, byte[] content) =>
+    private static bool IsNFNetModelHeader(string entryName, byte[] content) =>
         entryName.EndsWith("/Model.key") && Encoding.ASCII.GetString(content, 0x40, 8) == ModelSignature;
 
     private static byte[] RewriteEntry(byte[] zip, Func<string, byte[], bool> select, Func<byte[], byte[]> rewrite)
@@ -98,7 +110,7 @@ public class BrokenModelTests
                 writer.Write(rewrite(content));
                 rewritten++;
             }
-            Assert.AreEqual(1, rewritten, "expected exactly one entry of the scaffold model to rewrite");
+            Assert.AreEqual(1, rewritten, "expected exactly one entry of the NFNet model to rewrite");
         }
         return stream.ToArray();
     }

@@ -27,6 +27,9 @@ internal static class LoadCheckProcess
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // Same libtorch thread count as this process: CPU kernels may split reductions by thread, and the test wants
+        // bit-identical scores.
+        start.Environment["OMP_NUM_THREADS"] = TorchSharp.torch.get_num_threads().ToString();
         foreach (var argument in new[] { checker, modelPath, featureColumn }.Concat(rowFiles))
             start.ArgumentList.Add(argument);
 

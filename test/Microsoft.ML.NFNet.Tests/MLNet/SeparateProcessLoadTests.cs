@@ -13,9 +13,9 @@ public class SeparateProcessLoadTests
     public void SavedModelLoadsAndScoresBitIdenticallyInAFreshProcess()
     {
         var mlContext = new MLContext(seed: 1);
-        var model = ScaffoldModel.Train(mlContext, out var trainingSchema);
-        var images = ScaffoldModel.Images(perClass: 3, seed: 7).Select(i => i.Image).ToArray();
-        var expected = ScaffoldModel.Score(mlContext, model, images);
+        var model = TestImages.Train(mlContext, out var trainingSchema);
+        var images = TestImages.Images(perClass: 2, seed: 7).Select(i => i.ImageSource).ToArray();
+        var expected = TestImages.Score(mlContext, model, images);
 
         var dir = Directory.CreateTempSubdirectory("nfnet-loadcheck-");
         try
@@ -29,11 +29,11 @@ public class SeparateProcessLoadTests
                 return path;
             }).ToArray();
 
-            var report = LoadCheckProcess.Run(modelPath, "Image", rowFiles);
+            var report = LoadCheckProcess.Run(modelPath, nameof(ImageInput.ImageSource), rowFiles);
 
             CollectionAssert.DoesNotContain(report.LoadedBeforeModelLoad, LibraryAssembly);
             CollectionAssert.Contains(report.LoadedAfterModelLoad, LibraryAssembly);
-            CollectionAssert.AreEqual(ScaffoldModel.Classes, report.ScoreSlotNames);
+            CollectionAssert.AreEqual(TestImages.Classes, report.ScoreSlotNames);
             Assert.HasCount(expected.Scores.Length, report.Scores);
             for (var row = 0; row < expected.Scores.Length; row++)
                 CollectionAssert.AreEqual(Bits(expected.Scores[row]), Bits(report.Scores[row]), $"row {row}: scores differ");
