@@ -20,13 +20,18 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
     {
         this.dropRate = dropRate;
         fc = nn.Linear(features, classes, hasBias: true, device: device);
-        using (no_grad())
-        {
-            // DeepMind and timm: N(0, 0.01) weights, zero bias.
-            nn.init.normal_(fc.weight, 0.0, 0.01);
-            fc.bias!.zero_();
-        }
+        Reset(classes);
         RegisterComponents();
+    }
+
+    /// <summary>Replaces the classifier's parameters with fresh ones for <paramref name="classes"/> outputs.</summary>
+    public void Reset(long classes)
+    {
+        var device = fc.weight.device;
+        var features = fc.weight.shape[1];
+        // DeepMind and timm: N(0, 0.01) weights, zero bias.
+        fc.weight = new Parameter(normal(0.0, 0.01, [classes, features], device: device));
+        fc.bias = new Parameter(zeros(classes, device: device));
     }
 
     /// <summary>The classifier layer (excluded from adaptive gradient clipping).</summary>

@@ -14,7 +14,7 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
     private readonly Sequential stages;
     private readonly ScaledStdConv2d? final_conv;
     private readonly GammaActivation final_act;
-    private ClassifierHead head;
+    private readonly ClassifierHead head;
 
     /// <summary>Builds the network with freshly initialized weights.</summary>
     /// <param name="config">The architecture (validated).</param>
@@ -112,12 +112,7 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
     public void ResetClassifier(int numClasses)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        var device = head.Fc.weight.device;
-        var old = head;
-        head = new ClassifierHead(nameof(head), NumFeatures, numClasses, Config.DropRate, device);
-        head.train(training);
-        register_module(nameof(head), head);
-        old.Dispose();
+        head.Reset(numClasses);
         NumClasses = numClasses;
     }
 

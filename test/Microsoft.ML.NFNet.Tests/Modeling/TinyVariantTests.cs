@@ -15,3 +15,21 @@ public class TinyVariantTests
             Assert.IsTrue(conv.InChannels % 16 == 0 && conv.OutChannels % 16 == 0, $"{conv.InChannels}->{conv.OutChannels}");
     }
 }
+
+[TestClass]
+public class ResetClassifierTests
+{
+    [TestMethod]
+    public void NewHeadHasTheNewClassCountAndKeepsTheBackbone()
+    {
+        using var model = new NFNetModel(TinyConfigs.DeepMind, numClasses: 10);
+        var stem = model.state_dict()["stem.conv1.weight"].clone();
+        model.ResetClassifier(3);
+        Assert.AreEqual(3, model.NumClasses);
+        CollectionAssert.AreEqual(new long[] { 3, model.NumFeatures }, model.state_dict()["head.fc.weight"].shape);
+        CollectionAssert.AreEqual(new long[] { 2, 3 }, model.forward(randn(2, 3, 64, 64)).shape);
+        TensorAssert.Identical(stem, model.state_dict()["stem.conv1.weight"], "backbone untouched");
+        CollectionAssert.Contains(AgcClippingSet.Of(model).Select(p => p.Parameter.Handle).ToList(), model.state_dict()["stages.0.0.conv1.weight"].Handle);
+        Assert.IsFalse(AgcClippingSet.Of(model).Any(p => p.Parameter.Handle == model.Classifier.weight.Handle), "the new head is excluded from AGC");
+    }
+}

@@ -1,0 +1,130 @@
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace Microsoft.ML.NFNet;
+
+/// <summary>The resumable state of a training run at an epoch boundary.</summary>
+internal sealed record TrainingProgress
+{
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+    public required int Seed { get; init; }
+    public required int TrainCount { get; init; }
+    public required int ClassCount { get; init; }
+    public required string Architecture { get; init; }
+    public required int EpochsCompleted { get; init; }
+    public required List<TrainingMetrics> History { get; init; }
+    public int BestEpoch { get; init; }
+    public double? BestMetric { get; init; }
+    public int EpochsWithoutImprovement { get; init; }
+    public List<int> SkippedImages { get; init; } = [];
+}
+
+/// <summary>
+/// A checkpoint file (<c>.nfckpt</c>, a zip): model weights, optimizer state (momentum, step, EMA), the weights of the
+/// best epoch so far, and <see cref="TrainingProgress"/>. Written to a temporary file and renamed over the previous
+/// checkpoint, so a crash mid-write never destroys it.
+/// </summary>
+internal static class TrainingCheckpoint
+{
+    public const string FileName = "last.nfckpt";
+    private const string ModelEntry = "model.safetensors";
+    private const string BestEntry = "best.safetensors";
+    private const string OptimizerEntry = "optimizer.bin";
+    private const string ProgressEntry = "progress.json";
+
+    public static void Save(string path, NFNetModel model, NFNetOptimizer optimizer, Dictionary<string, TorchSharp.torch.Tensor>? best,
+        TrainingProgress progress)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var weights = temp + ".weights";
+        var bestWeights = temp + ".best";
+        try
+        {
+            model.SaveWeights(weights);
+            if (best is not null)
+                Safetensors.Save(bestWeights, best);
+            using (var zip = ZipFile.Open(temp, ZipArchiveMode.Create))
+            {
+                // Weights barely compress; storing them keeps checkpointing fast.
+                zip.CreateEntryFromFile(weights, ModelEntry, CompressionLevel.NoCompression);
+                if (best is not null)
+                    zip.CreateEntryFromFile(bestWeights, BestEntry, CompressionLevel.NoCompression);
+                using (var stream = zip.CreateEntry(OptimizerEntry, CompressionLevel.NoCompression).Open())
+                    optimizer.Save(stream);
+                using (var stream = zip.CreateEntry(ProgressEntry).Open())
+                    JsonSerializer.Serialize(stream, progress);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+            File.Delete(weights);
+            File.Delete(bestWeights);
+        }
+    }
+
+    /// <summary>Restores model and optimizer state; returns the progress and the best epoch's weights (if saved).</summary>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint of this run (architecture, data or format differ).</exception>
+    public static (TrainingProgress Progress, Dictionary<string, TorchSharp.torch.Tensor>? Best) Load(
+        string path, NFNetModel model, NFNetOptimizer optimizer, int seed, int trainCount)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
+        var temp = Path.Combine(Path.GetTempPath(), $"nfnet-resume-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var progress = Read<TrainingProgress>(zip, path);
+            if (progress.Format != TrainingProgress.CurrentFormat)
+                throw new InvalidDataException($"Checkpoint '{path}' has format {progress.Format}; this version reads format {TrainingProgress.CurrentFormat}.");
+            if (progress.Architecture != model.Config.ToJson() || progress.ClassCount != model.NumClasses
+                || progress.TrainCount != trainCount || progress.Seed != seed)
+                throw new InvalidDataException(
+                    $"Checkpoint '{path}' belongs to another run (architecture, class count, training set size or seed " +
+                    "differ); resume with the same model, data and options, or start afresh.");
+            Extract(zip, ModelEntry, path, Path.Combine(temp, ModelEntry));
+            model.LoadWeights(Path.Combine(temp, ModelEntry));
+            using (var stream = Entry(zip, OptimizerEntry, path).Open())
+            {
+                using var buffered = new MemoryStream();
+                stream.CopyTo(buffered);
+                buffered.Position = 0;
+                optimizer.Load(buffered);
+            }
+            Dictionary<string, TorchSharp.torch.Tensor>? best = null;
+            if (zip.GetEntry(BestEntry) is not null)
+            {
+                Extract(zip, BestEntry, path, Path.Combine(temp, BestEntry));
+                best = Safetensors.Load(Path.Combine(temp, BestEntry));
+            }
+            return (progress, best);
+        }
+        catch (Exception e) when (e is InvalidDataException is false && e is FileNotFoundException is false
+                                   && e is JsonException or IOException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' is corrupt or truncated: {e.Message}", e);
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    private static T Read<T>(ZipArchive zip, string path)
+    {
+        using var stream = Entry(zip, ProgressEntry, path).Open();
+        return JsonSerializer.Deserialize<T>(stream) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty {ProgressEntry}.");
+    }
+
+    private static void Extract(ZipArchive zip, string name, string path, string destination) =>
+        Entry(zip, name, path).ExtractToFile(destination);
+
+    private static ZipArchiveEntry Entry(ZipArchive zip, string name, string path) =>
+        zip.GetEntry(name) ?? throw new InvalidDataException($"Checkpoint '{path}' lacks '{name}'.");
+}

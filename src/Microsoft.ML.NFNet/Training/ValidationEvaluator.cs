@@ -1,0 +1,49 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Microsoft.ML.NFNet;
+
+/// <summary>Loss and accuracy of a model on labeled images, with the scoring preprocessing.</summary>
+internal static class ValidationEvaluator
+{
+    public static (double Loss, double Accuracy) Evaluate(NFNetModel model, IImageDataSource data, ImageBatcher batcher,
+        int batchSize, Device device, ISet<int> skipped, CancellationToken cancellationToken)
+    {
+        var indices = Enumerable.Range(0, data.Count).Where(i => !skipped.Contains(i)).ToArray();
+        if (indices.Length == 0)
+            return (double.NaN, double.NaN);
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            double lossSum = 0;
+            long correct = 0;
+            using var _ = no_grad();
+            foreach (var chunk in indices.Chunk(batchSize))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var images = chunk.Select(i => data[i]).ToArray();
+                Tensor batch;
+                try
+                {
+                    batch = batcher.CreateEvaluationBatch(images.Select(x => x.Encoded).ToArray());
+                }
+                catch (InvalidImageException e) when (e.BatchIndex >= 0)
+                {
+                    throw new InvalidImageException($"Validation {data.Describe(chunk[e.BatchIndex])}: {e.Message}", e);
+                }
+                var labels = tensor(images.Select(x => (long)x.Label).ToArray(), device: device);
+                var logits = model.forward(batch.to(device));
+                lossSum += F.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+                correct += logits.argmax(1).eq(labels).sum().item<long>();
+            }
+            return (lossSum / indices.Length, (double)correct / indices.Length);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+}
