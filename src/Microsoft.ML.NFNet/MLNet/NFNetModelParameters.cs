@@ -142,7 +142,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
             float[] probabilities;
             try
             {
-                probabilities = ScoreBatch(new ArraySegment<ReadOnlyMemory<byte>>(images.Skip(start).Take(count).ToArray()));
+                probabilities = ScoreBatch(images.Skip(start).Take(count).ToArray());
             }
             catch (InvalidImageException e) when (e.BatchIndex >= 0)
             {
