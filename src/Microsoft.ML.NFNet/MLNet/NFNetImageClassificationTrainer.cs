@@ -279,7 +279,7 @@ public sealed class NFNetImageClassificationTrainer
 
     private int ClassCount(DataViewSchema.Column label)
     {
-        var count = label.Type.GetKeyCount();
+        var count = label.Type is KeyDataViewType key ? key.Count : 0;
         if (count < 2)
             throw _host.ExceptParam(nameof(Options.LabelColumnName),
                 $"The label '{label.Name}' has {count} class(es); an image classifier needs at least two.");

@@ -20,8 +20,11 @@ namespace Microsoft.ML.NFNet;
 /// </summary>
 /// <remarks>
 /// <para><b>Lifetime.</b> The network's weights live in native (libtorch) memory, which the garbage collector neither
-/// sees nor frees promptly. Dispose this object (<c>transformer.Model.Dispose()</c>) when the model is no longer used,
-/// after every <c>PredictionEngine</c> and <c>Transform</c> result made from it is done; using it after that throws.</para>
+/// sees nor frees promptly. Dispose the model when it is no longer used (disposing the transformer or the
+/// <c>TransformerChain</c> does it), after every <c>PredictionEngine</c> and <c>Transform</c> result made from it is
+/// done; scoring after that throws <see cref="ObjectDisposedException"/>. Note that ML.NET's <c>PredictionEngine</c>
+/// owns its transformer by default and disposes it, and so this model, when the engine is disposed: create engines that
+/// share one model with <c>new PredictionEngineOptions { OwnsTransformer = false }</c>.</para>
 /// <para><b>Threads.</b> Scoring is safe from several threads at once (e.g. one <c>PredictionEngine</c> per thread, as
 /// <c>PredictionEnginePool</c> does): images are preprocessed in parallel and the forward passes take turns, because
 /// libtorch already spreads one forward pass over all cores.</para>
@@ -139,7 +142,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
             float[] probabilities;
             try
             {
-                probabilities = ScoreBatch(new ArraySegment<ReadOnlyMemory<byte>>(images.Skip(start).Take(count).ToArray()));
+                probabilities = ScoreBatch(images.Skip(start).Take(count).ToArray());
             }
             catch (InvalidImageException e) when (e.BatchIndex >= 0)
             {

@@ -40,7 +40,7 @@ public class NFNetTrainerTests
         var test = TestImages.Images(perClass: 3, seed: 2);
 
         var (scores, predicted) = TestImages.Score(mlContext, model, test.Select(i => i.ImageSource));
-        using var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model);
+        using var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model, new PredictionEngineOptions { OwnsTransformer = false });
         var engineScores = test.Select(i => engine.Predict(new ImageInput { ImageSource = i.ImageSource }).Score).ToArray();
         var batchScores = parameters.PredictProbabilities(test.Select(i => (ReadOnlyMemory<byte>)i.ImageSource).ToArray(), batchSize: 4);
 
@@ -63,15 +63,17 @@ public class NFNetTrainerTests
         var model = TestImages.Train(mlContext, out _);
         using var parameters = TestImages.Parameters(model);
         var images = TestImages.Images(perClass: 4, seed: 3).Select(i => new ImageInput { ImageSource = i.ImageSource }).ToArray();
+        // By default a PredictionEngine owns the model and disposes it with itself; these engines share one.
+        var shared = new PredictionEngineOptions { OwnsTransformer = false };
         float[][] expected;
-        using (var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model))
+        using (var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model, shared))
             expected = images.Select(i => engine.Predict(i).Score).ToArray();
 
         // One engine per thread, as PredictionEnginePool hands them out; each thread scores every image several times.
         var results = new float[4][][];
         Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = results.Length }, t =>
         {
-            using var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model);
+            using var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model, shared);
             results[t] = Enumerable.Range(0, 3).SelectMany(_ => images).Select(i => engine.Predict(i).Score.ToArray()).ToArray();
         });
 
@@ -89,8 +91,8 @@ public class NFNetTrainerTests
         var model = TestImages.Train(mlContext, out _);
         TestImages.Parameters(model).Dispose();
 
-        Assert.ThrowsExactly<ObjectDisposedException>(() =>
-            TestImages.Score(mlContext, model, [TestImages.Images(1, 1)[0].ImageSource]));
+        using var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model);
+        Assert.ThrowsExactly<ObjectDisposedException>(() => engine.Predict(new ImageInput { ImageSource = TestImages.Images(1, 1)[0].ImageSource }));
     }
 
     // What Model Builder's generated GetSortedScoresWithLabels does: the Score slot names are the class names.
