@@ -19,17 +19,17 @@ namespace Microsoft.ML.NFNet;
 /// <see cref="NFNetImageClassificationTrainer"/> returns, and is saved into (and loaded from) ML.NET model files.
 /// </summary>
 /// <remarks>
-/// <para><b>Lifetime.</b> The network's weights live in native (libtorch) memory, which the garbage collector neither
-/// sees nor frees promptly. Dispose the model when it is no longer used (disposing the transformer or the
-/// <c>TransformerChain</c> does it), after every <c>PredictionEngine</c> and <c>Transform</c> result made from it is
-/// done; scoring after that throws <see cref="ObjectDisposedException"/>. Note that ML.NET's <c>PredictionEngine</c>
-/// owns its transformer by default and disposes it, and so this model, when the engine is disposed: create engines that
-/// share one model with <c>new PredictionEngineOptions { OwnsTransformer = false }</c>.</para>
+/// <para><b>Lifetime.</b> The network's weights live in native (libtorch) memory, owned by <see cref="Model"/>. ML.NET
+/// disposes a model's parameters whenever a <c>PredictionEngine</c> that owns its transformer is disposed (the default,
+/// and what <c>PredictionEnginePool</c> does with surplus engines), which would break every other engine sharing the
+/// model; so this class is deliberately not <see cref="IDisposable"/>: engines and <c>Transform</c> results can be
+/// created and disposed freely. The native memory is released when the model becomes unreachable and is collected, or
+/// at once with <c>Model.Dispose()</c> when you know nothing scores with it any more.</para>
 /// <para><b>Threads.</b> Scoring is safe from several threads at once (e.g. one <c>PredictionEngine</c> per thread, as
 /// <c>PredictionEnginePool</c> does): images are preprocessed in parallel and the forward passes take turns, because
 /// libtorch already spreads one forward pass over all cores.</para>
 /// </remarks>
-public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VBuffer<float>>, IValueMapper, IDisposable
+public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VBuffer<float>>, IValueMapper
 {
     // At most 24 ASCII characters; stored in the model file and matched by the LoadableClass above.
     internal const string LoaderSignature = "NFNetImageClassifier";
@@ -49,7 +49,6 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     private readonly ImageBatcher _batcher;
     // The forward passes take turns (see remarks); preprocessing does not hold it.
     private readonly Lock _forwardLock = new();
-    private bool _disposed;
 
     internal static VersionInfo GetVersionInfo() => new(
         modelSignature: ModelSignature,
@@ -154,21 +153,8 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
         return result;
     }
 
-    /// <summary>Frees the network's native memory. Scoring afterwards throws <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose()
-    {
-        lock (_forwardLock)
-        {
-            if (_disposed)
-                return;
-            _disposed = true;
-            Model.Dispose();
-        }
-    }
-
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
         ctx.Writer.Write(ClassCount);
@@ -211,7 +197,6 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
         var batch = _batcher.CreateEvaluationBatch(images);
         lock (_forwardLock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             var device = Model.Classifier.weight!.device;
             var probabilities = nn.functional.softmax(Model.forward(batch.to(device)), dim: 1);
             return probabilities.cpu().data<float>().ToArray();

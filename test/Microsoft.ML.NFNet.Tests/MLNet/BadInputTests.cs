@@ -95,7 +95,7 @@ public class BadInputTests
         var skipping = TestImages.FastOptions();
         skipping.SkipInvalidImages = true;
         skipping.Epochs = 1;
-        using var skipped = MLContext.MulticlassClassification.Trainers.NFNet(skipping).Fit(Keyed(images)).Model;
+        var skipped = MLContext.MulticlassClassification.Trainers.NFNet(skipping).Fit(Keyed(images)).Model;
 
         StringAssert.Contains(e.Message, "Row 5 ");
         StringAssert.Contains(e.Message, "SkipInvalidImages");
