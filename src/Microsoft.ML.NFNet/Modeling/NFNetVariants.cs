@@ -61,7 +61,7 @@ internal static class NFNetVariants
     }
 
     /// <summary>
-    /// Not a published variant: timm's light layout (SiLU, ECA, γ folded into convs) scaled down (~1.6 M parameters) so
+    /// Not a published variant: timm's light layout (SiLU, ECA, γ folded into convs) scaled down (under 1 M parameters) so
     /// that training from scratch on a few thousand images takes minutes on a laptop CPU. Every channel count is a
     /// multiple of 16 so it runs on libtorch's fast CPU conv kernels (see CpuConvolution).
     /// </summary>
