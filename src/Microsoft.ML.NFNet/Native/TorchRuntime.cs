@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace Microsoft.ML.NFNet;
@@ -24,6 +25,7 @@ public static class TorchRuntime
         {
             torch.InitializeDeviceType(DeviceType.CPU);
             using var probe = torch.zeros(1);
+            DisableNnpack();
             return null;
         }
         catch (Exception ex) when (ex is DllNotFoundException or NotSupportedException or TypeInitializationException
@@ -32,6 +34,30 @@ public static class TorchRuntime
             return ex;
         }
     }
+
+    // libtorch asks NNPACK before choosing many CPU conv kernels; where NNPACK cannot initialize ("Unsupported hardware",
+    // e.g. on AMD EPYC) every such conv logs a warning to stderr (10,000 lines in the sample's run), and TorchSharp has
+    // no switch for it. This is torch.backends.nnpack.set_flags(False) through libtorch's C++ API; NNPACK is only ever
+    // used for float32 batches of 16 or more that oneDNN does not take, so nothing measurable is lost where it works.
+    private static void DisableNnpack()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+            return;
+        try
+        {
+            SetUserEnabledNnpack(GlobalContext(), false);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Another libtorch build: keep its default.
+        }
+    }
+
+    [DllImport("libtorch_cpu.so", EntryPoint = "_ZN2at13globalContextEv")]
+    private static extern IntPtr GlobalContext();
+
+    [DllImport("libtorch_cpu.so", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
 
     /// <summary>Turns a native load failure into a message that says what is missing and how to fix it.</summary>
     internal static string Diagnose(Exception failure)
