@@ -18,7 +18,7 @@ namespace Microsoft.ML.NFNet;
 /// Training randomness is drawn from the caller's <see cref="Random"/> in a fixed order (one seed per image, then the
 /// mixing decision), so a seed reproduces a batch exactly whatever the thread scheduling.
 /// </remarks>
-internal sealed class ImageBatcher
+public sealed class ImageBatcher
 {
     private readonly ImagePreprocessor _preprocessor;
     private readonly int _maxDegreeOfParallelism;
@@ -32,6 +32,7 @@ internal sealed class ImageBatcher
         _maxDegreeOfParallelism = maxDegreeOfParallelism == 0 ? Environment.ProcessorCount : maxDegreeOfParallelism;
     }
 
+    /// <summary>The preprocessing settings.</summary>
     public ImagePreprocessingOptions Options => _preprocessor.Options;
 
     /// <summary>Scoring / validation: float32 <c>[N, 3, S, S]</c>, normalised. The caller owns the tensor.</summary>
@@ -71,12 +72,12 @@ internal sealed class ImageBatcher
 
         var labelTensor = torch.tensor(labels.Select(label => (long)label).ToArray(), ScalarType.Int64);
         if (!Options.MixesBatches)
-            return new TrainingBatch(batch.MoveToOuterDisposeScope(), labelTensor.MoveToOuterDisposeScope(), BatchMix.None);
+            return new TrainingBatch(batch.MoveToOuterDisposeScope(), labelTensor.MoveToOuterDisposeScope());
 
         var mix = BatchMixer.Sample(Options, Options.ImageSize, Options.ImageSize, random);
         BatchMixer.ApplyInPlace(batch, mix);
         var targets = BatchMixer.SoftTargets(labelTensor, classCount, mix.Lambda, labelSmoothing);
-        return new TrainingBatch(batch.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope(), mix);
+        return new TrainingBatch(batch.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope()) { Mix = mix };
     }
 
     private Tensor FillBatch(IReadOnlyList<ReadOnlyMemory<byte>> images, Func<Tensor, int, Tensor> transform, int[]? seeds)

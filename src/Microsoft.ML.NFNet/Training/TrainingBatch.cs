@@ -10,11 +10,15 @@ namespace Microsoft.ML.NFNet;
 /// int64 class indices <c>[N]</c> when batch mixing is off (apply label smoothing in the loss), else float32 soft
 /// targets <c>[N, classes]</c> with label smoothing already folded in (use a soft-target cross-entropy).
 /// </param>
-/// <param name="Mix">What mixing was applied (<see cref="BatchMix.None"/> for none).</param>
-internal sealed record TrainingBatch(Tensor Images, Tensor Targets, BatchMix Mix) : IDisposable
+public sealed record TrainingBatch(Tensor Images, Tensor Targets) : IDisposable
 {
+    /// <summary>What mixing was applied (<see cref="BatchMix.None"/> for none).</summary>
+    internal BatchMix Mix { get; init; } = BatchMix.None;
+
+    /// <summary>Whether <see cref="Targets"/> are soft (mixed) class distributions rather than class indices.</summary>
     public bool HasSoftTargets => Targets.dtype == ScalarType.Float32;
 
+    /// <summary>Disposes both tensors.</summary>
     public void Dispose()
     {
         Images.Dispose();

@@ -80,20 +80,4 @@ public class BatchingTests
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => batcher.CreateTrainingBatch(two, [0, -1], 2, 0, new Random()));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => batcher.CreateTrainingBatch(two, [0, 1], 2, 1.0, new Random()));
     }
-
-    [TestMethod]
-    public void ThroughputCanBeMeasured()
-    {
-        byte[][] jpegs = [.. Enumerable.Range(0, 4).Select(seed => RgbImage.Noise(500, 375, seed).EncodeJpeg(90))];
-        var options = new ImagePreprocessingOptions();
-        var evaluation = DataPipelineThroughput.Measure(jpegs, options, training: false, batchSize: 16, minimumImages: 64);
-        var training = DataPipelineThroughput.Measure(jpegs, options, training: true, batchSize: 16, minimumImages: 64);
-
-        Assert.AreEqual(64, evaluation.Images);
-        Assert.IsGreaterThan(0.0, evaluation.ImagesPerSecond);
-        Assert.IsGreaterThan(TimeSpan.Zero, training.ProcessorTime);
-        Console.WriteLine($"500×375 JPEG → 224×224 on {Environment.ProcessorCount} cores: " +
-                          $"evaluation {evaluation.ImagesPerSecond:F0} images/s ({evaluation.ProcessorMillisecondsPerImage:F1} CPU ms each), " +
-                          $"training {training.ImagesPerSecond:F0} images/s ({training.ProcessorMillisecondsPerImage:F1} CPU ms each)");
-    }
 }
