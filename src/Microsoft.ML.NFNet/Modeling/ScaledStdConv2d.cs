@@ -127,7 +127,8 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
 
     private Tensor EffectiveWeight(ScalarType computeType)
     {
-        if (training || is_grad_enabled())
+        // inference_mode() leaves TorchSharp's grad-mode flag on, but no gradient can flow inside it.
+        if (training || (is_grad_enabled() && !is_inference_mode_enabled()))
         {
             // A forward with gradients is part of a training step: the parameters are about to change.
             if (cachedWeight is not null)

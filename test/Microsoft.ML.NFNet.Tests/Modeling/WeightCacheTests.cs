@@ -27,6 +27,19 @@ public class WeightCacheTests
     }
 
     [TestMethod]
+    public void InferenceModeUsesTheCacheToo()
+    {
+        manual_seed(4);
+        using var model = new NFNetModel(TinyConfigs.DeepMind, numClasses: 5);
+        model.eval();
+        using var x = randn(1, 3, 64, 64);
+        using var _ = inference_mode();
+        var first = model.forward(x);
+        Assert.IsTrue(CachedConvCount(model) > 0, "inference_mode fills the cache");
+        TensorAssert.Identical(first, model.forward(x), "cached forward");
+    }
+
+    [TestMethod]
     public void OptimizerStepInvalidatesTheCache()
     {
         manual_seed(2);
