@@ -46,7 +46,7 @@ internal sealed class TrainingProgress
                 return;
             }
             if (!epochBars.TryGetValue(metrics.Epoch, out var bar))
-                epochBars[metrics.Epoch] = bar = context.AddTask("", maxValue: metrics.BatchesPerEpoch);
+                epochBars[metrics.Epoch] = bar = context.AddTask(Describe(metrics), maxValue: metrics.BatchesPerEpoch);
             bar.Value = metrics.Phase == TrainingPhase.Epoch ? bar.MaxValue : metrics.Batch;
             bar.Description = Describe(metrics);
             context.Refresh();
