@@ -107,6 +107,11 @@ public sealed class NFNetImageClassificationTrainer
         /// <summary>Folder for the end-of-epoch checkpoint; null (default) writes none.</summary>
         public string? CheckpointDirectory;
 
+        /// <summary>Continue from the last checkpoint in <see cref="CheckpointDirectory"/> when there is one (after a crash or
+        /// a cancellation), instead of starting afresh (default false). Needs the same data, options and an explicit
+        /// <see cref="Seed"/>; a checkpoint of another run is rejected with an error that says so.</summary>
+        public bool ResumeFromCheckpoint;
+
         /// <summary>Leave out rows whose image cannot be decoded (logged and counted) instead of failing with an error that
         /// names the row (default false).</summary>
         public bool SkipInvalidImages;
@@ -211,6 +216,10 @@ public sealed class NFNetImageClassificationTrainer
             Device = _options.Device,
             Seed = seed,
             CheckpointDirectory = _options.CheckpointDirectory,
+            ResumeFrom = _options.ResumeFromCheckpoint && _options.CheckpointDirectory is { } directory
+                && File.Exists(Path.Combine(directory, TrainingCheckpoint.FileName))
+                ? Path.Combine(directory, TrainingCheckpoint.FileName)
+                : null,
             SkipInvalidImages = _options.SkipInvalidImages,
         });
         // Same seed for the initial weights: a seed reproduces the whole run on CPU.
@@ -247,6 +256,8 @@ public sealed class NFNetImageClassificationTrainer
         Require(options.LabelSmoothing is >= 0 and < 1, nameof(Options.LabelSmoothing), options.LabelSmoothing, "must be in [0, 1)");
         Require(options.ValidationSetFraction is >= 0 and < 1, nameof(Options.ValidationSetFraction),
             options.ValidationSetFraction, "must be in [0, 1)");
+        Require(!options.ResumeFromCheckpoint || (options.CheckpointDirectory is not null && options.Seed is not null),
+            nameof(Options.ResumeFromCheckpoint), options.ResumeFromCheckpoint, "needs a CheckpointDirectory and an explicit Seed");
         Require(options.MaxImagePixels >= 1, nameof(Options.MaxImagePixels), options.MaxImagePixels, "must be at least 1");
         Require(Enum.IsDefined(options.Device), nameof(Options.Device), options.Device, "is not a known device");
         options.EarlyStopping?.Validate();

@@ -1,0 +1,51 @@
+namespace Microsoft.ML.NFNet.Tests.MLNet;
+
+[TestClass]
+public class ResumeTrainingTests
+{
+    [TestMethod]
+    public void FitContinuesFromTheLastCheckpointAfterACancellation()
+    {
+        var directory = Directory.CreateTempSubdirectory("nfnet-mlnet-resume-").FullName;
+        try
+        {
+            var mlContext = new MLContext(seed: 1);
+            var data = mlContext.Data.LoadFromEnumerable(TestImages.Images(perClass: 6, seed: 1));
+            var keyed = mlContext.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+            using var stop = new CancellationTokenSource();
+            var epochs = new List<int>();
+            var options = TestImages.FastOptions();
+            options.Epochs = 3;
+            options.CheckpointDirectory = directory;
+            options.ResumeFromCheckpoint = true;
+            options.CancellationToken = stop.Token;
+            options.MetricsCallback = m =>
+            {
+                if (m.Phase != TrainingPhase.Epoch) return;
+                epochs.Add(m.Epoch);
+                if (m.Epoch == 1) stop.Cancel();
+            };
+            Assert.ThrowsExactly<OperationCanceledException>(() => mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(keyed));
+            Assert.IsTrue(File.Exists(Path.Combine(directory, "last.nfckpt")), "a checkpoint after epoch 1");
+
+            options.CancellationToken = CancellationToken.None;
+            mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(keyed);
+
+            CollectionAssert.AreEqual(new[] { 1, 2, 3 }, epochs, "the second Fit ran only epochs 2 and 3");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void ResumingNeedsACheckpointFolderAndASeed()
+    {
+        var options = TestImages.FastOptions();
+        options.ResumeFromCheckpoint = true;
+        options.Seed = null;
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext().MulticlassClassification.Trainers.NFNet(options));
+        StringAssert.Contains(error.Message, "ResumeFromCheckpoint");
+    }
+}
