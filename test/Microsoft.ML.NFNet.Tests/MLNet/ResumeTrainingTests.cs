@@ -40,6 +40,35 @@ public class ResumeTrainingTests
     }
 
     [TestMethod]
+    public void ACheckpointOfAnotherRunIsRejected()
+    {
+        var directory = Directory.CreateTempSubdirectory("nfnet-mlnet-other-").FullName;
+        try
+        {
+            var mlContext = new MLContext(seed: 1);
+            IDataView Keyed(int perClass)
+            {
+                var data = mlContext.Data.LoadFromEnumerable(TestImages.Images(perClass, seed: 1));
+                return mlContext.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+            }
+            var options = TestImages.FastOptions();
+            options.Epochs = 1;
+            options.CheckpointDirectory = directory;
+            options.ResumeFromCheckpoint = true;
+            mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(Keyed(perClass: 4));
+
+            options.Epochs = 2;
+            var error = Assert.ThrowsExactly<InvalidDataException>(() =>
+                mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(Keyed(perClass: 6)));
+            StringAssert.Contains(error.Message, "another run");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void ResumingNeedsACheckpointFolderAndASeed()
     {
         var options = TestImages.FastOptions();
