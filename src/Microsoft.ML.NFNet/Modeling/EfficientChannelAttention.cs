@@ -20,7 +20,8 @@ public sealed class EfficientChannelAttention : nn.Module<Tensor, Tensor>
     public EfficientChannelAttention(string name, long channels, Device? device = null) : base(name)
     {
         kernelSize = KernelSize(channels);
-        conv = nn.Conv1d(1, 1, kernelSize, padding: (kernelSize - 1) / 2, bias: false, device: device);
+        // Holds timm's parameter (conv.weight [1, 1, k]); forward computes the conv itself.
+        conv = nn.Conv1d(1, 1, kernelSize, bias: false, device: device);
         RegisterComponents();
     }
 

@@ -66,7 +66,7 @@ public sealed class NFNetTrainingEngine
                 if (validation is not null && validation.Count > 0)
                 {
                     using var ema = optimizer.Ema?.SwapIn();
-                    var (loss, accuracy) = ValidationEvaluator.Evaluate(model, validation, batcher, batchSize, device, run.ValidationSkipped, cancellationToken);
+                    var (loss, accuracy) = ValidationEvaluator.Evaluate(model, validation, batcher, batchSize, device, options.SkipInvalidImages, run.ValidationSkipped, cancellationToken);
                     metrics = metrics with { ValidationLoss = loss, ValidationAccuracy = accuracy };
                 }
                 run.EndEpoch(metrics, options.EarlyStopping, optimizer);
@@ -113,7 +113,7 @@ public sealed class NFNetTrainingEngine
             ClippedUnitFraction = run.Optimizer.ClippingStatistics?.ClippedFraction ?? 0,
             Elapsed = elapsedBefore + clock.Elapsed,
             EstimatedRemaining = EstimateRemaining(epoch, batch, plan.Batches.Length, epochClock.Elapsed),
-            SkippedImages = run.Skipped.Count,
+            SkippedImages = run.Skipped.Count + run.ValidationSkipped.Count,
         };
 
         using var prefetcher = new BatchPrefetcher(run.Train, plan, batcher, options.LabelSmoothing, options.SkipInvalidImages, run.Skipped);
@@ -230,7 +230,7 @@ public sealed class NFNetTrainingEngine
                 History = History.ToArray(),
                 SelectedEpoch = selected,
                 StoppedEarly = Stopped && History.Count > 0 && History[^1].Epoch < History[^1].Epochs,
-                SkippedImages = Skipped.Count,
+                SkippedImages = Skipped.Count + ValidationSkipped.Count,
             };
         }
 

@@ -8,7 +8,7 @@ namespace Microsoft.ML.NFNet;
 internal static class ValidationEvaluator
 {
     public static (double Loss, double Accuracy) Evaluate(NFNetModel model, IImageDataSource data, ImageBatcher batcher,
-        int batchSize, Device device, ISet<int> skipped, CancellationToken cancellationToken)
+        int batchSize, Device device, bool skipInvalid, ISet<int> skipped, CancellationToken cancellationToken)
     {
         var indices = Enumerable.Range(0, data.Count).Where(i => !skipped.Contains(i)).ToArray();
         if (indices.Length == 0)
@@ -20,26 +20,39 @@ internal static class ValidationEvaluator
             double lossSum = 0;
             long correct = 0;
             using var _ = no_grad();
+            long counted = 0;
             foreach (var chunk in indices.Chunk(batchSize))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var images = chunk.Select(i => data[i]).ToArray();
-                Tensor batch;
-                try
+                var members = chunk.ToList();
+                while (members.Count > 0)
                 {
-                    batch = batcher.CreateEvaluationBatch(images.Select(x => x.Encoded).ToArray());
+                    using var scope = NewDisposeScope();
+                    var images = members.Select(i => data[i]).ToArray();
+                    Tensor batch;
+                    try
+                    {
+                        batch = batcher.CreateEvaluationBatch(images.Select(x => x.Encoded).ToArray());
+                    }
+                    catch (InvalidImageException e) when (e.BatchIndex >= 0)
+                    {
+                        if (!skipInvalid)
+                            throw new InvalidImageException($"Validation {data.Describe(members[e.BatchIndex])}: {e.Message}", e);
+                        skipped.Add(members[e.BatchIndex]);
+                        members.RemoveAt(e.BatchIndex);
+                        continue;
+                    }
+                    var labels = tensor(images.Select(x => (long)x.Label).ToArray(), device: device);
+                    var logits = model.forward(batch.to(device));
+                    lossSum += F.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+                    correct += logits.argmax(1).eq(labels).sum().item<long>();
+                    counted += members.Count;
+                    break;
                 }
-                catch (InvalidImageException e) when (e.BatchIndex >= 0)
-                {
-                    throw new InvalidImageException($"Validation {data.Describe(chunk[e.BatchIndex])}: {e.Message}", e);
-                }
-                var labels = tensor(images.Select(x => (long)x.Label).ToArray(), device: device);
-                var logits = model.forward(batch.to(device));
-                lossSum += F.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
-                correct += logits.argmax(1).eq(labels).sum().item<long>();
             }
-            return (lossSum / indices.Length, (double)correct / indices.Length);
+            if (counted == 0)
+                return (double.NaN, double.NaN);
+            return (lossSum / counted, (double)correct / counted);
         }
         finally
         {

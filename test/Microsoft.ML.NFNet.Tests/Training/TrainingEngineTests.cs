@@ -157,6 +157,13 @@ public class TrainingEngineTests
 
         var result = new NFNetTrainingEngine(Options(2) with { SkipInvalidImages = true }).Train(model, data);
         Assert.AreEqual(1, result.SkippedImages);
+
+        // The same image in the validation set: named, or left out of the validation metrics.
+        var validationError = Assert.ThrowsExactly<InvalidImageException>(() => new NFNetTrainingEngine(Options(1)).Train(model, good, data));
+        StringAssert.Contains(validationError.Message, "row 5");
+        var validated = new NFNetTrainingEngine(Options(1) with { SkipInvalidImages = true }).Train(model, good, data);
+        Assert.IsTrue(double.IsFinite(validated.History[0].ValidationLoss!.Value), "validation metrics over the 7 good images");
+        Assert.AreEqual(1, validated.SkippedImages, "the skipped validation image is counted");
     }
 
     [TestMethod]
