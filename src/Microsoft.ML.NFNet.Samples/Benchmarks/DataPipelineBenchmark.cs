@@ -1,3 +1,5 @@
+using Microsoft.ML.NFNet.Preprocessing;
+using Microsoft.ML.NFNet.Training;
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 
 /// <summary>

@@ -1,9 +1,10 @@
+using Microsoft.ML.NFNet.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 
-/// <summary>Eval-mode forward latency of a real variant, with and without the cached standardized weights.</summary>
+/// <summary>Eval-mode forward latency of a real variant (random weights, random input).</summary>
 internal static class InferenceBenchmark
 {
     public static IEnumerable<BenchmarkResult> Run(string variant, int batch, int resolution, int warmup, int runs)
@@ -13,42 +14,14 @@ internal static class InferenceBenchmark
         using var model = new NFNetModel(config, numClasses: 1000);
         model.eval();
         using var images = randn(batch, 3, resolution, resolution);
-        // Cached and uncached runs alternate on one model, so memory state and machine load affect both alike.
-        var times = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
-        for (var i = 0; i < warmup + runs; i++)
-        {
-            foreach (var cached in new[] { true, false })
-            {
-                var elapsed = Timing.Measure(() =>
-                {
-                    if (!cached)
-                        model.InvalidateWeightCache();
-                    using var scope = NewDisposeScope();
-                    using var _ = inference_mode();
-                    model.forward(images);
-                }, warmup: 0, runs: 1)[0];
-                if (i >= warmup)
-                    times[cached].Add(elapsed);
-            }
-        }
-        var peak = PeakMemory.PeakMiB();
-        // What the cache saves per forward pass: standardizing every conv's weights.
-        var convs = model.modules().OfType<ScaledStdConv2d>().ToArray();
-        var standardize = Timing.Measure(() =>
+        var times = Timing.Measure(() =>
         {
             using var scope = NewDisposeScope();
             using var _ = inference_mode();
-            // Each result freed at once, as in a forward pass, so the allocator reuses memory instead of faulting in more.
-            foreach (var conv in convs)
-                conv.StandardizedWeight().Dispose();
+            model.forward(images);
         }, warmup, runs);
-        foreach (var cached in new[] { true, false })
-        {
-            var median = Timing.Median(times[cached]);
-            yield return new BenchmarkResult(config.Name, "inference", "cpu", batch, resolution, runs, median, times[cached].Min(),
-                batch * 1000.0 / median, peak, cached
-                    ? $"weight cache on (saves standardizing {convs.Length} convs: median {Timing.Median(standardize):F1} ms)"
-                    : "weight cache off");
-        }
+        var median = Timing.Median(times);
+        yield return new BenchmarkResult(config.Name, "inference", "cpu", batch, resolution, runs, median, times.Min(),
+            batch * 1000.0 / median, PeakMemory.PeakMiB(), "");
     }
 }

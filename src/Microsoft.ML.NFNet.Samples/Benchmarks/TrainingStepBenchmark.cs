@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
+using Microsoft.ML.NFNet.Modeling;
+using Microsoft.ML.NFNet.Optimization;
 
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.NFNet.Preprocessing;
 namespace Microsoft.ML.NFNet.Samples.Cli;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.ML.NFNet.Samples.Consumption;
+using Microsoft.ML.NFNet.Training;
 
 namespace Microsoft.ML.NFNet.Samples.Datasets;
 

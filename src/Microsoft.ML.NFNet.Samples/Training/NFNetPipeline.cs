@@ -1,3 +1,8 @@
+using Microsoft.ML.NFNet.Modeling;
+using Microsoft.ML.NFNet.Optimization;
+using Microsoft.ML.NFNet.Preprocessing;
+using Microsoft.ML.NFNet.Training;
+
 namespace Microsoft.ML.NFNet.Samples.Training;
 
 /// <summary>
@@ -15,16 +20,18 @@ internal static class NFNetPipeline
             LabelColumnName = "Label",
             FeatureColumnName = "ImageSource",
             Architecture = NFNetConfig.Variant(settings.Architecture),
-            ImageSize = settings.ImageSize,
-            Epochs = settings.Epochs,
-            BatchSize = settings.BatchSize,
-            LearningRate = settings.LearningRate,
-            Augmentation = new ImagePreprocessingOptions { CropScaleMin = settings.CropScaleMin },
             // The trainer validates on key labels: map the validation rows with the training data's classes.
             ValidationSet = validation is null ? null : labelToKey.Fit(train).Transform(validation),
             ValidationSetFraction = 0,
-            MetricsCallback = onMetrics,
-            Seed = settings.Seed,
+            Training = new NFNetTrainingOptions
+            {
+                Epochs = settings.Epochs,
+                BatchSize = settings.BatchSize,
+                Seed = settings.Seed,
+                MetricsCallback = onMetrics,
+                Optimizer = new NFNetOptimizerOptions { LearningRate = settings.LearningRate },
+                Preprocessing = new ImagePreprocessingOptions { ImageSize = settings.ImageSize, CropScaleMin = settings.CropScaleMin },
+            },
         });
         return labelToKey
             .Append(trainer)

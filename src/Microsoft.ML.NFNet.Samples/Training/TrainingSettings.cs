@@ -1,6 +1,7 @@
+using Microsoft.ML.NFNet.Modeling;
 namespace Microsoft.ML.NFNet.Samples.Training;
 
-/// <summary>The knobs the sample exposes on the command line (LearningRate null = the NFNet recipe's batch-scaled rate;
+/// <summary>The knobs the sample exposes on the command line (LearningRate null = chosen by the trainer from the data;
 /// CropScaleMin = smallest area share kept by the random resized crop).</summary>
 internal sealed record TrainingSettings(string Architecture, int Epochs, int ImageSize, int BatchSize, int Seed,
     double? LearningRate = null, double CropScaleMin = 0.08)

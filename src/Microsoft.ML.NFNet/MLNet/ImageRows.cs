@@ -1,74 +1,59 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.NFNet.Training;
 
 namespace Microsoft.ML.NFNet.MLNet;
 
-/// <summary>
-/// Reads an <see cref="IDataView"/> of encoded images and key labels into memory for training, checking every row
-/// before any training starts, so a bad row fails in seconds with its row number rather than hours into training.
-/// </summary>
-internal static class ImageRows
+/// <summary>The rows of an <see cref="IDataView"/> that can be trained on, and how many were left out.</summary>
+/// <param name="Images">Encoded images with labels <c>key - 1</c>; each is described as "Row {i} ('{column}' column)",
+/// i counting every row of the data view from 0.</param>
+/// <param name="TotalRows">Rows the data view has.</param>
+/// <param name="MissingLabels">Rows left out because their label is missing (key 0, e.g. a NaN or unseen value).</param>
+internal sealed record ImageRows(InMemoryImageDataSource Images, long TotalRows, long MissingLabels)
 {
     /// <summary>
-    /// The rows with a label, as an <see cref="InMemoryImageDataSource"/> with labels <c>key - 1</c> and descriptions
-    /// "row {i}" (i counts every row of <paramref name="data"/>, 0-based). Rows with a missing label (key 0) are left out,
-    /// as ML.NET trainers do. Every image is decoded once with the training decoder.
+    /// Reads the rows with a label into memory. Nothing is decoded here: the training engine's one pass over the data
+    /// does that, naming a bad row by the description given here.
     /// </summary>
-    /// <remarks>The columns must have been checked by the trainer. <paramref name="what"/> ("training", "validation")
-    /// names the data in messages; with <paramref name="skipInvalidImages"/>, undecodable images are left out and counted
-    /// in <paramref name="skipped"/> instead of failing.</remarks>
-    public static InMemoryImageDataSource Read(IDataView data, string labelColumnName, string featureColumnName,
-        int classCount, long maxImagePixels, bool skipInvalidImages, string what, out int skipped)
+    public static ImageRows Read(IDataView data, string labelColumnName, string featureColumnName, int classCount,
+        CancellationToken cancellationToken)
     {
         var labelColumn = data.Schema[labelColumnName];
         var featureColumn = data.Schema[featureColumnName];
-        var rows = new List<(long Row, byte[] Bytes, int Label)>();
+        var images = new List<LabeledImage>();
+        var rowNumbers = new List<long>();
+        long rows = 0, missing = 0;
         using (var cursor = data.GetRowCursor([labelColumn, featureColumn]))
         {
             var getLabel = cursor.GetGetter<uint>(labelColumn);
             var getImage = cursor.GetGetter<VBuffer<byte>>(featureColumn);
             uint key = 0;
             VBuffer<byte> image = default;
-            for (long row = 0; cursor.MoveNext(); row++)
+            for (; cursor.MoveNext(); rows++)
             {
+                if (rows % 1024 == 0)
+                    cancellationToken.ThrowIfCancellationRequested();
                 getLabel(ref key);
                 if (key == 0 || key > classCount)
-                    continue; // missing label
+                {
+                    missing++;
+                    continue;
+                }
                 getImage(ref image);
-                rows.Add((row, image.DenseValues().ToArray(), (int)key - 1));
+                images.Add(new LabeledImage(image.DenseValues().ToArray(), (int)key - 1));
+                rowNumbers.Add(rows);
             }
         }
+        var source = new InMemoryImageDataSource(images, classCount, i => $"Row {rowNumbers[i]} ('{featureColumnName}' column)");
+        return new ImageRows(source, rows, missing);
+    }
 
-        // Decode-check in parallel with the decoder training uses; report the first bad row in row order.
-        var errors = new string?[rows.Count];
-        Parallel.For(0, rows.Count, i =>
-        {
-            try
-            {
-                ImageDecoder.DecodeRgb(rows[i].Bytes, maxImagePixels).Dispose();
-            }
-            catch (InvalidImageException e)
-            {
-                errors[i] = e.Message;
-            }
-        });
-        skipped = 0;
-        var images = new List<LabeledImage>(rows.Count);
-        var rowNumbers = new List<long>(rows.Count);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            if (errors[i] is { } error)
-            {
-                if (!skipInvalidImages)
-                    throw new InvalidImageException(
-                        $"Row {rows[i].Row} of the {what} data ('{featureColumnName}' column): {error} " +
-                        "Fix or remove the image, or set SkipInvalidImages = true to leave such rows out.");
-                skipped++;
-                continue;
-            }
-            images.Add(new LabeledImage(rows[i].Bytes, rows[i].Label));
-            rowNumbers.Add(rows[i].Row);
-        }
-        return new InMemoryImageDataSource(images, classCount, i => $"row {rowNumbers[i]}");
+    /// <summary>Whether <paramref name="data"/> has at least one row (reads at most one).</summary>
+    public static bool HasRows(IDataView data)
+    {
+        if (data.GetRowCount() is { } count)
+            return count > 0;
+        using var cursor = data.GetRowCursor([]);
+        return cursor.MoveNext();
     }
 
     /// <summary>

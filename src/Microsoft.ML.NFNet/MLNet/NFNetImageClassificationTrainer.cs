@@ -3,6 +3,11 @@ using Microsoft.ML.NFNet.MLNet;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Transforms.Image;
+using Microsoft.ML.NFNet.Modeling;
+using Microsoft.ML.NFNet.Native;
+using Microsoft.ML.NFNet.Preprocessing;
+using Microsoft.ML.NFNet.Training;
+using Microsoft.ML.NFNet.Optimization;
 
 namespace Microsoft.ML.NFNet;
 
@@ -22,13 +27,14 @@ namespace Microsoft.ML.NFNet;
 public sealed class NFNetImageClassificationTrainer
     : ITrainerEstimator<MulticlassPredictionTransformer<NFNetModelParameters>, NFNetModelParameters>
 {
-    /// <summary>Settings of <see cref="NFNetImageClassificationTrainer"/>.</summary>
+    /// <summary>Settings of <see cref="NFNetImageClassificationTrainer"/>: the ML.NET-specific ones here, everything
+    /// about training in <see cref="Training"/> (the same record the training engine takes).</summary>
     public sealed class Options
     {
         /// <summary>The label column: a key (use <c>MapValueToKey</c> on a text or number label).</summary>
         public string LabelColumnName = DefaultColumnNames.Label;
 
-        /// <summary>The image column: encoded image bytes (JPEG, PNG, BMP, GIF, WEBP) as a byte vector.</summary>
+        /// <summary>The image column: encoded image bytes (JPEG, PNG, BMP, GIF, WEBP, …) as a byte vector.</summary>
         public string FeatureColumnName = DefaultColumnNames.Features;
 
         /// <summary>The output column of class probabilities.</summary>
@@ -38,102 +44,48 @@ public sealed class NFNetImageClassificationTrainer
         public string PredictedLabelColumnName = DefaultColumnNames.PredictedLabel;
 
         /// <summary>
-        /// The network. Default <c>nfnet_tiny</c> (under 1 M parameters): it trains from scratch on a few thousand images in
-        /// minutes on a CPU. The published variants (<c>dm_nfnet_f0</c> … <c>f6</c>, <c>nfnet_l0</c>, <c>eca_nfnet_l*</c>)
-        /// are 35–440 M parameters and are meant for GPUs or pretrained weights.
+        /// The network; null (default): automatic, <c>nfnet_tiny</c> (under 1 M parameters), which trains from scratch
+        /// on a few thousand images in minutes on a CPU. The published variants (<c>dm_nfnet_f0</c> … <c>f6</c>,
+        /// <c>nfnet_l0</c>, <c>eca_nfnet_l*</c>) are 35–440 M parameters and are meant for GPUs or pretrained weights.
         /// </summary>
-        public NFNetConfig Architecture = NFNetConfig.Variant("nfnet_tiny");
-
-        /// <summary>Side of the square network input in pixels, for training and scoring (default 128). At least
-        /// <see cref="NFNetConfig.MinimumImageSize"/> of <see cref="Architecture"/>.</summary>
-        public int ImageSize = 128;
-
-        /// <summary>Passes over the training data (default 20).</summary>
-        public int Epochs = 20;
-
-        /// <summary>Images per optimizer step (default 32).</summary>
-        public int BatchSize = 32;
-
-        /// <summary>
-        /// Peak learning rate of SGD with Nesterov momentum, reached after <see cref="WarmupEpochs"/> and followed by
-        /// cosine decay. Default 0.1: on a few thousand images it trains much faster than DeepMind's batch scaling and AGC
-        /// keeps it stable (README, "Training options"). Null uses the recipe's 0.1 · <see cref="BatchSize"/> / 256,
-        /// the better choice for large datasets.
-        /// </summary>
-        public double? LearningRate = 0.1;
-
-        /// <summary>Epochs of linear learning-rate warm-up from 0 (default 1; DeepMind's ImageNet recipe uses 5 of 360).</summary>
-        public double WarmupEpochs = 1;
-
-        /// <summary>Weight decay of conv and linear weights (default 2·10⁻⁵).</summary>
-        public double WeightDecay = 2e-5;
-
-        /// <summary>Adaptive gradient clipping λ (default 0.01); 0 turns it off.</summary>
-        public double ClippingFactor = 0.01;
-
-        /// <summary>Label smoothing of the loss, in [0, 1) (default 0.1).</summary>
-        public double LabelSmoothing = 0.1;
-
-        /// <summary>
-        /// Decoding, augmentation (random resized crop, flips, MixUp, CutMix) and normalisation. Its
-        /// <see cref="ImagePreprocessingOptions.ImageSize"/> and <see cref="ImagePreprocessingOptions.MaxImagePixels"/> are
-        /// replaced by <see cref="ImageSize"/> and <see cref="MaxImagePixels"/>. The scoring settings (resize mode, crop
-        /// fraction, normalisation) are saved with the model and used for every prediction.
-        /// </summary>
-        public ImagePreprocessingOptions Augmentation = new();
+        public NFNetConfig? Architecture;
 
         /// <summary>Labelled images to validate on after each epoch (same columns as the training data). Null (default)
         /// splits <see cref="ValidationSetFraction"/> off the training data.</summary>
         public IDataView? ValidationSet;
 
         /// <summary>Fraction of each class held out for validation when <see cref="ValidationSet"/> is null, in [0, 1)
-        /// (default 0.1); 0 trains on everything without validation.</summary>
+        /// (default 0.1); 0 trains on everything without validation (and without early stopping).</summary>
         public double ValidationSetFraction = 0.1;
 
-        /// <summary>Stop when validation stops improving and keep the best epoch's weights (default: patience 5 epochs on
-        /// the validation loss). Used only when there is validation data; null trains all epochs.</summary>
-        public EarlyStoppingOptions? EarlyStopping = new();
-
-        /// <summary>Receives progress reports on the training thread; null logs them to the MLContext log.</summary>
-        public Action<TrainingMetrics>? MetricsCallback;
-
-        /// <summary>Where to train (default: a CUDA GPU when the CUDA backend is referenced and one is present, else CPU).</summary>
-        public NFNetDevice Device = NFNetDevice.Auto;
-
-        /// <summary>Seed of the validation split, initialisation, data order and augmentation; null (default) takes one from
-        /// the <c>MLContext</c>'s seed, so <c>new MLContext(seed: 1)</c> reproduces a CPU training run.</summary>
-        public int? Seed;
-
-        /// <summary>Folder for the end-of-epoch checkpoint; null (default) writes none.</summary>
-        public string? CheckpointDirectory;
-
-        /// <summary>Continue from the last checkpoint in <see cref="CheckpointDirectory"/> when there is one (after a crash or
-        /// a cancellation), instead of starting afresh (default false). Needs the same data, options and an explicit
-        /// <see cref="Seed"/>; a checkpoint of another run is rejected with an error that says so.</summary>
+        /// <summary>Continue from the last checkpoint in <see cref="NFNetTrainingOptions.CheckpointDirectory"/> when there
+        /// is one (after a crash or a cancellation), instead of starting afresh (default false). Needs the same data,
+        /// options and an explicit <see cref="NFNetTrainingOptions.Seed"/>; a checkpoint of another run is rejected with
+        /// an error that says so.</summary>
         public bool ResumeFromCheckpoint;
 
-        /// <summary>Leave out rows whose image cannot be decoded (logged and counted) instead of failing with an error that
-        /// names the row (default false).</summary>
-        public bool SkipInvalidImages;
-
-        /// <summary>Largest accepted width × height of an image, checked before decoding (default 64 megapixels).</summary>
-        public long MaxImagePixels = ImagePreprocessingOptions.DefaultMaxImagePixels;
-
-        /// <summary>Cancels training (<see cref="OperationCanceledException"/>).</summary>
+        /// <summary>Cancels training (<see cref="OperationCanceledException"/>), also while the data is read and checked.</summary>
         public CancellationToken CancellationToken;
+
+        /// <summary>Epochs, batch size, preprocessing and augmentation, the optimizer, early stopping, checkpoints,
+        /// device, precision, seed and progress reporting. Settings left null are chosen from the data (logged, and
+        /// saved with the model in <see cref="NFNetModelParameters.Training"/>).</summary>
+        public NFNetTrainingOptions Training = new();
     }
 
-    private readonly IHost _host;
-    private readonly Options _options;
-    private readonly ImagePreprocessingOptions _preprocessing;
+    /// <summary>The architecture used when <see cref="Options.Architecture"/> is null.</summary>
+    internal static NFNetConfig DefaultArchitecture => NFNetConfig.Variant("nfnet_tiny");
+
+    private readonly IHost host;
+    private readonly Options options;
 
     internal NFNetImageClassificationTrainer(IHostEnvironment env, Options options)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(options);
-        _host = env.Register(nameof(NFNetImageClassificationTrainer));
-        _options = options;
-        _preprocessing = Validate(options);
+        host = env.Register(nameof(NFNetImageClassificationTrainer));
+        Validate(options);
+        this.options = options;
     }
 
     /// <summary>No normalisation or caching needed: images are read into memory once.</summary>
@@ -150,10 +102,10 @@ public sealed class NFNetImageClassificationTrainer
         var predictedLabelAnnotations = label.Annotations.Where(a => a.Name == AnnotationUtils.Kinds.KeyValues)
             .Concat(AnnotationUtils.GetTrainerOutputAnnotation());
         var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[_options.ScoreColumnName] = new SchemaShape.Column(_options.ScoreColumnName,
+        columns[options.ScoreColumnName] = new SchemaShape.Column(options.ScoreColumnName,
             SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
             new SchemaShape(AnnotationUtils.AnnotationsForMulticlassScoreColumn(label)));
-        columns[_options.PredictedLabelColumnName] = new SchemaShape.Column(_options.PredictedLabelColumnName,
+        columns[options.PredictedLabelColumnName] = new SchemaShape.Column(options.PredictedLabelColumnName,
             SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, new SchemaShape(predictedLabelAnnotations));
         return new SchemaShape(columns.Values);
     }
@@ -164,71 +116,57 @@ public sealed class NFNetImageClassificationTrainer
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckColumns(SchemaShape.Create(input.Schema));
-        var classCount = ClassCount(input.Schema[_options.LabelColumnName]);
-        var seed = _options.Seed ?? _host.Rand.Next();
-        using var channel = _host.Start(nameof(Fit));
+        var token = options.CancellationToken;
+        var classCount = ClassCount(input, "training");
+        var training = options.Training;
+        var seed = training.Seed ?? host.Rand.Next();
+        using var channel = host.Start(nameof(Fit));
 
-        var all = ImageRows.Read(input, _options.LabelColumnName, _options.FeatureColumnName, classCount,
-            _options.MaxImagePixels, _options.SkipInvalidImages, "training", out var skipped);
-        InMemoryImageDataSource train = all, validation;
-        if (_options.ValidationSet is { } validationSet)
+        var rows = ReadRows(channel, input, classCount, "training", token);
+        InMemoryImageDataSource train = rows.Images, validation;
+        if (options.ValidationSet is { } validationSet)
         {
             CheckColumns(SchemaShape.Create(validationSet.Schema));
-            _host.CheckParam(ClassCount(validationSet.Schema[_options.LabelColumnName]) == classCount, nameof(Options.ValidationSet),
+            host.CheckParam(ClassCount(validationSet, "validation") == classCount, nameof(Options.ValidationSet),
                 "The validation set's label must have the same key type (the same classes) as the training data's.");
-            validation = ImageRows.Read(validationSet, _options.LabelColumnName, _options.FeatureColumnName, classCount,
-                _options.MaxImagePixels, _options.SkipInvalidImages, "validation", out var skippedValidation);
-            skipped += skippedValidation;
+            validation = ReadRows(channel, validationSet, classCount, "validation", token).Images;
         }
         else
         {
-            (train, validation) = _options.ValidationSetFraction > 0
-                ? ImageRows.StratifiedSplit(all, _options.ValidationSetFraction, seed)
-                : (all, all.Subset([]));
+            (train, validation) = options.ValidationSetFraction > 0
+                ? ImageRows.StratifiedSplit(rows.Images, options.ValidationSetFraction, seed)
+                : (rows.Images, rows.Images.Subset([]));
         }
-        if (skipped > 0)
-            channel.Warning("Left out {0} rows whose image cannot be decoded (SkipInvalidImages = true).", skipped);
         CheckTrainingRows(train, classCount);
 
-        var model = Train(channel, train, validation.Count > 0 ? validation : null, classCount, seed);
-        var parameters = new NFNetModelParameters(_host, model, _preprocessing);
-        return new MulticlassPredictionTransformer<NFNetModelParameters>(_host, parameters, input.Schema,
-            _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
-    }
-
-    private NFNetModel Train(IChannel channel, InMemoryImageDataSource train, InMemoryImageDataSource? validation, int classCount, int seed)
-    {
-        var engine = new NFNetTrainingEngine(new NFNetTrainingOptions
+        var architecture = options.Architecture ?? DefaultArchitecture;
+        if (options.Architecture is null)
+            channel.Info($"Automatic: Architecture = {architecture.Name} (small enough to train from scratch on a CPU)");
+        var engineOptions = training with
         {
-            Epochs = _options.Epochs,
-            BatchSize = _options.BatchSize,
-            Preprocessing = _preprocessing,
-            Optimizer = new NFNetOptimizerOptions
-            {
-                LearningRate = _options.LearningRate,
-                WarmupEpochs = _options.WarmupEpochs,
-                WeightDecay = _options.WeightDecay,
-                ClippingFactor = _options.ClippingFactor,
-            },
-            LabelSmoothing = _options.LabelSmoothing,
-            EarlyStopping = validation != null ? _options.EarlyStopping : null,
-            MetricsCallback = _options.MetricsCallback ?? (metrics => channel.Info(metrics.ToString())),
-            Device = _options.Device,
             Seed = seed,
-            CheckpointDirectory = _options.CheckpointDirectory,
-            ResumeFrom = _options.ResumeFromCheckpoint && _options.CheckpointDirectory is { } directory
+            MetricsCallback = training.MetricsCallback ?? (metrics => channel.Info(metrics.ToString())),
+            Log = training.Log ?? (note => channel.Info(note)),
+            ResumeFrom = options.ResumeFromCheckpoint && training.CheckpointDirectory is { } directory
                 && File.Exists(Path.Combine(directory, TrainingCheckpoint.FileName))
                 ? Path.Combine(directory, TrainingCheckpoint.FileName)
                 : null,
-            SkipInvalidImages = _options.SkipInvalidImages,
-        });
+        };
         // Same seed for the initial weights: a seed reproduces the whole run on CPU.
         TorchSharp.torch.manual_seed(seed);
-        var model = new NFNetModel(_options.Architecture, classCount);
+        var model = new NFNetModel(architecture, classCount);
         try
         {
-            engine.Train(model, train, validation, _options.CancellationToken);
-            return model;
+            var result = new NFNetTrainingEngine(engineOptions).Train(model, train, validation.Count > 0 ? validation : null, token);
+            var choices = options.Architecture is null
+                ? result.AutomaticChoices.Prepend($"Architecture = {architecture.Name}").ToArray()
+                : result.AutomaticChoices;
+            var summary = new NFNetTrainingSummary(choices, result.Profile, result.EpochsCompleted, result.SelectedEpoch,
+                result.SkippedImages, (int)rows.MissingLabels);
+            var parameters = new NFNetModelParameters(host, model, result.Settings!.Preprocessing,
+                LabelNames(input.Schema[options.LabelColumnName], classCount), summary);
+            return new MulticlassPredictionTransformer<NFNetModelParameters>(host, parameters, input.Schema,
+                options.FeatureColumnName, options.LabelColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
         }
         catch
         {
@@ -237,46 +175,48 @@ public sealed class NFNetImageClassificationTrainer
         }
     }
 
-    private static ImagePreprocessingOptions Validate(Options options)
+    private ImageRows ReadRows(IChannel channel, IDataView data, int classCount, string role, CancellationToken token)
     {
-        ArgumentNullException.ThrowIfNull(options.Architecture, nameof(Options.Architecture));
-        ArgumentNullException.ThrowIfNull(options.Augmentation, nameof(Options.Augmentation));
-        options.Architecture.Validate();
-        Require(options.Epochs >= 1, nameof(Options.Epochs), options.Epochs, "must be at least 1");
-        Require(options.BatchSize >= 1, nameof(Options.BatchSize), options.BatchSize, "must be at least 1");
-        Require(options.ImageSize >= options.Architecture.MinimumImageSize, nameof(Options.ImageSize), options.ImageSize,
-            $"must be at least {options.Architecture.MinimumImageSize} pixels for {options.Architecture.Name}");
-        Require(options.LearningRate is not { } lr || (lr > 0 && double.IsFinite(lr)), nameof(Options.LearningRate),
-            options.LearningRate!, "must be a positive number (or null for the recipe's batch-scaled rate)");
-        Require(options.WarmupEpochs >= 0 && double.IsFinite(options.WarmupEpochs), nameof(Options.WarmupEpochs), options.WarmupEpochs, "must be ≥ 0");
-        Require(options.WeightDecay >= 0 && double.IsFinite(options.WeightDecay), nameof(Options.WeightDecay), options.WeightDecay,
-            "must be zero or positive");
-        Require(options.ClippingFactor >= 0 && double.IsFinite(options.ClippingFactor), nameof(Options.ClippingFactor),
-            options.ClippingFactor, "must be zero (off) or positive");
-        Require(options.LabelSmoothing is >= 0 and < 1, nameof(Options.LabelSmoothing), options.LabelSmoothing, "must be in [0, 1)");
-        Require(options.ValidationSetFraction is >= 0 and < 1, nameof(Options.ValidationSetFraction),
-            options.ValidationSetFraction, "must be in [0, 1)");
-        Require(!options.ResumeFromCheckpoint || (options.CheckpointDirectory is not null && options.Seed is not null),
-            nameof(Options.ResumeFromCheckpoint), options.ResumeFromCheckpoint, "needs a CheckpointDirectory and an explicit Seed");
-        Require(options.MaxImagePixels >= 1, nameof(Options.MaxImagePixels), options.MaxImagePixels, "must be at least 1");
-        Require(Enum.IsDefined(options.Device), nameof(Options.Device), options.Device, "is not a known device");
-        options.EarlyStopping?.Validate();
-        var preprocessing = options.Augmentation with { ImageSize = options.ImageSize, MaxImagePixels = options.MaxImagePixels };
-        preprocessing.Validate();
-        return preprocessing;
+        var rows = ImageRows.Read(data, options.LabelColumnName, options.FeatureColumnName, classCount, token);
+        if (rows.MissingLabels > 0)
+            channel.Warning($"Left out {rows.MissingLabels:N0} of the {rows.TotalRows:N0} {role} rows because their label " +
+                $"'{options.LabelColumnName}' is missing (a NaN or empty value, or a value the key mapping does not know).");
+        if (rows.TotalRows > 0 && rows.Images.Count == 0)
+            throw host.ExceptParam(role == "training" ? "input" : nameof(Options.ValidationSet),
+                $"All {rows.TotalRows:N0} {role} rows have a missing label '{options.LabelColumnName}' (NaN, empty, or unknown " +
+                "to the key mapping); there is nothing to train on.");
+        return rows;
     }
 
-    private static void Require(bool condition, string name, object value, string rule)
+    private static void Validate(Options options)
     {
-        if (!condition)
-            throw new ArgumentOutOfRangeException(name, value, $"{nameof(NFNetImageClassificationTrainer)}.{nameof(Options)}.{name} {rule}.");
+        var check = new OptionCheck($"{nameof(NFNetImageClassificationTrainer)}.{nameof(Options)}");
+        check.NotNull(options.Training, nameof(Options.Training));
+        foreach (var (name, value) in new[]
+                 {
+                     (nameof(Options.LabelColumnName), options.LabelColumnName),
+                     (nameof(Options.FeatureColumnName), options.FeatureColumnName),
+                     (nameof(Options.ScoreColumnName), options.ScoreColumnName),
+                     (nameof(Options.PredictedLabelColumnName), options.PredictedLabelColumnName),
+                 })
+            check.That(!string.IsNullOrWhiteSpace(value), name, value, "must name a column");
+        check.Fraction(options.ValidationSetFraction, nameof(Options.ValidationSetFraction));
+        var training = options.Training;
+        check.That(!options.ResumeFromCheckpoint || (training.CheckpointDirectory is not null && training.Seed is not null),
+            nameof(Options.ResumeFromCheckpoint), options.ResumeFromCheckpoint,
+            "needs Training.CheckpointDirectory and an explicit Training.Seed");
+        check.That(training.ResumeFrom is null, "Training.ResumeFrom", training.ResumeFrom,
+            "is for the training engine; with ML.NET set ResumeFromCheckpoint = true and Training.CheckpointDirectory");
+        options.Architecture?.Validate();
+        training.Validate();
+        AutomaticSettings.CheckImageSize(training.Preprocessing.ImageSize, options.Architecture ?? DefaultArchitecture);
     }
 
     /// <summary>Checks the feature and label columns; returns the label column.</summary>
     private SchemaShape.Column CheckColumns(SchemaShape schema)
     {
-        if (!schema.TryFindColumn(_options.FeatureColumnName, out var feature))
-            throw _host.ExceptSchemaMismatch(nameof(schema), "feature", _options.FeatureColumnName);
+        if (!schema.TryFindColumn(options.FeatureColumnName, out var feature))
+            throw host.ExceptSchemaMismatch(nameof(schema), "feature", options.FeatureColumnName);
         if (feature.Kind == SchemaShape.Column.VectorKind.Scalar || feature.ItemType != NumberDataViewType.Byte)
         {
             // MulticlassPredictionTransformer persists its training schema with BinarySaver, which drops MLImage
@@ -286,33 +226,59 @@ public sealed class NFNetImageClassificationTrainer
                 : feature.ItemType is TextDataViewType
                     ? "The column holds text (a path?): load the image files' bytes, e.g. with mlContext.Transforms.LoadRawImageBytes or File.ReadAllBytes."
                     : "Pass the image files' bytes (byte[]), e.g. from mlContext.Transforms.LoadRawImageBytes or File.ReadAllBytes.";
-            throw _host.ExceptSchemaMismatch(nameof(schema), "feature", _options.FeatureColumnName,
+            throw host.ExceptSchemaMismatch(nameof(schema), "feature", options.FeatureColumnName,
                 "vector of Byte (encoded image bytes). " + hint, feature.GetTypeString());
         }
-        if (!schema.TryFindColumn(_options.LabelColumnName, out var label))
-            throw _host.ExceptSchemaMismatch(nameof(schema), "label", _options.LabelColumnName);
+        if (!schema.TryFindColumn(options.LabelColumnName, out var label))
+            throw host.ExceptSchemaMismatch(nameof(schema), "label", options.LabelColumnName);
         if (!label.IsKey)
-            throw _host.ExceptSchemaMismatch(nameof(schema), "label", _options.LabelColumnName,
+            throw host.ExceptSchemaMismatch(nameof(schema), "label", options.LabelColumnName,
                 "key (use mlContext.Transforms.Conversion.MapValueToKey on the label first)", label.GetTypeString());
         return label;
     }
 
-    private int ClassCount(DataViewSchema.Column label)
+    private int ClassCount(IDataView data, string role)
     {
+        var label = data.Schema[options.LabelColumnName];
         var count = label.Type is KeyDataViewType key ? key.Count : 0;
         if (count < 2)
-            throw _host.ExceptParam(nameof(Options.LabelColumnName),
+        {
+            if (!ImageRows.HasRows(data))
+                throw host.ExceptParam(role == "training" ? "input" : nameof(Options.ValidationSet), $"The {role} data has no rows.");
+            throw host.ExceptParam(nameof(Options.LabelColumnName),
                 $"The label '{label.Name}' has {count} class(es); an image classifier needs at least two.");
+        }
         return checked((int)count);
+    }
+
+    /// <summary>The label's key values as text (the class names), or null when the key type has none.</summary>
+    private static IReadOnlyList<string>? LabelNames(DataViewSchema.Column label, int classCount)
+    {
+        if (label.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues) is not { } column
+            || column.Type is not VectorDataViewType { ItemType: var itemType })
+            return null;
+        var names = new string[classCount];
+        if (itemType is TextDataViewType)
+        {
+            VBuffer<ReadOnlyMemory<char>> values = default;
+            label.Annotations.GetValue(AnnotationUtils.Kinds.KeyValues, ref values);
+            var dense = values.DenseValues().ToArray();
+            if (dense.Length != classCount)
+                return null;
+            for (var i = 0; i < classCount; i++)
+                names[i] = dense[i].ToString();
+            return names;
+        }
+        return null;
     }
 
     private void CheckTrainingRows(InMemoryImageDataSource train, int classCount)
     {
         if (train.Count == 0)
-            throw _host.ExceptParam("input", "The training data has no rows with a label and an image.");
+            throw host.ExceptParam("input", "The training data has no rows with a label and an image.");
         var present = Enumerable.Range(0, train.Count).Select(i => train[i].Label).Distinct().Count();
         if (present < 2)
-            throw _host.ExceptParam("input",
+            throw host.ExceptParam("input",
                 $"The training data has images of only one class (of {classCount}); an image classifier needs at least two.");
     }
 }

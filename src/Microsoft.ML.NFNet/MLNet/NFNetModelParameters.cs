@@ -1,9 +1,9 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.NFNet;
 using Microsoft.ML.NFNet.MLNet;
+using Microsoft.ML.NFNet.Modeling;
+using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.Runtime;
 using static TorchSharp.torch;
 
@@ -34,70 +34,48 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     // At most 24 ASCII characters; stored in the model file and matched by the LoadableClass above.
     internal const string LoaderSignature = "NFNetImageClassifier";
     internal const string ModelSignature = "NFNETCLS";
-    internal const string WeightsStreamName = "TorchWeights";
-    internal const string ArchitectureStreamName = "Architecture.json";
-    internal const string PreprocessingStreamName = "Preprocessing.json";
+    internal const string WeightsStreamName = ModelStreams.WeightsStream;
+    internal const string ArchitectureStreamName = ModelStreams.ArchitectureStream;
+    private const uint FormatOne = 0x00010001;
+    private const uint FormatTwo = 0x00020001;
 
-    private static readonly JsonSerializerOptions PreprocessingJson = new()
-    {
-        WriteIndented = true,
-        IgnoreReadOnlyProperties = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
-    private readonly IHost _host;
-    private readonly ImageBatcher _batcher;
+    private readonly IHost host;
+    private readonly ImageBatcher batcher;
     // The forward passes take turns (see remarks); preprocessing does not hold it.
-    private readonly Lock _forwardLock = new();
+    private readonly Lock forwardLock = new();
 
     internal static VersionInfo GetVersionInfo() => new(
         modelSignature: ModelSignature,
-        verWrittenCur: 0x00010001, // Initial: class count, architecture and preprocessing JSON, TorchSharp weights
-        verReadableCur: 0x00010001,
-        verWeCanReadBack: 0x00010001,
+        verWrittenCur: FormatTwo, // safetensors weights, stream hashes, label names, training summary
+        verReadableCur: FormatTwo,
+        verWeCanReadBack: FormatOne,
         loaderSignature: LoaderSignature,
         // Lets Model.Load load this assembly by itself in a process that never touched it.
         loaderAssemblyName: typeof(NFNetModelParameters).Assembly.FullName);
 
     /// <summary>Wraps a trained model (in eval mode), which this object then owns.</summary>
-    internal NFNetModelParameters(IHostEnvironment env, NFNetModel model, ImagePreprocessingOptions preprocessing)
+    internal NFNetModelParameters(IHostEnvironment env, NFNetModel model, ImagePreprocessingOptions preprocessing,
+        IReadOnlyList<string>? labels, NFNetTrainingSummary? training)
     {
-        _host = env.Register(LoaderSignature);
+        host = env.Register(LoaderSignature);
         Model = model;
         Preprocessing = preprocessing;
-        _batcher = new ImageBatcher(preprocessing);
+        Labels = labels;
+        Training = training;
+        batcher = new ImageBatcher(preprocessing);
         Model.eval();
     }
 
     // Private, while Create is internal: ComponentCatalog refuses a loadable class whose Create and constructor
     // have the same visibility.
-    private NFNetModelParameters(IHost host, ModelLoadContext ctx)
+    private NFNetModelParameters(IHost host, NFNetModel model, SavedModelContent content)
     {
-        _host = host;
-
-        // *** Binary format ***
-        // int: number of classes
-        // text stream Architecture.json: NFNetConfig.ToJson()
-        // text stream Preprocessing.json: ImagePreprocessingOptions as JSON
-        // stream TorchWeights: the network's state dict (TorchSharp Module.save)
-        var classCount = ctx.Reader.ReadInt32();
-        _host.CheckDecode(classCount > 1, "The model's class count must be at least 2.");
-        var architecture = ReadJson(ctx, ArchitectureStreamName, NFNetConfig.FromJson);
-        Preprocessing = ReadJson(ctx, PreprocessingStreamName,
-            json => JsonSerializer.Deserialize<ImagePreprocessingOptions>(json, PreprocessingJson)!);
-        _batcher = new ImageBatcher(Preprocessing); // validates the preprocessing
-
-        Model = new NFNetModel(architecture, classCount);
-        try
-        {
-            if (!ctx.TryLoadBinaryStream(WeightsStreamName, LoadWeights))
-                throw _host.ExceptDecode($"The model has no '{WeightsStreamName}' stream.");
-        }
-        catch
-        {
-            Model.Dispose();
-            throw;
-        }
+        this.host = host;
+        Model = model;
+        Preprocessing = content.Preprocessing;
+        Labels = content.Labels;
+        Training = content.Training;
+        batcher = new ImageBatcher(Preprocessing); // validates the preprocessing
         Model.eval();
     }
 
@@ -107,9 +85,16 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     /// <summary>Number of classes (the length of the Score vector).</summary>
     public int ClassCount => Model.NumClasses;
 
+    /// <summary>The class names in score order (the label's key values at training time); null for models saved by
+    /// format 1 of this library, which did not store them.</summary>
+    public IReadOnlyList<string>? Labels { get; }
+
     /// <summary>How images are decoded, resized, cropped and normalised for scoring (training-only augmentation
     /// settings are kept for reference and have no effect on scoring).</summary>
     public ImagePreprocessingOptions Preprocessing { get; }
+
+    /// <summary>How the model was trained (automatic choices, data profile, epochs); null for older models.</summary>
+    public NFNetTrainingSummary? Training { get; }
 
     /// <summary>
     /// The trained network, for advanced use (feature extraction, export). It stays owned by this object: do not dispose
@@ -122,12 +107,15 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     {
         var host = env.Register(LoaderSignature);
         ModelFormat.CheckAtModel(host, ctx, GetVersionInfo());
-        return new NFNetModelParameters(host, ctx);
+        var (model, content) = ctx.Header.ModelVerWritten >= FormatTwo
+            ? ModelStreams.LoadFormatTwo(host, ctx)
+            : ModelStreams.LoadFormatOne(host, ctx);
+        return new NFNetModelParameters(host, model, content);
     }
 
     /// <summary>
     /// Class probabilities of each image, scored in batches of <paramref name="batchSize"/>: the fast path for many
-    /// images (ML.NET's <c>Transform</c> and <c>PredictionEngine</c> score one row at a time).
+    /// images (ML.NET's <c>PredictionEngine</c> scores one row at a time).
     /// </summary>
     /// <exception cref="InvalidImageException">An image cannot be decoded; the message gives its index.</exception>
     public float[][] PredictProbabilities(IReadOnlyList<ReadOnlyMemory<byte>> images, int batchSize = 32)
@@ -145,7 +133,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
             }
             catch (InvalidImageException e) when (e.BatchIndex >= 0)
             {
-                throw new InvalidImageException($"Image {start + e.BatchIndex}: {e.Message}", e);
+                throw e.At($"Image {start + e.BatchIndex}");
             }
             for (var i = 0; i < count; i++)
                 result[start + i] = probabilities.AsSpan(i * ClassCount, ClassCount).ToArray();
@@ -157,11 +145,8 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
-        ctx.Writer.Write(ClassCount);
-        ctx.SaveTextStream(ArchitectureStreamName, w => w.Write(Architecture.ToJson()));
-        ctx.SaveTextStream(PreprocessingStreamName, w => w.Write(JsonSerializer.Serialize(Preprocessing, PreprocessingJson)));
-        lock (_forwardLock)
-            ctx.SaveBinaryStream(WeightsStreamName, w => Model.save(w));
+        lock (forwardLock)
+            ModelStreams.Save(ctx, Model, new SavedModelContent(ClassCount, Architecture, Preprocessing, Labels, Training));
     }
 
     PredictionKind IPredictor.PredictionKind => PredictionKind.MulticlassClassification;
@@ -172,8 +157,8 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
 
     ValueMapper<TSrc, TDst> IValueMapper.GetMapper<TSrc, TDst>()
     {
-        _host.Check(typeof(TSrc) == typeof(VBuffer<byte>), "The input must be a vector of bytes (the encoded image).");
-        _host.Check(typeof(TDst) == typeof(VBuffer<float>), "The output must be a vector of floats.");
+        host.Check(typeof(TSrc) == typeof(VBuffer<byte>), "The input must be a vector of bytes (the encoded image).");
+        host.Check(typeof(TDst) == typeof(VBuffer<float>), "The output must be a vector of floats.");
         ValueMapper<VBuffer<byte>, VBuffer<float>> map = ScoreRow;
         return (ValueMapper<TSrc, TDst>)(Delegate)map;
     }
@@ -194,42 +179,12 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         // Preprocessing runs outside the lock, so threads decode and resize in parallel.
-        var batch = _batcher.CreateEvaluationBatch(images);
-        lock (_forwardLock)
+        var batch = batcher.CreateEvaluationBatch(images);
+        lock (forwardLock)
         {
             var device = Model.Classifier.weight!.device;
-            var probabilities = nn.functional.softmax(Model.forward(batch.to(device)), dim: 1);
+            var probabilities = nn.functional.softmax(Model.call(batch.to(device)), dim: 1);
             return probabilities.cpu().data<float>().ToArray();
         }
-    }
-
-    private T ReadJson<T>(ModelLoadContext ctx, string streamName, Func<string, T> parse)
-    {
-        string? json = null;
-        if (!ctx.TryLoadTextStream(streamName, r => json = r.ReadToEnd()) || json == null)
-            throw _host.ExceptDecode($"The model has no '{streamName}' stream.");
-        try
-        {
-            return parse(json);
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException or NotSupportedException)
-        {
-            throw _host.ExceptDecode(e, $"The '{streamName}' stream of the model is corrupt: {e.Message}");
-        }
-    }
-
-    private void LoadWeights(BinaryReader reader)
-    {
-        try
-        {
-            Model.load(reader);
-        }
-        // TorchSharp reports a short stream as EndOfStreamException and a foreign state dict as ArgumentException.
-        catch (Exception e) when (e is IOException or ArgumentException)
-        {
-            throw _host.ExceptDecode(e, $"The '{WeightsStreamName}' stream of the model is corrupt or truncated.");
-        }
-        // Module.load copies into the parameters in place; the eval-mode weight cache must not outlive that.
-        Model.InvalidateWeightCache();
     }
 }

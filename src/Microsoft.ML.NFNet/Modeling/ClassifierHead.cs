@@ -3,10 +3,10 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>Global average pool, dropout (training only) and the linear classifier <c>fc</c> (timm <c>ClassifierHead</c>).</summary>
-public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
+internal sealed class ClassifierHead : nn.Module<Tensor, Tensor>
 {
     private readonly Linear fc;
     private readonly double dropRate;
@@ -51,7 +51,7 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         var features = pooled.dtype == fc.weight.dtype ? pooled : pooled.to(fc.weight.dtype);
         if (training && dropRate > 0)
             features = F.dropout(features, dropRate, training: true);
-        return fc.forward(features).MoveToOuterDisposeScope();
+        return fc.call(features).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

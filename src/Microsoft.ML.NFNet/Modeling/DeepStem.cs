@@ -1,20 +1,20 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>
 /// The NFNet "deep quad" stem (timm <c>stem</c>): four 3×3 weight-standardized convs with strides 2, 1, 1, 2 and an
 /// activation between them but not after the last (the first block pre-activates).
 /// </summary>
-public sealed class DeepStem : nn.Module<Tensor, Tensor>
+internal sealed class DeepStem : nn.Module<Tensor, Tensor>
 {
     private readonly ScaledStdConv2d conv1;
-    private readonly GammaActivation act2;
+    private readonly ScaledActivation act2;
     private readonly ScaledStdConv2d conv2;
-    private readonly GammaActivation act3;
+    private readonly ScaledActivation act3;
     private readonly ScaledStdConv2d conv3;
-    private readonly GammaActivation act4;
+    private readonly ScaledActivation act4;
     private readonly ScaledStdConv2d conv4;
 
     internal DeepStem(string name, NFNetConfig config, NFLayerFactory layers) : base(name)
@@ -34,10 +34,10 @@ public sealed class DeepStem : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = conv1.forward(x);
-        y = conv2.forward(act2.forward(y));
-        y = conv3.forward(act3.forward(y));
-        y = conv4.forward(act4.forward(y));
+        var y = conv1.call(x);
+        y = conv2.call(act2.call(y));
+        y = conv3.call(act3.call(y));
+        y = conv4.call(act4.call(y));
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -2,13 +2,13 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>
 /// The projection shortcut of a transition block (timm <c>DownsampleAvg</c>): 2×2 average pool when strided (ceil mode,
 /// padding excluded from the count, i.e. TF "SAME" pooling), then a 1×1 weight-standardized conv named <c>conv</c>.
 /// </summary>
-public sealed class DownsampleAvg : nn.Module<Tensor, Tensor>
+internal sealed class DownsampleAvg : nn.Module<Tensor, Tensor>
 {
     private readonly bool pool;
     private readonly ScaledStdConv2d conv;
@@ -24,8 +24,8 @@ public sealed class DownsampleAvg : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         if (!pool)
-            return conv.forward(x);
+            return conv.call(x);
         using var pooled = F.avg_pool2d(x, [2, 2], [2, 2], ceil_mode: true, count_include_pad: false);
-        return conv.forward(pooled);
+        return conv.call(pooled);
     }
 }

@@ -1,13 +1,13 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>
 /// Stochastic depth on a residual branch (timm <c>DropPath</c>): in training, each example's branch is zeroed with
 /// probability <c>rate</c> and the survivors are scaled by 1 / (1 − rate); identity in eval mode.
 /// </summary>
-public sealed class DropPath : nn.Module<Tensor, Tensor>
+internal sealed class DropPath : nn.Module<Tensor, Tensor>
 {
     private readonly double rate;
 

@@ -3,13 +3,13 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>
 /// Efficient channel attention (timm <c>EcaModule</c>, Wang et al. 2020): a 1-D conv without bias across the pooled
 /// channel descriptor, kernel size adapted to the channel count, then a sigmoid gate. Parameter: <c>conv.weight</c> [1,1,k].
 /// </summary>
-public sealed class EfficientChannelAttention : nn.Module<Tensor, Tensor>
+internal sealed class EfficientChannelAttention : nn.Module<Tensor, Tensor>
 {
     private readonly Conv1d conv;
     private readonly long kernelSize;

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>Everything that distinguishes one NF block from another, derived once from the config by <see cref="NFNetLayout"/>.</summary>
 /// <param name="Stage">Stage index.</param>
@@ -10,7 +10,7 @@ namespace Microsoft.ML.NFNet;
 /// <param name="Stride">Stride of the first 3×3 conv (and the shortcut pool).</param>
 /// <param name="Beta">1/√(expected input variance): the pre-activation input scale.</param>
 /// <param name="DropPathRate">Stochastic depth rate of this block.</param>
-public sealed record NFBlockSpec(int Stage, int Index, int InChannels, int OutChannels, int MidChannels, int Groups, int Stride,
+internal sealed record NFBlockSpec(int Stage, int Index, int InChannels, int OutChannels, int MidChannels, int Groups, int Stride,
     double Beta, double DropPathRate)
 {
     /// <summary>Transition blocks (channel or resolution change) have a 1×1 conv shortcut.</summary>

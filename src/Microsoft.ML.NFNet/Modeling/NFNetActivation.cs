@@ -1,6 +1,6 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
-/// <summary>The nonlinearity of an NFNet. Each has a fixed variance-preserving gain γ (see <see cref="ActivationGamma"/>).</summary>
+/// <summary>The nonlinearity of an NFNet. Each has a fixed variance-preserving gain γ (DeepMind's constants, see ActivationGains).</summary>
 public enum NFNetActivation
 {
     /// <summary>Exact (erf) GELU, as in timm's <c>dm_nfnet_*</c> and <c>nfnet_f*</c> models.</summary>

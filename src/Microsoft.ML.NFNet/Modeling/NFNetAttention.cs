@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>The channel attention applied at the end of every NF block's residual branch.</summary>
 public enum NFNetAttention

@@ -1,10 +1,10 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>
 /// The per-block plan of an NFNet: channels, groups, strides, β from the expected signal variance and stochastic depth
 /// rates — the bookkeeping of timm's builder loop in one place.
 /// </summary>
-public static class NFNetLayout
+internal static class NFNetLayout
 {
     /// <summary>Plans every block of <paramref name="config"/> in order.</summary>
     /// <exception cref="ArgumentException">A stage's bottleneck is narrower than the group size.</exception>

@@ -1,8 +1,10 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
+using Microsoft.ML.NFNet.Native;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>
 /// A normalizer-free ResNet (Brock et al. 2021) with timm's module layout and parameter names, so published timm
@@ -12,8 +14,10 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
 {
     private readonly DeepStem stem;
     private readonly Sequential stages;
-    private readonly ScaledStdConv2d? final_conv;
-    private readonly GammaActivation final_act;
+    [ComponentName(Name = "final_conv")]
+    private readonly ScaledStdConv2d? finalConv;
+    [ComponentName(Name = "final_act")]
+    private readonly ScaledActivation finalAct;
     private readonly ClassifierHead head;
 
     /// <summary>Builds the network with freshly initialized weights.</summary>
@@ -36,9 +40,9 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
             (stage.Key.ToString(), (nn.Module<Tensor, Tensor>)nn.Sequential(stage.Select(spec =>
                 (spec.Index.ToString(), (nn.Module<Tensor, Tensor>)new NormFreeBlock(spec.Index.ToString(), spec, config, device)))))));
         if (config.NumFeatures > 0)
-            final_conv = layers.Conv(nameof(final_conv), Blocks[^1].OutChannels, NumFeatures, 1);
+            finalConv = layers.Conv("final_conv", Blocks[^1].OutChannels, NumFeatures, 1);
         // With γ folded into convs, timm's final activation has no γ either (nothing follows to absorb it).
-        final_act = layers.Activation();
+        finalAct = layers.Activation();
         head = new ClassifierHead(nameof(head), NumFeatures, numClasses, config.DropRate, device);
         RegisterComponents();
     }
@@ -60,7 +64,7 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
     public int NumFeatures { get; }
 
     /// <summary>The plan of every block, in order.</summary>
-    public IReadOnlyList<NFBlockSpec> Blocks { get; }
+    internal IReadOnlyList<NFBlockSpec> Blocks { get; }
 
     /// <summary>The classifier layer <c>head.fc</c>.</summary>
     public Linear Classifier => head.Fc;
@@ -68,9 +72,10 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Mixed precision: the dtype activations and convolutions run in (e.g. <c>ScalarType.BFloat16</c>), or null for
     /// the parameters' own dtype. Parameters, weight standardization, attention gates and logits stay float32, so
-    /// gradients and optimizer state are float32 (master weights).
+    /// gradients and optimizer state are float32 (master weights). Set by the training engine from
+    /// <see cref="NFNetPrecision"/>.
     /// </summary>
-    public ScalarType? ComputeType { get; set; }
+    internal ScalarType? ComputeType { get; set; }
 
     /// <summary>Logits [B, classes] for images [B, 3, H, W].</summary>
     public override Tensor forward(Tensor images)
@@ -116,53 +121,27 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
         NumClasses = numClasses;
     }
 
-    /// <summary>Loads parameters saved in safetensors format with timm's names. Every parameter must be present with
-    /// its exact shape, and no other tensor may be in the file; dtype conversion (e.g. F16 → F32) is done for you.</summary>
-    /// <exception cref="InvalidDataException">A tensor is missing, unexpected or of the wrong shape (the message names it).</exception>
-    public void LoadWeights(string path) => ModelWeights.Load(this, path);
-
-    /// <summary>Saves the parameters in safetensors format with timm's names (readable by timm/safetensors in Python).</summary>
-    public void SaveWeights(string path) => ModelWeights.Save(this, path);
-
-    /// <summary>Drops the cached standardized conv weights used in eval mode. Needed only after editing parameters in
-    /// place outside a training step (training steps, <c>train()</c>/<c>eval()</c>, <see cref="LoadWeights"/> and
-    /// <c>load_state_dict</c> invalidate the cache themselves).</summary>
-    public void InvalidateWeightCache()
-    {
-        foreach (var conv in modules().OfType<ScaledStdConv2d>())
-            conv.InvalidateWeightCache();
-    }
-
-    /// <inheritdoc />
-    public override (IList<string> missing_keys, IList<string> unexpected_keyes) load_state_dict(
-        Dictionary<string, Tensor> source, bool strict = true, IList<string>? skip = null)
-    {
-        var result = base.load_state_dict(source, strict, skip);
-        InvalidateWeightCache();
-        return result;
-    }
-
     private Tensor ForwardTrace(Tensor images, List<(string Name, Tensor Output)>? trace)
     {
         if (images.dim() != 4 || images.shape[1] != 3)
             throw new ArgumentException(
                 $"NFNet expects images shaped [batch, 3, height, width]; got [{string.Join(", ", images.shape)}].", nameof(images));
         using var scope = NewDisposeScope();
-        var x = stem.forward(ComputeType is { } type && images.dtype != type ? images.to(type) : images);
+        var x = stem.call(ComputeType is { } type && images.dtype != type ? images.to(type) : images);
         trace?.Add(("stem", x));
         var index = 0;
         foreach (var stage in stages.children().Cast<nn.Module<Tensor, Tensor>>())
         {
-            x = stage.forward(x);
+            x = stage.call(x);
             trace?.Add(($"stages.{index++}", x));
         }
-        if (final_conv is not null)
+        if (finalConv is not null)
         {
-            x = final_conv.forward(x);
+            x = finalConv.call(x);
             trace?.Add(("final_conv", x));
         }
         foreach (var (_, output) in trace ?? [])
             output.MoveToOuterDisposeScope();
-        return final_act.forward(x).MoveToOuterDisposeScope();
+        return finalAct.call(x).MoveToOuterDisposeScope();
     }
 }

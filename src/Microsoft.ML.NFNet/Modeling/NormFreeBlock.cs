@@ -1,8 +1,9 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>
 /// The NFNet bottleneck block (timm <c>NormFreeBlock</c>, DeepMind <c>NFBlock</c>), pre-activation:
@@ -14,21 +15,24 @@ namespace Microsoft.ML.NFNet;
 /// return out · α + shortcut
 /// </code>
 /// </summary>
-public sealed class NormFreeBlock : nn.Module<Tensor, Tensor>
+internal sealed class NormFreeBlock : nn.Module<Tensor, Tensor>
 {
     // Fields in timm's registration order so state_dict order matches too.
     private readonly DownsampleAvg? downsample;
-    private readonly GammaActivation act1;
+    private readonly ScaledActivation act1;
     private readonly ScaledStdConv2d conv1;
-    private readonly GammaActivation act2;
+    private readonly ScaledActivation act2;
     private readonly ScaledStdConv2d conv2;
-    private readonly GammaActivation? act2b;
+    private readonly ScaledActivation? act2b;
     private readonly ScaledStdConv2d? conv2b;
-    private readonly GammaActivation act3;
+    private readonly ScaledActivation act3;
     private readonly ScaledStdConv2d conv3;
-    private readonly nn.Module<Tensor, Tensor>? attn_last;
-    private readonly DropPath? drop_path;
-    private readonly Parameter? skipinit_gain;
+    [ComponentName(Name = "attn_last")]
+    private readonly nn.Module<Tensor, Tensor>? attnLast;
+    [ComponentName(Name = "drop_path")]
+    private readonly DropPath? dropPath;
+    [ComponentName(Name = "skipinit_gain")]
+    private readonly Parameter? skipinitGain;
 
     private readonly double alpha;
     private readonly double beta;
@@ -57,11 +61,11 @@ public sealed class NormFreeBlock : nn.Module<Tensor, Tensor>
         act3 = layers.Activation();
         // Without skip gains, the last conv's gain starts at 0 so every block starts as the identity (timm).
         conv3 = layers.Conv(nameof(conv3), spec.MidChannels, spec.OutChannels, 1, gainInit: config.SkipInit ? 1.0 : 0.0);
-        attn_last = layers.Attention(nameof(attn_last), spec.OutChannels);
+        attnLast = layers.Attention("attn_last", spec.OutChannels);
         if (spec.DropPathRate > 0)
-            drop_path = new DropPath(nameof(drop_path), spec.DropPathRate);
+            dropPath = new DropPath("drop_path", spec.DropPathRate);
         if (config.SkipInit)
-            skipinit_gain = new Parameter(zeros(Array.Empty<long>(), device: device));
+            skipinitGain = new Parameter(zeros(Array.Empty<long>(), device: device));
         RegisterComponents();
     }
 
@@ -72,20 +76,20 @@ public sealed class NormFreeBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var preActivated = act1.forward(x) * beta;
-        var shortcut = downsample is null ? x : downsample.forward(preActivated);
+        var preActivated = act1.call(x) * beta;
+        var shortcut = downsample is null ? x : downsample.call(preActivated);
 
-        var branch = conv1.forward(preActivated);
-        branch = conv2.forward(act2.forward(branch));
+        var branch = conv1.call(preActivated);
+        branch = conv2.call(act2.call(branch));
         if (conv2b is not null)
-            branch = conv2b.forward(act2b!.forward(branch));
-        branch = conv3.forward(act3.forward(branch));
-        if (attn_last is not null)
-            branch = attn_last.forward(branch) * attentionGain;
-        if (drop_path is not null)
-            branch = drop_path.forward(branch);
-        if (skipinit_gain is not null)
-            branch = branch * skipinit_gain;
+            branch = conv2b.call(act2b!.call(branch));
+        branch = conv3.call(act3.call(branch));
+        if (attnLast is not null)
+            branch = attnLast.call(branch) * attentionGain;
+        if (dropPath is not null)
+            branch = dropPath.call(branch);
+        if (skipinitGain is not null)
+            branch = branch * skipinitGain;
         return (branch * alpha + shortcut).MoveToOuterDisposeScope();
     }
 }

@@ -2,20 +2,17 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Microsoft.ML.NFNet.Native;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>
 /// Scaled weight-standardized 2-D convolution (timm's <c>ScaledStdConv2d</c>/<c>ScaledStdConv2dSame</c>):
 /// Ŵ[o] = (W[o] − mean(W[o])) / sqrt(var(W[o]) + ε) · gain[o] · γ / sqrt(fan_in), with the biased variance over the
 /// filter's fan-in. Parameters (<c>weight</c>, <c>bias</c>, <c>gain</c> of shape [O,1,1,1]) carry timm's names.
 /// </summary>
-/// <remarks>
-/// In eval mode with gradients disabled Ŵ is a pure function of the parameters, so it is computed once and cached;
-/// the cache is dropped by <see cref="train"/>, by any forward pass with gradients enabled (every training step has
-/// one), by <see cref="InvalidateWeightCache"/>, and when the parameters move to another device or dtype.
-/// </remarks>
-public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
+/// <remarks>Ŵ is recomputed on every forward pass, so the module never holds a stale copy of its parameters.</remarks>
+internal sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
     private readonly Parameter bias;
@@ -29,9 +26,6 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
     private readonly double eps;
     private readonly bool dynamicSamePadding;
     private readonly long staticPadding;
-
-    private readonly object cacheLock = new();
-    private Tensor? cachedWeight;
 
     /// <param name="name">Module name.</param>
     /// <param name="inChannels">Input channels.</param>
@@ -82,16 +76,13 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
     /// <summary>Groups.</summary>
     public long Groups => groups;
 
-    /// <summary>Whether the eval-mode standardized weight is currently cached.</summary>
-    public bool HasCachedWeight => cachedWeight is not null;
-
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
         var x = dynamicSamePadding ? PadSame(input) : input;
         // Mixed precision: parameters stay float32 (master weights); the conv runs in the input's dtype.
-        var w = EffectiveWeight(x.dtype);
+        var w = InComputeType(StandardizedWeight(), x.dtype);
         var b = bias.dtype == x.dtype ? bias : bias.to(x.dtype);
         var y = CpuConvolution.Conv2d(x, w, b, stride, staticPadding, groups);
         return y.MoveToOuterDisposeScope();
@@ -108,44 +99,6 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
         return standardized.reshape(weight.shape).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Drops the cached standardized weight; call after changing parameters in place in eval mode.</summary>
-    public void InvalidateWeightCache()
-    {
-        lock (cacheLock)
-        {
-            cachedWeight?.Dispose();
-            cachedWeight = null;
-        }
-    }
-
-    /// <inheritdoc />
-    public override void train(bool on = true)
-    {
-        InvalidateWeightCache();
-        base.train(on);
-    }
-
-    private Tensor EffectiveWeight(ScalarType computeType)
-    {
-        // inference_mode() leaves TorchSharp's grad-mode flag on, but no gradient can flow inside it.
-        if (training || (is_grad_enabled() && !is_inference_mode_enabled()))
-        {
-            // A forward with gradients is part of a training step: the parameters are about to change.
-            if (cachedWeight is not null)
-                InvalidateWeightCache();
-            return InComputeType(StandardizedWeight(), computeType);
-        }
-        lock (cacheLock)
-        {
-            if (cachedWeight is null || cachedWeight.device != weight.device || cachedWeight.dtype != computeType)
-            {
-                cachedWeight?.Dispose();
-                cachedWeight = InComputeType(StandardizedWeight(), computeType).DetachFromDisposeScope();
-            }
-            return cachedWeight;
-        }
-    }
-
     // Standardization always runs in the parameters' dtype (float32) for accuracy; only its result is cast.
     private static Tensor InComputeType(Tensor standardized, ScalarType computeType) =>
         standardized.dtype == computeType ? standardized : standardized.to(computeType);
@@ -157,13 +110,5 @@ public sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
         var padH = Total(x.shape[^2]);
         var padW = Total(x.shape[^1]);
         return padH == 0 && padW == 0 ? x : F.pad(x, [padW / 2, padW - padW / 2, padH / 2, padH - padH / 2]);
-    }
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-            InvalidateWeightCache();
-        base.Dispose(disposing);
     }
 }

@@ -2,13 +2,13 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Modeling;
 
 /// <summary>
 /// Squeeze-and-excite (timm <c>SEModule</c>): x · sigmoid(fc2(relu(fc1(mean_hw(x))))), with 1×1 convs <c>fc1</c>/<c>fc2</c>.
 /// The ReLU is plain (no γ) in both DeepMind's and timm's NFNets.
 /// </summary>
-public sealed class SqueezeExcite : nn.Module<Tensor, Tensor>
+internal sealed class SqueezeExcite : nn.Module<Tensor, Tensor>
 {
     private readonly PointwiseLinear fc1;
     private readonly PointwiseLinear fc2;
@@ -34,7 +34,7 @@ public sealed class SqueezeExcite : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         // The tiny gate network runs in float32 even under mixed precision.
         var squeezed = x.mean([2, 3]).to(ScalarType.Float32);
-        var gate = F.sigmoid(fc2.forward(F.relu(fc1.forward(squeezed))));
+        var gate = F.sigmoid(fc2.call(F.relu(fc1.call(squeezed))));
         return (x * gate.to(x.dtype).view(x.shape[0], x.shape[1], 1, 1)).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
+using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Optimization;
 
 /// <summary>Chooses the parameters of an <see cref="NFNetModel"/> that adaptive gradient clipping acts on.</summary>
 public static class AgcClippingSet

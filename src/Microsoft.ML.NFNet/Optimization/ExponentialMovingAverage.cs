@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Optimization;
 
 /// <summary>
 /// An exponential moving average of a model's parameters with the TF1-style warm-up of the NFNet recipe:
@@ -12,7 +12,7 @@ namespace Microsoft.ML.NFNet;
 /// </summary>
 /// <remarks>The average covers parameters only (NFNets have no buffers) and lives on the parameters' device. While it
 /// is swapped in, it can be neither updated, copied nor saved.</remarks>
-public sealed class ExponentialMovingAverage : IDisposable
+internal sealed class ExponentialMovingAverage : IDisposable
 {
     private const string FormatTag = "Microsoft.ML.NFNet.ExponentialMovingAverage/1";
 
@@ -85,7 +85,6 @@ public sealed class ExponentialMovingAverage : IDisposable
                 parameter.copy_(average);
             }
         }
-        InvalidateWeightCaches(target);
     }
 
     /// <summary>Writes the decay, the update count and the averages.</summary>
@@ -148,7 +147,6 @@ public sealed class ExponentialMovingAverage : IDisposable
                 average.copy_(saved);
             }
         }
-        InvalidateWeightCaches(model);
     }
 
     // While swapped in, the average holds the model's own parameters.
@@ -156,13 +154,6 @@ public sealed class ExponentialMovingAverage : IDisposable
     {
         if (swappedIn)
             throw new InvalidOperationException("The average is swapped into the model; dispose the object SwapIn returned first.");
-    }
-
-    // Eval-mode convs cache their standardized weights; the parameters just changed under them.
-    private static void InvalidateWeightCaches(nn.Module module)
-    {
-        foreach (var conv in module.modules().OfType<ScaledStdConv2d>())
-            conv.InvalidateWeightCache();
     }
 
     private sealed class SwapBack(ExponentialMovingAverage ema) : IDisposable

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Optimization;
 
 /// <summary>
 /// Stochastic gradient descent with momentum, Nesterov momentum and coupled (L2) weight decay, with the semantics and
@@ -17,7 +17,7 @@ namespace Microsoft.ML.NFNet;
 /// <see cref="SGD.ParamGroup"/>, <see cref="SGD.Options"/> and <see cref="SGD.State"/>. <c>maximize</c> negates the
 /// gradient first, as PyTorch does (TorchSharp's <c>SGD</c> differs there when weight decay is on).
 /// </remarks>
-public sealed class InPlaceSgd : OptimizerHelper, optim.IMomentum
+internal sealed class InPlaceSgd : OptimizerHelper, optim.IMomentum
 {
     /// <summary>One group of parameters with the given hyper-parameters.</summary>
     public InPlaceSgd(IEnumerable<Parameter> parameters, double lr, double momentum = 0, double dampening = 0,

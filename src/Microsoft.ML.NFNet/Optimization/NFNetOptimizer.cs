@@ -1,13 +1,14 @@
 using System.Text;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Optimization;
 
 /// <summary>
-/// The optimization side of an NFNet training step, driven one step at a time: the learning rate from the warm-up +
-/// cosine schedule, AGC, the optimizer update and the weight EMA, in the recipe's order. Per step:
-/// <c>ZeroGrad()</c>, forward, loss, backward, <c>Step()</c>.
+/// The optimization side of an NFNet training step, for your own training loop: the learning rate from the warm-up +
+/// cosine schedule, AGC, the optimizer update and the weight EMA, in the recipe's order (what
+/// <see cref="Training.NFNetTrainingEngine"/> uses). Per step: <c>ZeroGrad()</c>, forward, loss, backward, <c>Step()</c>.
 /// </summary>
 public sealed class NFNetOptimizer : IDisposable
 {
@@ -15,9 +16,9 @@ public sealed class NFNetOptimizer : IDisposable
 
     private readonly AgcOptimizer? clipping;
 
-    private NFNetOptimizer(OptimizerHelper updater, AgcOptimizer? clipping, WarmupCosineSchedule schedule, ExponentialMovingAverage? ema)
+    private NFNetOptimizer(OptimizerHelper updateRule, AgcOptimizer? clipping, WarmupCosineSchedule schedule, ExponentialMovingAverage? ema)
     {
-        Updater = updater;
+        UpdateRule = updateRule;
         this.clipping = clipping;
         Schedule = schedule;
         Ema = ema;
@@ -39,7 +40,7 @@ public sealed class NFNetOptimizer : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
 
         var peak = options.PeakLearningRate(batchSize);
-        var warmup = Math.Min(options.WarmupSteps ?? options.WarmupEpochs * stepsPerEpoch, totalSteps);
+        var warmup = Math.Min(options.WarmupSteps ?? WarmupEpochs(options) * stepsPerEpoch, totalSteps);
         var schedule = new WarmupCosineSchedule(peak, warmup, totalSteps);
 
         var groups = WeightDecayGroups.Of(model);
@@ -51,24 +52,27 @@ public sealed class NFNetOptimizer : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
         };
         var clipping = options.ClipsGradients
-            ? new AgcOptimizer(updater, AgcClippingSet.Of(model, options.ClippingConvention), options.ClippingFactor!.Value, options.ClippingEps)
+            ? new AgcOptimizer(updater, AgcClippingSet.Of(model, options.ClippingConvention), options.ClippingFactor, options.ClippingEps)
             : null;
         var ema = options.EmaDecay is { } decay ? new ExponentialMovingAverage(model, decay) : null;
         return new NFNetOptimizer(updater, clipping, schedule, ema);
     }
 
-    /// <summary>The optimizer that updates the parameters (SGD or AdamW), without AGC.</summary>
-    public OptimizerHelper Updater { get; }
+    private static double WarmupEpochs(NFNetOptimizerOptions options) => options.WarmupEpochs ?? throw new InvalidOperationException(
+        $"{nameof(NFNetOptimizerOptions)}.{nameof(NFNetOptimizerOptions.WarmupEpochs)} is null (automatic); the training engine chooses it.");
 
-    /// <summary>The optimizer as TorchSharp sees it: AGC + <see cref="Updater"/>, or <see cref="Updater"/> alone when
-    /// clipping is off.</summary>
-    public optim.Optimizer Optimizer => clipping is null ? Updater : clipping;
+    /// <summary>The update rule (SGD or AdamW) that changes the parameters, without AGC.</summary>
+    internal OptimizerHelper UpdateRule { get; }
+
+    /// <summary>What TorchSharp sees as the optimizer: AGC wrapping <see cref="UpdateRule"/>, or the update rule alone
+    /// when clipping is off.</summary>
+    internal optim.Optimizer TorchOptimizer => clipping is null ? UpdateRule : clipping;
 
     /// <summary>The learning-rate schedule.</summary>
-    public WarmupCosineSchedule Schedule { get; }
+    internal WarmupCosineSchedule Schedule { get; }
 
     /// <summary>The weight average, or null when the options ask for none.</summary>
-    public ExponentialMovingAverage? Ema { get; }
+    internal ExponentialMovingAverage? Ema { get; }
 
     /// <summary>Units seen and clipped by AGC since the caller last reset it (null when clipping is off).</summary>
     public AgcStatistics? ClippingStatistics => clipping?.Statistics;
@@ -80,7 +84,7 @@ public sealed class NFNetOptimizer : IDisposable
     public double LearningRate => Schedule.LearningRateAt(StepsDone);
 
     /// <summary>Zeroes the gradients of every optimized parameter.</summary>
-    public void ZeroGrad() => Updater.zero_grad();
+    public void ZeroGrad() => UpdateRule.zero_grad();
 
     /// <summary>One optimization step after the backward pass: <see cref="ClipGradients"/>, then <see cref="UpdateParameters"/>.</summary>
     public void Step()
@@ -96,34 +100,34 @@ public sealed class NFNetOptimizer : IDisposable
     /// the EMA and counts the step.</summary>
     public void UpdateParameters()
     {
-        Updater.SetLearningRate(LearningRate);
-        Updater.step();
+        UpdateRule.SetLearningRate(LearningRate);
+        UpdateRule.step();
         Ema?.Update();
         StepsDone++;
     }
 
     /// <summary>Writes the step count, the optimizer state (e.g. momentum buffers) and the EMA, for a checkpoint.</summary>
-    public void Save(Stream stream)
+    internal void Save(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(FormatTag);
         writer.Write(StepsDone);
-        Updater.save_state_dict(writer);
+        UpdateRule.save_state_dict(writer);
         writer.Write(Ema is not null);
         Ema?.Save(writer);
     }
 
     /// <summary>Restores what <see cref="Save"/> wrote, into an optimizer created with the same options for the same model.</summary>
     /// <exception cref="InvalidDataException">The data was not written by an optimizer configured like this one.</exception>
-    public void Load(Stream stream)
+    internal void Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         if (reader.ReadString() != FormatTag)
             throw new InvalidDataException("The data is not a saved NFNet optimizer state.");
         var stepsDone = reader.ReadInt64();
-        Updater.load_state_dict(reader);
+        UpdateRule.load_state_dict(reader);
         if (reader.ReadBoolean() != Ema is not null)
             throw new InvalidDataException(Ema is null
                 ? "The saved state has a weight EMA but this optimizer keeps none (EmaDecay differs)."
@@ -135,7 +139,7 @@ public sealed class NFNetOptimizer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        Optimizer.Dispose();
+        TorchOptimizer.Dispose();
         Ema?.Dispose();
     }
 }

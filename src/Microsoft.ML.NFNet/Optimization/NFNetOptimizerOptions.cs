@@ -1,85 +1,92 @@
-namespace Microsoft.ML.NFNet;
+using Microsoft.ML.NFNet.Modeling;
+
+namespace Microsoft.ML.NFNet.Optimization;
 
 /// <summary>
-/// How an NFNet is optimized. The defaults are DeepMind's recipe: SGD with Nesterov momentum 0.9, weight decay 2·10⁻⁵
-/// on conv and linear weights, AGC with λ = 0.01 and ε = 10⁻³ on everything but the classifier, peak learning rate
-/// 0.1·batch/256 after a 5-epoch linear warm-up, cosine decay to 0.
+/// How an NFNet is optimized: SGD with Nesterov momentum 0.9, weight decay 2·10⁻⁵ on conv and linear weights, AGC with
+/// λ = 0.01 and ε = 10⁻³ on everything but the classifier, a linear warm-up to the peak learning rate, then cosine
+/// decay to 0. The learning rate and the warm-up are automatic by default (see <see cref="LearningRate"/>);
+/// <see cref="NFNetTrainingOptions.DeepMindImageNet"/> holds the paper's values.
 /// </summary>
 public sealed record NFNetOptimizerOptions
 {
-    /// <summary>The batch-scaled base learning rate of SGD: peak = 0.1 · batch / 256.</summary>
-    public const double SgdBaseLearningRate = 0.1;
+    private static readonly OptionCheck Check = new(nameof(NFNetOptimizerOptions));
 
-    /// <summary>The batch-scaled base learning rate of AdamW: peak = 10⁻³ · batch / 256.</summary>
-    public const double AdamWBaseLearningRate = 1e-3;
-
-    /// <summary>The optimizer.</summary>
+    /// <summary>The optimizer (default SGD).</summary>
     public NFNetOptimizerKind Optimizer { get; init; } = NFNetOptimizerKind.Sgd;
 
-    /// <summary>Peak learning rate (reached at the end of the warm-up); null scales the optimizer's base rate with the
-    /// batch size (<see cref="SgdBaseLearningRate"/>, <see cref="AdamWBaseLearningRate"/>).</summary>
+    /// <summary>
+    /// Peak learning rate, reached at the end of the warm-up (with <see cref="ScaleLearningRateWithBatchSize"/>: the rate
+    /// for a batch of 256). Null (default): automatic, chosen by the training engine for the data and batch size.
+    /// </summary>
     public double? LearningRate { get; init; }
 
-    /// <summary>SGD momentum.</summary>
+    /// <summary>
+    /// DeepMind's linear scaling rule: the peak rate is <see cref="LearningRate"/> · batch size / 256 (their 0.1 gives 1.6
+    /// at batch 4096). Default false: <see cref="LearningRate"/> is the peak rate itself.
+    /// </summary>
+    public bool ScaleLearningRateWithBatchSize { get; init; }
+
+    /// <summary>SGD momentum (default 0.9).</summary>
     public double Momentum { get; init; } = 0.9;
 
-    /// <summary>Whether SGD uses Nesterov momentum.</summary>
+    /// <summary>Whether SGD uses Nesterov momentum (default true).</summary>
     public bool Nesterov { get; init; } = true;
 
-    /// <summary>Weight decay of conv and linear weights (coupled L2 for SGD, decoupled for AdamW); gains, biases and
-    /// skip gains are never decayed.</summary>
+    /// <summary>Weight decay of conv and linear weights (coupled L2 for SGD, decoupled for AdamW; default 2·10⁻⁵); gains,
+    /// biases and skip gains are never decayed.</summary>
     public double WeightDecay { get; init; } = 2e-5;
 
-    /// <summary>AGC's λ; null or 0 turns adaptive gradient clipping off.</summary>
-    public double? ClippingFactor { get; init; } = AdaptiveGradientClipping.DefaultClipFactor;
+    /// <summary>AGC's λ, the largest allowed ratio of a unit's gradient norm to its weight norm (default 0.01); 0 turns
+    /// adaptive gradient clipping off.</summary>
+    public double ClippingFactor { get; init; } = AdaptiveGradientClipping.DefaultClipFactor;
 
-    /// <summary>AGC's ε, the floor of the weight norm.</summary>
+    /// <summary>AGC's ε, the floor of the weight norm (default 10⁻³).</summary>
     public double ClippingEps { get; init; } = AdaptiveGradientClipping.DefaultEps;
 
-    /// <summary>Which parameters and units AGC clips.</summary>
+    /// <summary>Which parameters and units AGC clips (default timm's).</summary>
     public AgcConvention ClippingConvention { get; init; } = AgcConvention.Timm;
 
-    /// <summary>Length of the linear warm-up in epochs (ignored when <see cref="WarmupSteps"/> is set). A warm-up
-    /// longer than the training is cut to the training.</summary>
-    public double WarmupEpochs { get; init; } = 5;
+    /// <summary>Length of the linear warm-up in epochs (ignored when <see cref="WarmupSteps"/> is set); a warm-up longer
+    /// than the training is cut to the training. Null (default): automatic.</summary>
+    public double? WarmupEpochs { get; init; }
 
-    /// <summary>Length of the linear warm-up in steps; null uses <see cref="WarmupEpochs"/>.</summary>
+    /// <summary>Length of the linear warm-up in steps; null (default) uses <see cref="WarmupEpochs"/>.</summary>
     public long? WarmupSteps { get; init; }
 
-    /// <summary>Decay of the exponential moving average of the weights (the recipe uses 0.99999); null keeps no average.</summary>
+    /// <summary>Decay of the exponential moving average of the weights (the paper uses 0.99999); null (default) keeps no
+    /// average.</summary>
     public double? EmaDecay { get; init; }
 
     /// <summary>Whether AGC is on.</summary>
-    public bool ClipsGradients => ClippingFactor is > 0;
+    internal bool ClipsGradients => ClippingFactor > 0;
 
-    /// <summary>The peak learning rate for <paramref name="batchSize"/>: <see cref="LearningRate"/>, or the batch-scaled base rate.</summary>
-    public double PeakLearningRate(int batchSize) => LearningRate ?? WarmupCosineSchedule.BatchScaled(
-        Optimizer == NFNetOptimizerKind.AdamW ? AdamWBaseLearningRate : SgdBaseLearningRate, batchSize);
+    /// <summary>The peak learning rate for <paramref name="batchSize"/>; throws while <see cref="LearningRate"/> is automatic.</summary>
+    internal double PeakLearningRate(int batchSize)
+    {
+        var rate = LearningRate ?? throw new InvalidOperationException(
+            $"{nameof(NFNetOptimizerOptions)}.{nameof(LearningRate)} is null (automatic); the training engine chooses it.");
+        return ScaleLearningRateWithBatchSize ? WarmupCosineSchedule.BatchScaled(rate, batchSize) : rate;
+    }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
-        if (!Enum.IsDefined(Optimizer))
-            throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
-        if (LearningRate is { } lr && (!(lr > 0) || double.IsInfinity(lr)))
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), lr, "The learning rate must be positive (or null to scale 0.1 with the batch size).");
-        if (!(Momentum >= 0 && Momentum < 1))
-            throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "The momentum must lie in [0, 1).");
-        if (Nesterov && Optimizer == NFNetOptimizerKind.Sgd && Momentum == 0)
-            throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Nesterov momentum needs a positive momentum; set Nesterov = false for plain SGD.");
-        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
-            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "The weight decay must be zero or positive.");
-        if (ClippingFactor is { } clip && (!(clip >= 0) || double.IsInfinity(clip)))
-            throw new ArgumentOutOfRangeException(nameof(ClippingFactor), clip, "The AGC clipping factor must be zero or positive (0 or null turns AGC off).");
-        if (!(ClippingEps >= 0) || double.IsInfinity(ClippingEps))
-            throw new ArgumentOutOfRangeException(nameof(ClippingEps), ClippingEps, "The AGC ε must be zero or positive.");
-        if (!Enum.IsDefined(ClippingConvention))
-            throw new ArgumentOutOfRangeException(nameof(ClippingConvention), ClippingConvention, "Unknown AGC convention.");
-        if (!(WarmupEpochs >= 0) || double.IsInfinity(WarmupEpochs))
-            throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "The warm-up must be zero or more epochs.");
-        if (WarmupSteps is < 0)
-            throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "The warm-up must be zero or more steps.");
-        if (EmaDecay is { } decay && !(decay > 0 && decay < 1))
-            throw new ArgumentOutOfRangeException(nameof(EmaDecay), decay, "The EMA decay must lie strictly between 0 and 1 (or be null for no EMA).");
+        Check.Defined(Optimizer, nameof(Optimizer));
+        if (LearningRate is { } rate)
+            Check.Positive(rate, nameof(LearningRate));
+        Check.That(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "must lie in [0, 1)");
+        Check.That(!(Nesterov && Optimizer == NFNetOptimizerKind.Sgd && Momentum == 0), nameof(Momentum), Momentum,
+            "must be positive for Nesterov momentum; set Nesterov = false for plain SGD");
+        Check.NonNegative(WeightDecay, nameof(WeightDecay));
+        Check.NonNegative(ClippingFactor, nameof(ClippingFactor), "AGC off");
+        Check.NonNegative(ClippingEps, nameof(ClippingEps));
+        Check.Defined(ClippingConvention, nameof(ClippingConvention));
+        if (WarmupEpochs is { } epochs)
+            Check.NonNegative(epochs, nameof(WarmupEpochs));
+        if (WarmupSteps is { } steps)
+            Check.AtLeast(steps, 0, nameof(WarmupSteps));
+        if (EmaDecay is { } decay)
+            Check.That(decay > 0 && decay < 1, nameof(EmaDecay), decay, "must lie strictly between 0 and 1 (or be null for no EMA)");
     }
 }

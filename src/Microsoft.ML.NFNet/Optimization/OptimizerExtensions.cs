@@ -1,9 +1,9 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Optimization;
 
 /// <summary>Learning-rate control of TorchSharp optimizers.</summary>
-public static class OptimizerExtensions
+internal static class OptimizerExtensions
 {
     /// <summary>Sets the learning rate of every parameter group (call before each step to follow a schedule).</summary>
     public static void SetLearningRate(this optim.Optimizer optimizer, double learningRate)

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Optimization;
 
 /// <summary>
 /// The NFNet learning-rate schedule (DeepMind's <c>WarmupCosineDecay</c> with start and end value 0): a linear warm-up
@@ -9,7 +9,7 @@ namespace Microsoft.ML.NFNet;
 /// momentum still accumulates), as in DeepMind's code. The warm-up may be fractional (5 epochs of 1,281,167 images at
 /// batch 4096 is 1563.9 steps).
 /// </remarks>
-public sealed class WarmupCosineSchedule
+internal sealed class WarmupCosineSchedule
 {
     /// <summary>The batch size the base learning rates refer to: lr = base · batch / 256.</summary>
     public const int ReferenceBatchSize = 256;

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Optimization;
 
 /// <summary>
 /// A model's parameters split for weight decay as in DeepMind's NFNet recipe: conv and linear weights are decayed;
@@ -10,7 +10,7 @@ namespace Microsoft.ML.NFNet;
 /// </summary>
 /// <param name="Decayed">Conv and linear weights: parameters named <c>weight</c> with two or more dimensions.</param>
 /// <param name="NotDecayed">Everything else.</param>
-public sealed record WeightDecayGroups(
+internal sealed record WeightDecayGroups(
     IReadOnlyList<(string Name, Parameter Parameter)> Decayed,
     IReadOnlyList<(string Name, Parameter Parameter)> NotDecayed)
 {

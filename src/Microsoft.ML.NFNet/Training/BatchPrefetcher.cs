@@ -1,10 +1,11 @@
 using System.Threading.Channels;
+using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>
 /// Prepares the next training batches (decode, augment, mix) on a background thread while the current one trains.
-/// Undecodable images either fail with the image's description or, when skipping, are dropped and remembered.
+/// The epoch plan holds only images that the data scan decoded, so a failure here means the data changed meanwhile.
 /// </summary>
 internal sealed class BatchPrefetcher : IDisposable
 {
@@ -14,13 +15,12 @@ internal sealed class BatchPrefetcher : IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Task producer;
 
-    public BatchPrefetcher(IImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing,
-        bool skipInvalid, ISet<int> skipped)
+    public BatchPrefetcher(IImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing)
     {
-        producer = Task.Run(() => Produce(data, plan, batcher, labelSmoothing, skipInvalid, skipped, stop.Token));
+        producer = Task.Run(() => Produce(data, plan, batcher, labelSmoothing, stop.Token));
     }
 
-    /// <summary>The batches in order; rethrows the producer's failure (e.g. an undecodable image) where it happened.</summary>
+    /// <summary>The batches in order; rethrows the producer's failure where it happened.</summary>
     public IEnumerable<(int Index, TrainingBatch Batch)> Batches()
     {
         // WaitToReadAsync throws the exception the producer completed the channel with.
@@ -31,41 +31,28 @@ internal sealed class BatchPrefetcher : IDisposable
         }
     }
 
-    private void Produce(IImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing,
-        bool skipInvalid, ISet<int> skipped, CancellationToken token)
+    private void Produce(IImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing, CancellationToken token)
     {
         Exception? failure = null;
         try
         {
             for (var b = 0; b < plan.Batches.Length && !token.IsCancellationRequested; b++)
             {
-                var indices = plan.Batches[b].ToList();
-                var random = plan.BatchRandom(b);
-                while (true)
+                var indices = plan.Batches[b];
+                var images = indices.Select(i => data[i]).ToArray();
+                TrainingBatch batch;
+                try
                 {
-                    indices.RemoveAll(skipped.Contains);
-                    if (indices.Count == 0)
-                        break;
-                    var images = indices.Select(i => data[i]).ToArray();
-                    try
-                    {
-                        var batch = batcher.CreateTrainingBatch(images.Select(x => x.Encoded).ToArray(),
-                            images.Select(x => x.Label).ToArray(), data.ClassCount, labelSmoothing, random);
-                        if (!channel.Writer.WriteAsync((b, batch), token).AsTask().Wait(Timeout.Infinite, token))
-                            batch.Dispose();
-                        break;
-                    }
-                    catch (InvalidImageException e) when (e.BatchIndex >= 0)
-                    {
-                        var index = indices[e.BatchIndex];
-                        if (!skipInvalid)
-                            throw new InvalidImageException(
-                                $"{data.Describe(index)}: {e.Message} Fix or remove the image, or enable skipping of invalid images.", e);
-                        lock (skipped)
-                            skipped.Add(index);
-                        random = plan.BatchRandom(b);
-                    }
+                    batch = batcher.CreateTrainingBatch(images.Select(x => x.Encoded).ToArray(),
+                        images.Select(x => x.Label).ToArray(), data.ClassCount, labelSmoothing, plan.BatchRandom(b));
                 }
+                catch (InvalidImageException e) when (e.BatchIndex >= 0)
+                {
+                    throw e.At($"{data.Describe(indices[e.BatchIndex])} of the training data",
+                        "It could be decoded before training started: was it changed meanwhile?");
+                }
+                if (!channel.Writer.WriteAsync((b, batch), token).AsTask().Wait(Timeout.Infinite, token))
+                    batch.Dispose();
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)

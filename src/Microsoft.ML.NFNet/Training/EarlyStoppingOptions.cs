@@ -1,4 +1,6 @@
-namespace Microsoft.ML.NFNet;
+using Microsoft.ML.NFNet.Modeling;
+
+namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>The validation metric that early stopping and best-model selection watch.</summary>
 public enum EarlyStoppingMetric
@@ -27,12 +29,10 @@ public sealed record EarlyStoppingOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for out-of-range values.</summary>
     public void Validate()
     {
-        if (Patience < 1)
-            throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "Early stopping patience must be at least 1 epoch.");
-        if (MinDelta < 0 || double.IsNaN(MinDelta))
-            throw new ArgumentOutOfRangeException(nameof(MinDelta), MinDelta, "Early stopping MinDelta must be ≥ 0.");
-        if (!Enum.IsDefined(Metric))
-            throw new ArgumentOutOfRangeException(nameof(Metric), Metric, "Unknown early stopping metric.");
+        var check = new OptionCheck(nameof(EarlyStoppingOptions));
+        check.AtLeast(Patience, 1, nameof(Patience));
+        check.NonNegative(MinDelta, nameof(MinDelta));
+        check.Defined(Metric, nameof(Metric));
     }
 
     internal bool IsImprovement(double candidate, double best) => Metric == EarlyStoppingMetric.Loss

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>
 /// Random access to labeled encoded images: what the training engine reads. Implementations must allow concurrent

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>
 /// Images stored one folder per class (<c>root/&lt;class name&gt;/*.png|jpg|...</c>), the layout most image datasets use.

@@ -1,79 +1,121 @@
-namespace Microsoft.ML.NFNet;
+using Microsoft.ML.NFNet.Modeling;
+using Microsoft.ML.NFNet.Native;
+using Microsoft.ML.NFNet.Optimization;
+using Microsoft.ML.NFNet.Preprocessing;
 
-/// <summary>Precision of the forward and backward passes (parameters and optimizer state are always float32).</summary>
-public enum TrainingPrecision
-{
-    /// <summary>Everything in float32.</summary>
-    Float32,
-    /// <summary>Activations and convolutions in bfloat16, float32 master weights (faster on GPUs and bf16-capable CPUs).</summary>
-    BFloat16,
-}
+namespace Microsoft.ML.NFNet.Training;
 
-/// <summary>How the training engine trains an <see cref="NFNetModel"/>: epochs, batching, preprocessing, the optimizer
-/// recipe, validation, early stopping, checkpoints and progress reporting. Defaults suit a few thousand images.</summary>
+/// <summary>
+/// How the training engine trains an <see cref="NFNetModel"/>: epochs, batching, preprocessing, the optimizer recipe,
+/// validation, early stopping, checkpoints and progress reporting. The ML.NET trainer takes the same record
+/// (<c>NFNetImageClassificationTrainer.Options.Training</c>), so every setting is reachable from both.
+/// </summary>
+/// <remarks>
+/// <para>The defaults (<c>new NFNetTrainingOptions()</c>) suit what most users have: a few hundred to a few thousand
+/// images trained on a CPU. Settings documented as "null: automatic" are chosen from the data when training starts;
+/// the choices are logged and saved with the model, and a value you set always wins.
+/// <see cref="DeepMindImageNet"/> is the paper's ImageNet recipe.</para>
+/// </remarks>
 public sealed record NFNetTrainingOptions
 {
-    /// <summary>Passes over the training data.</summary>
-    public int Epochs { get; init; } = 20;
+    private static readonly OptionCheck Check = new(nameof(NFNetTrainingOptions));
 
-    /// <summary>Images per optimizer step.</summary>
+    /// <summary>
+    /// DeepMind's ImageNet recipe (Brock et al. 2021; ../shared/docs/nfnet-reference.md §7): 360 epochs, peak learning
+    /// rate 0.1 · batch / 256 after a 5-epoch warm-up, EMA of the weights (0.99999), label smoothing 0.1, random-resized
+    /// crops (8–100 % of the area) at 224 px with flips, MixUp (α 0.2) and CutMix, bfloat16 compute. Meant for large
+    /// datasets and large batches; RandAugment is not implemented.
+    /// </summary>
+    public static NFNetTrainingOptions DeepMindImageNet { get; } = new()
+    {
+        Epochs = 360,
+        BatchSize = 4096,
+        Precision = NFNetPrecision.BFloat16,
+        Optimizer = new NFNetOptimizerOptions
+        {
+            LearningRate = 0.1,
+            ScaleLearningRateWithBatchSize = true,
+            WarmupEpochs = 5,
+            EmaDecay = 0.99999,
+        },
+        Preprocessing = new ImagePreprocessingOptions
+        {
+            ImageSize = 224,
+            CropScaleMin = 0.08,
+            HorizontalFlipProbability = 0.5,
+            MixUpAlpha = 0.2,
+            CutMixAlpha = 1.0,
+        },
+    };
+
+    /// <summary>Passes over the training data; null (default): automatic.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Images per optimizer step (default 32).</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>Decoding, resizing, augmentation and normalization (shared with scoring).</summary>
+    /// <summary>Decoding, resizing, augmentation and normalization (saved with the model and used for scoring).</summary>
     public ImagePreprocessingOptions Preprocessing { get; init; } = new();
 
-    /// <summary>Optimizer, learning rate schedule, AGC and EMA.</summary>
+    /// <summary>Optimizer, learning-rate schedule, AGC and EMA.</summary>
     public NFNetOptimizerOptions Optimizer { get; init; } = new();
 
-    /// <summary>Label smoothing of the cross-entropy loss.</summary>
+    /// <summary>Label smoothing of the cross-entropy loss, in [0, 1) (default 0.1).</summary>
     public double LabelSmoothing { get; init; } = 0.1;
 
-    /// <summary>Stop when the validation metric stops improving; null = train all epochs. Needs validation data.</summary>
-    public EarlyStoppingOptions? EarlyStopping { get; init; }
+    /// <summary>Stop when validation stops improving and keep the best epoch's weights (default: patience 5 epochs on the
+    /// validation loss). Applies only when there is validation data; null trains all epochs.</summary>
+    public EarlyStoppingOptions? EarlyStopping { get; init; } = new();
 
-    /// <summary>Report <see cref="TrainingPhase.Batch"/> metrics every this many batches (0 = epoch reports only).</summary>
+    /// <summary>Report <see cref="TrainingPhase.Batch"/> metrics every this many batches (default 10; 0 = epoch reports only).</summary>
     public int LogEveryBatches { get; init; } = 10;
 
-    /// <summary>Receives progress (batch and epoch reports) on the training thread.</summary>
+    /// <summary>Receives progress (batch and epoch reports) on the training thread; the ML.NET trainer logs them to the
+    /// MLContext log when this is null.</summary>
     public Action<TrainingMetrics>? MetricsCallback { get; init; }
 
-    /// <summary>Where to train.</summary>
-    public NFNetDevice Device { get; init; } = NFNetDevice.Cpu;
+    /// <summary>Receives one-line notes for the log: the automatic choices, images left out, resumption.</summary>
+    public Action<string>? Log { get; init; }
 
-    /// <summary>Mixed precision.</summary>
-    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Float32;
+    /// <summary>Where to train (default: a CUDA GPU when the CUDA backend is referenced and one is present, else the CPU).</summary>
+    public NFNetDevice Device { get; init; } = NFNetDevice.Auto;
 
-    /// <summary>Seed of every random choice (data order, augmentation, dropout, stochastic depth): equal seeds give equal
-    /// models on CPU.</summary>
-    public int Seed { get; init; } = 1;
+    /// <summary>The number format of the forward and backward passes (default float32).</summary>
+    public NFNetPrecision Precision { get; init; } = NFNetPrecision.Float32;
 
-    /// <summary>Folder for the end-of-epoch checkpoint (<c>last.nfckpt</c>); null = no checkpoints.</summary>
+    /// <summary>Seed of every random choice (initialisation, validation split, data order, augmentation, dropout,
+    /// stochastic depth): equal seeds give equal models on CPU. Null (default): the engine uses 0, the ML.NET trainer a
+    /// seed from the <c>MLContext</c>.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Folder for the end-of-epoch checkpoint (<c>last.nfckpt</c>); null (default) writes none.</summary>
     public string? CheckpointDirectory { get; init; }
 
-    /// <summary>A checkpoint to continue from (e.g. <c>CheckpointDirectory/last.nfckpt</c> of an interrupted run).</summary>
+    /// <summary>A checkpoint to continue from (e.g. <c>CheckpointDirectory/last.nfckpt</c> of an interrupted run).
+    /// With ML.NET use <c>ResumeFromCheckpoint</c> instead.</summary>
     public string? ResumeFrom { get; init; }
 
-    /// <summary>Skip images that cannot be decoded (counted in <see cref="TrainingMetrics.SkippedImages"/>) instead of
-    /// failing with an error that names the image.</summary>
+    /// <summary>Leave out images that cannot be decoded (logged and counted) instead of failing before training with an
+    /// error that names the image (default false).</summary>
     public bool SkipInvalidImages { get; init; }
+
+    /// <summary>The seed the engine uses when <see cref="Seed"/> is null.</summary>
+    internal const int DefaultSeed = 0;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (Epochs < 1)
-            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
-        if (BatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
-        if (LabelSmoothing is < 0 or >= 1 || double.IsNaN(LabelSmoothing))
-            throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be in [0, 1).");
-        if (LogEveryBatches < 0)
-            throw new ArgumentOutOfRangeException(nameof(LogEveryBatches), LogEveryBatches, "LogEveryBatches must be ≥ 0.");
-        if (!Enum.IsDefined(Device))
-            throw new ArgumentOutOfRangeException(nameof(Device), Device, "Unknown device.");
-        if (!Enum.IsDefined(Precision))
-            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Unknown precision.");
-        ArgumentNullException.ThrowIfNull(Preprocessing);
-        ArgumentNullException.ThrowIfNull(Optimizer);
+        if (Epochs is { } epochs)
+            Check.AtLeast(epochs, 1, nameof(Epochs));
+        Check.AtLeast(BatchSize, 1, nameof(BatchSize));
+        Check.Fraction(LabelSmoothing, nameof(LabelSmoothing));
+        Check.AtLeast(LogEveryBatches, 0, nameof(LogEveryBatches));
+        Check.Defined(Device, nameof(Device));
+        Check.Defined(Precision, nameof(Precision));
+        Check.That(CheckpointDirectory is null || CheckpointDirectory.Trim().Length > 0, nameof(CheckpointDirectory),
+            CheckpointDirectory, "must be a folder path (or null for no checkpoints)");
+        Check.NotNull(Preprocessing, nameof(Preprocessing));
+        Check.NotNull(Optimizer, nameof(Optimizer));
         Preprocessing.Validate();
         Optimizer.Validate();
         EarlyStopping?.Validate();

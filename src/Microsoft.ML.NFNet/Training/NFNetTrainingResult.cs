@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>What a training run did.</summary>
 public sealed record NFNetTrainingResult
@@ -15,6 +15,15 @@ public sealed record NFNetTrainingResult
     /// <summary>Whether early stopping ended the run before the last epoch.</summary>
     public required bool StoppedEarly { get; init; }
 
-    /// <summary>Images skipped because they could not be decoded.</summary>
+    /// <summary>Images left out because they could not be decoded (training and validation).</summary>
     public required int SkippedImages { get; init; }
+
+    /// <summary>The settings the run used: the options given, with every automatic setting filled in.</summary>
+    public NFNetTrainingOptions? Settings { get; init; }
+
+    /// <summary>The automatic choices and why they were made (one line each, as logged).</summary>
+    public IReadOnlyList<string> AutomaticChoices { get; init; } = [];
+
+    /// <summary>What the training data looked like.</summary>
+    public DatasetProfile? Profile { get; init; }
 }

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>Training diverged: the loss or a gradient became NaN or infinite.</summary>
 public sealed class NonFiniteTrainingException : Exception

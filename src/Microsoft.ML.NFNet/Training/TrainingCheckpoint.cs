@@ -1,7 +1,10 @@
 using System.IO.Compression;
 using System.Text.Json;
+using Microsoft.ML.NFNet.Modeling;
+using Microsoft.ML.NFNet.Optimization;
+using Microsoft.ML.NFNet.Weights;
 
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>The resumable state of a training run at an epoch boundary.</summary>
 internal sealed record TrainingProgress
@@ -68,8 +71,33 @@ internal static class TrainingCheckpoint
         }
     }
 
+    /// <summary>
+    /// Creates the folder if needed and proves it writable (a probe file is written and deleted), and removes temporary
+    /// files that an interrupted checkpoint write of an earlier run left behind.
+    /// </summary>
+    /// <exception cref="ArgumentException">The folder cannot be created or written; the message names the option.</exception>
+    public static void PrepareDirectory(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".nfnet-probe-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, [1]);
+            File.Delete(probe);
+            foreach (var stale in Directory.EnumerateFiles(directory, $".{FileName}.*.tmp*"))
+                File.Delete(stale);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new ArgumentException(
+                $"NFNetTrainingOptions.CheckpointDirectory '{directory}' cannot be used: {e.Message} Choose a folder that can be " +
+                "created and written, or set it to null for no checkpoints.", nameof(NFNetTrainingOptions.CheckpointDirectory), e);
+        }
+    }
+
     /// <summary>Restores model and optimizer state; returns the progress and the best epoch's weights (if saved).</summary>
-    /// <exception cref="InvalidDataException">The file is not a checkpoint of this run (architecture, data or format differ).</exception>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint of this run (architecture, data or format
+    /// differ), or it is corrupt or truncated; the message names the file.</exception>
     public static (TrainingProgress Progress, Dictionary<string, TorchSharp.torch.Tensor>? Best) Load(
         string path, NFNetModel model, NFNetOptimizer optimizer, int seed, int trainCount)
     {
@@ -79,8 +107,8 @@ internal static class TrainingCheckpoint
         Directory.CreateDirectory(temp);
         try
         {
-            using var zip = ZipFile.OpenRead(path);
-            var progress = Read<TrainingProgress>(zip, path);
+            using var zip = Corrupt(path, () => ZipFile.OpenRead(path));
+            var progress = Corrupt(path, () => Read<TrainingProgress>(zip, path));
             if (progress.Format != TrainingProgress.CurrentFormat)
                 throw new InvalidDataException($"Checkpoint '{path}' has format {progress.Format}; this version reads format {TrainingProgress.CurrentFormat}.");
             if (progress.Architecture != model.Config.ToJson() || progress.ClassCount != model.NumClasses
@@ -88,31 +116,44 @@ internal static class TrainingCheckpoint
                 throw new InvalidDataException(
                     $"Checkpoint '{path}' belongs to another run (architecture, class count, training set size or seed " +
                     "differ); resume with the same model, data and options, or start afresh.");
-            Extract(zip, ModelEntry, path, Path.Combine(temp, ModelEntry));
-            model.LoadWeights(Path.Combine(temp, ModelEntry));
-            using (var stream = Entry(zip, OptimizerEntry, path).Open())
+            return Corrupt(path, () =>
             {
-                using var buffered = new MemoryStream();
-                stream.CopyTo(buffered);
-                buffered.Position = 0;
-                optimizer.Load(buffered);
-            }
-            Dictionary<string, TorchSharp.torch.Tensor>? best = null;
-            if (zip.GetEntry(BestEntry) is not null)
-            {
-                Extract(zip, BestEntry, path, Path.Combine(temp, BestEntry));
-                best = Safetensors.Load(Path.Combine(temp, BestEntry));
-            }
-            return (progress, best);
-        }
-        catch (Exception e) when (e is InvalidDataException is false && e is FileNotFoundException is false
-                                   && e is JsonException or IOException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"Checkpoint '{path}' is corrupt or truncated: {e.Message}", e);
+                Extract(zip, ModelEntry, path, Path.Combine(temp, ModelEntry));
+                model.LoadWeights(Path.Combine(temp, ModelEntry));
+                using (var stream = Entry(zip, OptimizerEntry, path).Open())
+                {
+                    using var buffered = new MemoryStream();
+                    stream.CopyTo(buffered);
+                    buffered.Position = 0;
+                    optimizer.Load(buffered);
+                }
+                Dictionary<string, TorchSharp.torch.Tensor>? best = null;
+                if (zip.GetEntry(BestEntry) is not null)
+                {
+                    Extract(zip, BestEntry, path, Path.Combine(temp, BestEntry));
+                    best = Safetensors.Load(Path.Combine(temp, BestEntry));
+                }
+                return (progress, best);
+            });
         }
         finally
         {
             Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    // Everything that cannot be parsed becomes one error that names the file.
+    private static T Corrupt<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or IOException or InvalidOperationException
+                                      or ArgumentException or OverflowException or FormatException)
+        {
+            throw new InvalidDataException(
+                $"Checkpoint '{path}' is corrupt or truncated ({e.Message}). Delete it to start afresh.", e);
         }
     }
 

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet;
+namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>When a <see cref="TrainingMetrics"/> report is made.</summary>
 public enum TrainingPhase

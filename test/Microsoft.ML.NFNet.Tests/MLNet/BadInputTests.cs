@@ -93,8 +93,7 @@ public class BadInputTests
 
         var e = Assert.ThrowsExactly<InvalidImageException>(() => Trainer().Fit(Keyed(images)));
         var skipping = TestImages.FastOptions();
-        skipping.SkipInvalidImages = true;
-        skipping.Epochs = 1;
+        skipping.Training = skipping.Training with { SkipInvalidImages = true, Epochs = 1 };
         var skipped = MLContext.MulticlassClassification.Trainers.NFNet(skipping).Fit(Keyed(images)).Model;
 
         StringAssert.Contains(e.Message, "Row 5 ");
@@ -105,7 +104,7 @@ public class BadInputTests
     public void AnImageOverThePixelLimitNamesItsRow()
     {
         var options = TestImages.FastOptions();
-        options.MaxImagePixels = 32 * 32 - 1;
+        options.Training = options.Training with { Preprocessing = options.Training.Preprocessing with { MaxImagePixels = 32 * 32 - 1 } };
 
         var e = Assert.ThrowsExactly<InvalidImageException>(() =>
             MLContext.MulticlassClassification.Trainers.NFNet(options).Fit(Keyed(TestImages.Images(2, 1))));
@@ -114,20 +113,25 @@ public class BadInputTests
     }
 
     [TestMethod]
-    [DataRow(nameof(NFNetImageClassificationTrainer.Options.BatchSize))]
-    [DataRow(nameof(NFNetImageClassificationTrainer.Options.LearningRate))]
-    [DataRow(nameof(NFNetImageClassificationTrainer.Options.ImageSize))]
-    [DataRow(nameof(NFNetImageClassificationTrainer.Options.Epochs))]
+    [DataRow(nameof(NFNetTrainingOptions.BatchSize))]
+    [DataRow(nameof(NFNetOptimizerOptions.LearningRate))]
+    [DataRow(nameof(ImagePreprocessingOptions.ImageSize))]
+    [DataRow(nameof(NFNetTrainingOptions.Epochs))]
     [DataRow(nameof(NFNetImageClassificationTrainer.Options.ValidationSetFraction))]
     public void OutOfRangeOptionsAreNamed(string name)
     {
         var options = TestImages.FastOptions();
         switch (name)
         {
-            case nameof(options.BatchSize): options.BatchSize = 0; break;
-            case nameof(options.LearningRate): options.LearningRate = -0.1; break;
-            case nameof(options.ImageSize): options.ImageSize = options.Architecture.MinimumImageSize - 1; break;
-            case nameof(options.Epochs): options.Epochs = 0; break;
+            case nameof(NFNetTrainingOptions.BatchSize): options.Training = options.Training with { BatchSize = 0 }; break;
+            case nameof(NFNetOptimizerOptions.LearningRate):
+                options.Training = options.Training with { Optimizer = new() { LearningRate = -0.1 } };
+                break;
+            case nameof(ImagePreprocessingOptions.ImageSize):
+                var tooSmall = NFNetImageClassificationTrainer.DefaultArchitecture.MinimumImageSize - 1;
+                options.Training = options.Training with { Preprocessing = new() { ImageSize = tooSmall } };
+                break;
+            case nameof(NFNetTrainingOptions.Epochs): options.Training = options.Training with { Epochs = 0 }; break;
             case nameof(options.ValidationSetFraction): options.ValidationSetFraction = 1; break;
         }
 

@@ -35,8 +35,8 @@ public class BrokenModelTests
         var bytes = RewriteEntry(SavedModel(), IsNFNetModelHeader, header =>
         {
             // ModelHeader: ModelVerWritten at 0x48 and ModelVerReadable at 0x4C, after the 8-byte ModelSignature.
-            BitConverter.TryWriteBytes(header.AsSpan(0x48), 0x00020001u);
-            BitConverter.TryWriteBytes(header.AsSpan(0x4C), 0x00020001u);
+            BitConverter.TryWriteBytes(header.AsSpan(0x48), 0x00030001u);
+            BitConverter.TryWriteBytes(header.AsSpan(0x4C), 0x00030001u);
             return header;
         });
 

@@ -15,15 +15,18 @@ public class ResumeTrainingTests
             using var stop = new CancellationTokenSource();
             var epochs = new List<int>();
             var options = TestImages.FastOptions();
-            options.Epochs = 3;
-            options.CheckpointDirectory = directory;
             options.ResumeFromCheckpoint = true;
             options.CancellationToken = stop.Token;
-            options.MetricsCallback = m =>
+            options.Training = options.Training with
             {
-                if (m.Phase != TrainingPhase.Epoch) return;
-                epochs.Add(m.Epoch);
-                if (m.Epoch == 1) stop.Cancel();
+                Epochs = 3,
+                CheckpointDirectory = directory,
+                MetricsCallback = m =>
+                {
+                    if (m.Phase != TrainingPhase.Epoch) return;
+                    epochs.Add(m.Epoch);
+                    if (m.Epoch == 1) stop.Cancel();
+                },
             };
             Assert.ThrowsExactly<OperationCanceledException>(() => mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(keyed));
             Assert.IsTrue(File.Exists(Path.Combine(directory, "last.nfckpt")), "a checkpoint after epoch 1");
@@ -52,12 +55,11 @@ public class ResumeTrainingTests
                 return mlContext.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
             }
             var options = TestImages.FastOptions();
-            options.Epochs = 1;
-            options.CheckpointDirectory = directory;
+            options.Training = options.Training with { Epochs = 1, CheckpointDirectory = directory };
             options.ResumeFromCheckpoint = true;
             mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(Keyed(perClass: 4));
 
-            options.Epochs = 2;
+            options.Training = options.Training with { Epochs = 2 };
             var error = Assert.ThrowsExactly<InvalidDataException>(() =>
                 mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(Keyed(perClass: 6)));
             StringAssert.Contains(error.Message, "another run");
@@ -73,7 +75,7 @@ public class ResumeTrainingTests
     {
         var options = TestImages.FastOptions();
         options.ResumeFromCheckpoint = true;
-        options.Seed = null;
+        options.Training = options.Training with { Seed = null };
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext().MulticlassClassification.Trainers.NFNet(options));
         StringAssert.Contains(error.Message, "ResumeFromCheckpoint");
     }

@@ -55,13 +55,15 @@ internal static class TestImages
     public static NFNetImageClassificationTrainer.Options FastOptions(string featureColumnName = nameof(ModelInput.ImageSource)) => new()
     {
         FeatureColumnName = featureColumnName,
-        ImageSize = 32,
-        Epochs = 3,
-        BatchSize = 6,
-        LearningRate = 0.02,
         ValidationSetFraction = 0,
-        Augmentation = new ImagePreprocessingOptions { RandomResizedCrop = false, HorizontalFlipProbability = 0 },
-        Seed = 1,
+        Training = new()
+        {
+            Epochs = 3,
+            BatchSize = 6,
+            Seed = 1,
+            Optimizer = new() { LearningRate = 0.02 },
+            Preprocessing = new() { ImageSize = 32, RandomResizedCrop = false, HorizontalFlipProbability = 0 },
+        },
     };
 
     /// <summary>

@@ -6,24 +6,29 @@ public class NFNetOptimizerOptionsTests
     [TestMethod]
     public void DefaultsAreDeepMindsRecipe()
     {
-        var options = new NFNetOptimizerOptions();
+        var options = NFNetTrainingOptions.DeepMindImageNet.Optimizer;
         options.Validate();
 
         Assert.AreEqual(NFNetOptimizerKind.Sgd, options.Optimizer);
         Assert.AreEqual((0.9, true, 2e-5), (options.Momentum, options.Nesterov, options.WeightDecay));
         Assert.AreEqual((0.01, 1e-3), (options.ClippingFactor, options.ClippingEps));
         Assert.AreEqual(5, options.WarmupEpochs);
-        Assert.IsNull(options.EmaDecay);
         Assert.IsTrue(options.ClipsGradients);
         Assert.AreEqual(1.6, options.PeakLearningRate(4096), 1e-15);
-        Assert.AreEqual(0.05, (options with { LearningRate = 0.05 }).PeakLearningRate(4096));
+        Assert.AreEqual(0.05, (options with { LearningRate = 0.05, ScaleLearningRateWithBatchSize = false }).PeakLearningRate(4096));
+        Assert.AreEqual(0.99999, options.EmaDecay);
+        var defaults = new NFNetOptimizerOptions();
+        defaults.Validate();
+        Assert.IsNull(defaults.LearningRate, "automatic by default");
+        Assert.IsNull(defaults.WarmupEpochs, "automatic by default");
+        Assert.AreEqual((0.9, true, 2e-5, 0.01), (defaults.Momentum, defaults.Nesterov, defaults.WeightDecay, defaults.ClippingFactor));
     }
 
     [TestMethod]
-    public void ZeroOrNullClippingFactorTurnsAgcOff()
+    public void ZeroClippingFactorTurnsAgcOff()
     {
         Assert.IsFalse(new NFNetOptimizerOptions { ClippingFactor = 0 }.ClipsGradients);
-        Assert.IsFalse(new NFNetOptimizerOptions { ClippingFactor = null }.ClipsGradients);
+        Assert.IsTrue(new NFNetOptimizerOptions().ClipsGradients, "AGC is on by default");
     }
 
     public static IEnumerable<object[]> InvalidOptions() =>

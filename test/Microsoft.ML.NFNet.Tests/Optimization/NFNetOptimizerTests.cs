@@ -7,15 +7,18 @@ namespace Microsoft.ML.NFNet.Tests.Optimization;
 [TestClass]
 public class NFNetOptimizerTests
 {
-    private static readonly NFNetOptimizerOptions Recipe = new() { WarmupSteps = 2, EmaDecay = 0.999 };
+    private static readonly NFNetOptimizerOptions Recipe = new()
+    {
+        LearningRate = 0.1, ScaleLearningRateWithBatchSize = true, WarmupSteps = 2, EmaDecay = 0.999,
+    };
 
     [TestMethod]
     public void FollowsTheScheduleStepByStep()
     {
         using var training = new TinyTraining();
         using var optimizer = NFNetOptimizer.Create(training.Model, Recipe, batchSize: 4, stepsPerEpoch: 2, totalSteps: 6);
-        Assert.IsInstanceOfType<InPlaceSgd>(optimizer.Updater);
-        Assert.IsInstanceOfType<AgcOptimizer>(optimizer.Optimizer);
+        Assert.IsInstanceOfType<InPlaceSgd>(optimizer.UpdateRule);
+        Assert.IsInstanceOfType<AgcOptimizer>(optimizer.TorchOptimizer);
         Assert.AreEqual(0.1 * 4 / 256, optimizer.Schedule.PeakLearningRate, 1e-15);
         var before = training.Snapshot();
 
@@ -29,19 +32,19 @@ public class NFNetOptimizerTests
 
         Assert.AreEqual(optimizer.Schedule.LearningRateAt(1), optimizer.LearningRate);
         Step(training, optimizer);
-        Assert.IsTrue(optimizer.Updater.ParamGroups.All(g => g.LearningRate == optimizer.Schedule.LearningRateAt(1)));
+        Assert.IsTrue(optimizer.UpdateRule.ParamGroups.All(g => g.LearningRate == optimizer.Schedule.LearningRateAt(1)));
         Assert.IsFalse(before.First().Value.eq(training.Model.parameters().First()).all().item<bool>(), "the second update moves the parameters");
     }
 
     [TestMethod]
-    public void WithoutClippingTheOptimizerIsTheUpdaterAlone()
+    public void WithoutClippingTheOptimizerIsTheUpdateRuleAlone()
     {
         using var training = new TinyTraining();
         var options = Recipe with { ClippingFactor = 0, Optimizer = NFNetOptimizerKind.AdamW, EmaDecay = null };
         using var optimizer = NFNetOptimizer.Create(training.Model, options, 4, 2, 6);
 
-        Assert.AreSame(optimizer.Updater, optimizer.Optimizer);
-        Assert.IsInstanceOfType<TorchSharp.Modules.AdamW>(optimizer.Updater);
+        Assert.AreSame(optimizer.UpdateRule, optimizer.TorchOptimizer);
+        Assert.IsInstanceOfType<TorchSharp.Modules.AdamW>(optimizer.UpdateRule);
         Assert.IsNull(optimizer.ClippingStatistics);
         Assert.IsNull(optimizer.Ema);
         Step(training, optimizer);
@@ -94,7 +97,7 @@ public class NFNetOptimizerTests
     public void AWarmupLongerThanTheTrainingIsCutToIt()
     {
         using var training = new TinyTraining();
-        using var optimizer = NFNetOptimizer.Create(training.Model, new NFNetOptimizerOptions(), 4, stepsPerEpoch: 10, totalSteps: 30);
+        using var optimizer = NFNetOptimizer.Create(training.Model, NFNetTrainingOptions.DeepMindImageNet.Optimizer, 4, stepsPerEpoch: 10, totalSteps: 30);
         Assert.AreEqual(30, optimizer.Schedule.WarmupSteps);
     }
 

@@ -106,7 +106,7 @@ public class TrainingEngineTests
             {
                 BatchSize = 4,
                 CheckpointDirectory = directory,
-                Optimizer = new NFNetOptimizerOptions { LearningRate = 1e12, WarmupEpochs = 0, ClippingFactor = null },
+                Optimizer = new NFNetOptimizerOptions { LearningRate = 1e12, WarmupEpochs = 0, ClippingFactor = 0 },
             };
             var error = Assert.ThrowsExactly<NonFiniteTrainingException>(() => new NFNetTrainingEngine(options).Train(model, train));
             Assert.IsTrue(error.Step > 0);

@@ -1,0 +1,104 @@
+using Microsoft.ML.NFNet.Preprocessing;
+using TorchSharp;
+
+namespace Microsoft.ML.NFNet.Training;
+
+/// <summary>
+/// The one pass over a data source before training: every image is decoded once (in parallel, cancellable), an
+/// undecodable one fails training before it starts (naming the image) or is left out and counted, and the sizes and
+/// colours of the rest are measured for the automatic settings.
+/// </summary>
+internal sealed class DataSourceScan
+{
+    private const string SkipHint = "Fix or remove the image, or set SkipInvalidImages = true to leave such images out.";
+
+    private DataSourceScan(IReadOnlySet<int> invalid, DatasetProfile profile)
+    {
+        Invalid = invalid;
+        Profile = profile;
+    }
+
+    /// <summary>Indices of the images left out because they cannot be decoded.</summary>
+    public IReadOnlySet<int> Invalid { get; }
+
+    public DatasetProfile Profile { get; }
+
+    /// <param name="data">The images.</param>
+    /// <param name="role">"training" or "validation", for messages.</param>
+    /// <param name="maxImagePixels">The decoder's pixel limit.</param>
+    /// <param name="skipInvalid">Leave undecodable images out instead of failing.</param>
+    /// <param name="cancellationToken">Checked between images.</param>
+    /// <exception cref="InvalidImageException">An image cannot be decoded and <paramref name="skipInvalid"/> is false;
+    /// the message names the first such image in data order.</exception>
+    public static DataSourceScan Run(IImageDataSource data, string role, long maxImagePixels, bool skipInvalid,
+        CancellationToken cancellationToken)
+    {
+        var failures = new InvalidImageException?[data.Count];
+        var shapes = new (int Width, int Height, bool Gray, int Label)[data.Count];
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken };
+        try
+        {
+            Parallel.For(0, data.Count, parallel, (i, state) =>
+            {
+                try
+                {
+                    var image = data[i];
+                    var (width, height, gray) = Measure(image.Encoded.Span, maxImagePixels);
+                    shapes[i] = (width, height, gray, image.Label);
+                }
+                catch (InvalidImageException e)
+                {
+                    failures[i] = e;
+                    if (!skipInvalid)
+                        state.Break(); // images after the first failure need not be decoded
+                }
+            });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        var invalid = new HashSet<int>();
+        for (var i = 0; i < failures.Length; i++)
+        {
+            if (failures[i] is not { } failure)
+                continue;
+            if (!skipInvalid)
+                throw failure.At($"{data.Describe(i)} of the {role} data", SkipHint);
+            invalid.Add(i);
+        }
+        return new DataSourceScan(invalid, Summarize(data, shapes, invalid));
+    }
+
+    private static (int Width, int Height, bool Gray) Measure(ReadOnlySpan<byte> encoded, long maxImagePixels)
+    {
+        using var scope = torch.NewDisposeScope();
+        var rgb = ImageDecoder.DecodeRgb(encoded, maxImagePixels);
+        var gray = rgb[0].eq(rgb[1]).all().item<bool>() && rgb[0].eq(rgb[2]).all().item<bool>();
+        return ((int)rgb.shape[2], (int)rgb.shape[1], gray);
+    }
+
+    private static DatasetProfile Summarize(IImageDataSource data, (int Width, int Height, bool Gray, int Label)[] shapes,
+        HashSet<int> invalid)
+    {
+        var usable = Enumerable.Range(0, data.Count).Where(i => !invalid.Contains(i)).ToArray();
+        if (usable.Length == 0)
+            return new DatasetProfile(0, data.ClassCount, 0, 0, 0, 0, 0);
+        var perClass = usable.GroupBy(i => shapes[i].Label).Select(g => g.Count()).ToArray();
+        return new DatasetProfile(
+            usable.Length,
+            data.ClassCount,
+            perClass.Min(),
+            perClass.Max(),
+            Median(usable.Select(i => shapes[i].Width)),
+            Median(usable.Select(i => shapes[i].Height)),
+            usable.Count(i => shapes[i].Gray) / (double)usable.Length);
+    }
+
+    private static int Median(IEnumerable<int> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Microsoft.ML.NFNet.Modeling;
+using Microsoft.ML.NFNet.Optimization;
+using Microsoft.ML.NFNet.Preprocessing;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Microsoft.ML.NFNet.Training;
+
+/// <summary>One training epoch: batches prepared in the background, forward, loss, backward, the optimizer step, and the
+/// progress reports.</summary>
+internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int seed, ImageBatcher batcher, Device device,
+    int skippedImages)
+{
+    public TrainingMetrics Train(NFNetModel model, NFNetOptimizer optimizer, IImageDataSource data, int[] usable, int epoch,
+        Stopwatch clock, TimeSpan elapsedBefore, CancellationToken cancellationToken)
+    {
+        var batchSize = Math.Min(settings.BatchSize, usable.Length);
+        var plan = new EpochPlan(seed, epoch, usable, batchSize);
+        manual_seed(plan.TorchSeed);
+        model.train();
+        optimizer.ClippingStatistics?.Reset();
+
+        var epochClock = Stopwatch.StartNew();
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        var lastLearningRate = optimizer.LearningRate;
+        TrainingMetrics Report(TrainingPhase phase, int batch) => new()
+        {
+            Phase = phase,
+            Epoch = epoch,
+            Epochs = epochs,
+            Batch = batch,
+            BatchesPerEpoch = plan.Batches.Length,
+            Step = optimizer.StepsDone,
+            TrainLoss = seen == 0 ? double.NaN : lossSum / seen,
+            TrainAccuracy = seen == 0 ? double.NaN : (double)correct / seen,
+            LearningRate = lastLearningRate,
+            ImagesPerSecond = seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9),
+            ClippedUnitFraction = optimizer.ClippingStatistics?.ClippedFraction ?? 0,
+            Elapsed = elapsedBefore + clock.Elapsed,
+            EstimatedRemaining = EstimateRemaining(epoch, batch, plan.Batches.Length, epochClock.Elapsed),
+            SkippedImages = skippedImages,
+        };
+
+        using var prefetcher = new BatchPrefetcher(data, plan, batcher, settings.LabelSmoothing);
+        foreach (var (index, batch) in prefetcher.Batches())
+        {
+            using (batch)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    model.eval();
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                var (lossValue, count, hits) = Step(model, optimizer, batch, epoch, index);
+                lastLearningRate = optimizer.Schedule.LearningRateAt(optimizer.StepsDone - 1);
+                lossSum += lossValue * count;
+                correct += hits;
+                seen += count;
+            }
+            if (settings.LogEveryBatches > 0 && (index + 1) % settings.LogEveryBatches == 0 && index + 1 < plan.Batches.Length)
+                settings.MetricsCallback?.Invoke(Report(TrainingPhase.Batch, index + 1));
+        }
+        return Report(TrainingPhase.Epoch, plan.Batches.Length);
+    }
+
+    private (float Loss, long Count, long Correct) Step(NFNetModel model, NFNetOptimizer optimizer, TrainingBatch batch, int epoch, int index)
+    {
+        using var scope = NewDisposeScope();
+        var images = batch.Images.to(device);
+        var targets = batch.Targets.to(device);
+        optimizer.ZeroGrad();
+        var logits = model.call(images);
+        var loss = batch.HasSoftTargets
+            ? -(targets * F.log_softmax(logits, 1)).sum(1).mean()
+            : F.cross_entropy(logits, targets, label_smoothing: settings.LabelSmoothing);
+        var lossValue = loss.item<float>();
+        var step = optimizer.StepsDone + 1;
+        if (!float.IsFinite(lossValue))
+            throw Diverged($"The training loss became {lossValue}", step, epoch, index);
+        loss.backward();
+        if (!GradientsAreFinite(model))
+            throw Diverged("A gradient became NaN or infinite", step, epoch, index);
+        optimizer.Step();
+
+        var hard = batch.HasSoftTargets ? targets.argmax(1) : targets;
+        return (lossValue, logits.shape[0], logits.argmax(1).eq(hard).sum().item<long>());
+    }
+
+    private static NonFiniteTrainingException Diverged(string what, long step, int epoch, int index) => new(
+        $"{what} at step {step} (epoch {epoch}, batch {index + 1}). Lower the learning rate or the clipping factor; " +
+        "the last checkpoint (if any) holds the last good state.", step);
+
+    private TimeSpan EstimateRemaining(int epoch, int batch, int batchesPerEpoch, TimeSpan epochElapsed)
+    {
+        if (batch == 0)
+            return TimeSpan.Zero;
+        var perBatch = epochElapsed / batch;
+        var remainingBatches = (long)(batchesPerEpoch - batch) + (long)(epochs - epoch) * batchesPerEpoch;
+        return perBatch * remainingBatches;
+    }
+
+    // One reduction per parameter and a single host sync: NaN and ∞ propagate through the sum.
+    private static bool GradientsAreFinite(NFNetModel model)
+    {
+        using var scope = NewDisposeScope();
+        var sums = model.parameters().Where(p => p.grad is not null).Select(p => p.grad!.sum().to(float64)).ToArray();
+        return sums.Length == 0 || stack(sums).sum().isfinite().item<bool>();
+    }
+}

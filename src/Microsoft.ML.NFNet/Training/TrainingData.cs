@@ -1,0 +1,58 @@
+namespace Microsoft.ML.NFNet.Training;
+
+/// <summary>The training and validation sets after their one scan: which images are used, what the data looks like.</summary>
+internal sealed class TrainingData
+{
+    private TrainingData(IImageDataSource train, DataSourceScan trainingScan, IImageDataSource? validation, DataSourceScan? validationScan)
+    {
+        TrainingScan = trainingScan;
+        ValidationScan = validationScan;
+        UsableTraining = Usable(train, trainingScan);
+        UsableValidation = validation is null ? [] : Usable(validation, validationScan!);
+    }
+
+    public DataSourceScan TrainingScan { get; }
+
+    public DataSourceScan? ValidationScan { get; }
+
+    public DatasetProfile Profile => TrainingScan.Profile;
+
+    /// <summary>Indices of the training images that are trained on, in data order.</summary>
+    public int[] UsableTraining { get; }
+
+    /// <summary>Indices of the validation images that are evaluated, in data order.</summary>
+    public int[] UsableValidation { get; }
+
+    public bool HasValidation => UsableValidation.Length > 0;
+
+    public int SkippedImages => TrainingScan.Invalid.Count + (ValidationScan?.Invalid.Count ?? 0);
+
+    /// <exception cref="ArgumentException">No training image can be decoded.</exception>
+    public static TrainingData Scan(IImageDataSource train, IImageDataSource? validation, NFNetTrainingOptions options,
+        CancellationToken cancellationToken)
+    {
+        var maxPixels = options.Preprocessing.MaxImagePixels;
+        var trainingScan = DataSourceScan.Run(train, "training", maxPixels, options.SkipInvalidImages, cancellationToken);
+        if (trainingScan.Profile.ImageCount == 0)
+            throw new ArgumentException(
+                $"None of the {train.Count} training images can be decoded (all were left out with SkipInvalidImages = true).",
+                nameof(train));
+        var validationScan = validation is null || validation.Count == 0
+            ? null
+            : DataSourceScan.Run(validation, "validation", maxPixels, options.SkipInvalidImages, cancellationToken);
+        return new TrainingData(train, trainingScan, validation, validationScan);
+    }
+
+    /// <summary>Log lines: what the data looks like and what was left out.</summary>
+    public IEnumerable<string> Notes()
+    {
+        yield return $"Training data: {Profile}.";
+        if (TrainingScan.Invalid.Count > 0)
+            yield return $"Left out {TrainingScan.Invalid.Count} training image(s) that cannot be decoded (SkipInvalidImages = true).";
+        if (ValidationScan is { Invalid.Count: > 0 } scan)
+            yield return $"Left out {scan.Invalid.Count} validation image(s) that cannot be decoded (SkipInvalidImages = true).";
+    }
+
+    private static int[] Usable(IImageDataSource data, DataSourceScan scan) =>
+        Enumerable.Range(0, data.Count).Where(i => !scan.Invalid.Contains(i)).ToArray();
+}
