@@ -14,4 +14,11 @@ internal sealed record BenchmarkResult(
     double? PeakRssMiB,
     string Notes,
     double? AgcShare = null,
-    double? OptimizerShare = null);
+    double? OptimizerShare = null)
+{
+    /// <summary>fp32 or bf16 for network figures; null for the data pipeline.</summary>
+    public string? Precision { get; init; }
+
+    /// <summary>Whether inference reused the cached standardized weights; null for other modes.</summary>
+    public bool? WeightCache { get; init; }
+}
