@@ -1,65 +1,128 @@
+using System.CommandLine;
 using Microsoft.ML.NFNet.Samples.Cli;
 using Spectre.Console;
 using TorchSharp;
 
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 
-/// <summary>The <c>bench</c> command: real variants, CPU, median of N runs after warm-up, one table plus JSON/CSV.</summary>
-internal static class BenchCommand
+/// <summary>
+/// The <c>bench</c> command: real variants, CPU, median of N runs after warm-up, one table plus JSON/CSV; with
+/// --result-line also one <c>RESULT {json}</c> line per figure for the side-by-side tool (shared/tools/anchor).
+/// </summary>
+internal sealed class BenchCommand : System.CommandLine.Command
 {
-    public const string Help = """
-        Usage: bench [--variants eca_nfnet_l0,F0] [--modes inference,train,data] [--runs 10] [--warmup 2] [--threads 2]
-                     [--data <folder-per-class>] [--data-image-size 224] [--output bench-results]
+    private static readonly string DefaultDataFolder = Path.Combine(AppContext.BaseDirectory, "Data", "FashionMnist");
+    private static readonly string[] DefaultVariants = ["eca_nfnet_l0", "F0"];
+    private static readonly BenchMode[] DefaultModes = [BenchMode.Infer, BenchMode.Train, BenchMode.Data];
 
-        Measures, for each variant: inference at batch 1 / 256 px and batch 8 / 192 px (with and without the cached
-        standardized weights), a training step at batch 8 / 192 px with its AGC and optimizer shares, and peak RSS;
-        and the data pipeline alone (decode + resize + augment, batches of 32) on a folder of images (default: the
-        embedded Fashion-MNIST subset). Prints one table and writes benchmarks.json and benchmarks.csv.
-        """;
-
-    public static int Run(CommandArguments args)
+    private readonly Option<string[]> variants = CliOptions.List("--variants",
+        "NFNet variants to measure, comma-separated (F0 ... F7, eca_nfnet_l0 ..., nfnet_tiny, ...)",
+        ValueParsers.Architecture, "names", string.Join(',', DefaultVariants), "--variant");
+    private readonly Option<BenchMode[]> modes = CliOptions.List("--modes",
+        "What to measure, comma-separated: infer (eval-mode forward; also 'inference'), train (one training step), " +
+        "data (the data pipeline)", ValueParsers.OneOf(BenchSettings.ModeNames), "infer|train|data",
+        string.Join(',', DefaultModes.Select(BenchSettings.NameOf)), "--mode");
+    private readonly Option<int?> batch = CliOptions.Single<int?>("--batch",
+        "Batch size of one figure per variant and mode (with --size); default: inference at batch 1 / 256 px and " +
+        "batch 8 / 192 px, the training step at batch 8 / 192 px", text => ValueParsers.Int(min: 1)(text), "n");
+    private readonly Option<int?> size = CliOptions.Single<int?>("--size",
+        "Input size in pixels of that figure (with --batch)", text => ValueParsers.Int(min: 32, max: 1024)(text), "px");
+    private readonly Option<int> runs = CliOptions.Single("--runs", "Timed runs per figure (the median is reported)",
+        ValueParsers.Int(min: 1), "n", () => 10);
+    private readonly Option<int> warmup = CliOptions.Single("--warmup", "Untimed runs first",
+        ValueParsers.Int(min: 0), "n", () => 2);
+    private readonly Option<int> threads = CliOptions.Single("--threads", "Torch intra-op threads",
+        ValueParsers.Int(min: 1), "n", () => 2);
+    private readonly Option<string> precision = CliOptions.Choice("--precision",
+        "Precision of activations and convolutions in infer and train (bf16: NFNetModel.InferencePrecision / " +
+        "TrainingPrecision = BFloat16, float32 parameters)", BenchSettings.PrecisionNames, "fp32");
+    private readonly Option<bool> resultLine = new("--result-line")
     {
-        var variants = args.List("variants", "eca_nfnet_l0", "F0");
-        var modes = args.List("modes", "inference", "train", "data");
-        var dataFolder = args.String("data", Path.Combine(AppContext.BaseDirectory, "Data", "FashionMnist"));
-        var dataImageSize = args.Int("data-image-size", 224);
-        var runs = args.Int("runs", 10);
-        var warmup = args.Int("warmup", 2);
-        var threads = args.Int("threads", 2);
-        var output = args.String("output", "bench-results");
-        args.RejectUnknown();
-        if (modes.Except(["inference", "train", "data"]).FirstOrDefault() is { } unknownMode)
-            throw new UsageException($"--modes: unknown mode '{unknownMode}'; use inference, train and/or data.");
-        if (runs < 1 || warmup < 0 || threads < 1)
-            throw new UsageException("--runs and --threads must be at least 1, --warmup at least 0.");
+        Description = "Also print one line 'RESULT {json}' per figure (variant, mode, batch, size, precision, median_ms, " +
+                      "min_ms, runs, peak_rss_mib, ...) for shared/tools/anchor/side-by-side.py",
+    };
+    private readonly Option<string> data = CliOptions.Single("--data",
+        "Folder-per-class images for the data mode [default: the embedded Fashion-MNIST subset]",
+        ValueParsers.ExistingFolder, "folder");
+    private readonly Option<int> dataImageSize = CliOptions.Single("--data-image-size", "Output size of the data pipeline",
+        ValueParsers.Int(min: 32, max: 1024), "px", () => 224);
+    private readonly Option<string> output = CliOptions.Single("--output", "Folder for benchmarks.json and benchmarks.csv",
+        text => text, "dir", () => "bench-results");
 
-        torch.set_num_threads(threads);
+    public BenchCommand() : base("bench",
+        "Benchmarks inference, a training step (with its AGC and " +
+        "optimizer shares) and the data pipeline, with peak RSS; prints one table and writes benchmarks.json and " +
+        "benchmarks.csv.")
+    {
+        foreach (var option in new Option[] { variants, modes, batch, size, runs, warmup, threads, precision,
+                     resultLine, data, dataImageSize, output })
+            Options.Add(option);
+        Validators.Add(result =>
+        {
+            if ((result.GetResult(batch) is null) != (result.GetResult(size) is null))
+                result.AddError("--batch and --size go together (one figure of batch × size px); give both, or neither " +
+                                "for the standard figures.");
+        });
+        SetAction(result => Run(Bind(result)));
+    }
+
+    /// <summary>Reads a parsed command line (the parser has already checked every value).</summary>
+    public BenchSettings Bind(ParseResult result) => new(
+        OrDefault(result.GetValue(variants), DefaultVariants),
+        OrDefault(result.GetValue(modes), DefaultModes),
+        result.GetValue(batch),
+        result.GetValue(size),
+        result.GetValue(runs),
+        result.GetValue(warmup),
+        result.GetValue(threads),
+        BenchSettings.PrecisionNames[result.GetValue(precision)!],
+        result.GetValue(resultLine),
+        result.GetValue(data) ?? DefaultDataFolder,
+        result.GetValue(dataImageSize),
+        result.GetValue(output)!);
+
+    // An absent list option reads as empty (a given one has at least one item).
+    private static T[] OrDefault<T>(T[]? given, T[] defaultValue) => given is { Length: > 0 } ? given : defaultValue;
+
+    private static int Run(BenchSettings settings)
+    {
+        torch.set_num_threads(settings.Threads);
         var machine = BenchmarkReport.DescribeMachine();
         var rows = new List<BenchmarkResult>();
-        foreach (var variant in variants)
+        foreach (var figure in settings.Figures())
         {
-            if (modes.Contains("inference"))
-            {
-                foreach (var (batch, resolution) in new[] { (1, 256), (8, 192) })
-                {
-                    AnsiConsole.MarkupLine($"[grey]{variant}: inference, batch {batch}, {resolution} px...[/]");
-                    rows.AddRange(InferenceBenchmark.Run(variant, batch, resolution, warmup, runs));
-                }
-            }
-            if (modes.Contains("train"))
-            {
-                AnsiConsole.MarkupLine($"[grey]{variant}: training step, batch 8, 192 px...[/]");
-                rows.Add(TrainingStepBenchmark.Run(variant, batch: 8, resolution: 192, warmup, runs));
-            }
+            AnsiConsole.MarkupLine($"[grey]{figure.Variant}: {(figure.Mode == BenchMode.Infer ? "inference" : "training step")}, " +
+                                   $"batch {figure.Batch}, {figure.Size} px, {BenchSettings.NameOf(settings.Precision)}...[/]");
+            var measured = figure.Mode == BenchMode.Infer
+                ? InferenceBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup, settings.Runs,
+                    settings.Precision)
+                : [TrainingStepBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup, settings.Runs,
+                    settings.Precision)];
+            Record(measured, figure.Mode);
         }
-        if (modes.Contains("data"))
+        if (settings.Modes.Contains(BenchMode.Data))
         {
-            AnsiConsole.MarkupLine($"[grey]data pipeline: {Markup.Escape(dataFolder)}, {dataImageSize} px...[/]");
-            rows.AddRange(DataPipelineBenchmark.Run(dataFolder, dataImageSize, warmup, runs));
+            AnsiConsole.MarkupLine($"[grey]data pipeline: {Markup.Escape(settings.DataFolder)}, {settings.DataImageSize} px...[/]");
+            Record(DataPipelineBenchmark.Run(settings.DataFolder, settings.DataImageSize, settings.Warmup, settings.Runs), BenchMode.Data);
         }
         BenchmarkReport.Print(rows, machine);
-        BenchmarkReport.Write(rows, machine, output);
-        AnsiConsole.MarkupLine($"Results written to [bold]{Markup.Escape(Path.GetFullPath(output))}[/] (benchmarks.json, benchmarks.csv).");
+        BenchmarkReport.Write(rows, machine, settings.Output);
+        AnsiConsole.MarkupLine($"Results written to [bold]{Markup.Escape(Path.GetFullPath(settings.Output))}[/] (benchmarks.json, benchmarks.csv).");
         return 0;
+
+        void Record(IEnumerable<BenchmarkResult> measured, BenchMode mode)
+        {
+            foreach (var measuredRow in measured)
+            {
+                var row = mode == BenchMode.Data
+                    ? measuredRow
+                    : measuredRow with { Precision = BenchSettings.NameOf(settings.Precision) };
+                rows.Add(row);
+                // Printed as each figure finishes, on stdout as plain text (no markup, no wrapping): the tool reads the line.
+                if (settings.ResultLine)
+                    Console.Out.WriteLine(ResultLine.Format(row, mode, settings.Warmup, settings.Threads));
+            }
+            Console.Out.Flush();
+        }
     }
 }

@@ -14,10 +14,10 @@ internal static class BenchmarkReport
         if (Console.IsOutputRedirected)
             AnsiConsole.Profile.Width = 200;
         var table = new Table().Title($"[bold]NFNet benchmarks[/] ({Markup.Escape(machine)})");
-        foreach (var column in new[] { "variant", "mode", "device", "batch", "res", "median ms", "min ms", "images/s", "peak RSS MiB", "notes" })
+        foreach (var column in new[] { "variant", "mode", "device", "precision", "batch", "res", "median ms", "min ms", "images/s", "peak RSS MiB", "notes" })
             table.AddColumn(column);
         foreach (var r in rows)
-            table.AddRow(r.Variant, r.Mode, r.Device, r.Batch.ToString(), r.Resolution.ToString(),
+            table.AddRow(r.Variant, r.Mode, r.Device, r.Precision ?? "-", r.Batch.ToString(), r.Resolution.ToString(),
                 r.MedianMs.ToString("F1", CultureInfo.InvariantCulture), r.MinMs.ToString("F1", CultureInfo.InvariantCulture),
                 r.ImagesPerSecond.ToString("F2", CultureInfo.InvariantCulture),
                 r.PeakRssMiB?.ToString("F0", CultureInfo.InvariantCulture) ?? "n/a", Markup.Escape(r.Notes));
@@ -31,9 +31,9 @@ internal static class BenchmarkReport
             new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
         File.WriteAllText(Path.Combine(directory, "benchmarks.json"), json);
 
-        var csv = new StringBuilder("variant,mode,device,batch,resolution,runs,median_ms,min_ms,images_per_s,peak_rss_mib,agc_share,optimizer_share,notes\n");
+        var csv = new StringBuilder("variant,mode,device,precision,batch,resolution,runs,median_ms,min_ms,images_per_s,peak_rss_mib,agc_share,optimizer_share,notes\n");
         foreach (var r in rows)
-            csv.AppendLine(string.Join(",", r.Variant, r.Mode, r.Device, r.Batch, r.Resolution, r.Runs,
+            csv.AppendLine(string.Join(",", r.Variant, r.Mode, r.Device, r.Precision ?? "", r.Batch, r.Resolution, r.Runs,
                 r.MedianMs.ToString("F3", CultureInfo.InvariantCulture), r.MinMs.ToString("F3", CultureInfo.InvariantCulture),
                 r.ImagesPerSecond.ToString("F3", CultureInfo.InvariantCulture),
                 r.PeakRssMiB?.ToString("F1", CultureInfo.InvariantCulture) ?? "",

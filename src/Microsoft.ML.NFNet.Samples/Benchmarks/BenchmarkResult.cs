@@ -14,4 +14,8 @@ internal sealed record BenchmarkResult(
     double? PeakRssMiB,
     string Notes,
     double? AgcShare = null,
-    double? OptimizerShare = null);
+    double? OptimizerShare = null)
+{
+    /// <summary>fp32 or bf16 for network figures; null for the data pipeline.</summary>
+    public string? Precision { get; init; }
+}

@@ -14,11 +14,11 @@ internal static class TrainingStepBenchmark
 {
     private const int NumClasses = 1000;
 
-    public static BenchmarkResult Run(string variant, int batch, int resolution, int warmup, int runs)
+    public static BenchmarkResult Run(string variant, int batch, int resolution, int warmup, int runs, NFNetPrecision precision = NFNetPrecision.Float32)
     {
         var config = NFNetConfig.Variant(variant);
         PeakMemory.Reset();
-        using var model = new NFNetModel(config, NumClasses);
+        using var model = new NFNetModel(config, NumClasses) { TrainingPrecision = precision };
         model.train();
         using var optimizer = NFNetOptimizer.Create(model, new NFNetOptimizerOptions(), batch, 100, 1000);
         using var images = randn(batch, 3, resolution, resolution);

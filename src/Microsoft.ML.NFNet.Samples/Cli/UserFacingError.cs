@@ -2,14 +2,14 @@ using Microsoft.ML.NFNet.Preprocessing;
 namespace Microsoft.ML.NFNet.Samples.Cli;
 
 /// <summary>
-/// Turns the errors a user can cause (bad options, missing or malformed data, unreadable images, a wrong model file)
-/// into one line; anything else is a bug and keeps its stack trace.
+/// Turns the errors a user can cause while a command runs (missing or malformed data, unreadable images, a wrong model
+/// file) into one line; anything else is a bug and keeps its stack trace. Bad options never get this far: the parser
+/// rejects them.
 /// </summary>
 internal static class UserFacingError
 {
     public static string? Describe(Exception error) => Unwrap(error) switch
     {
-        UsageException e => e.Message + " Use --help for the options.",
         InvalidImageException e => e.Message,
         DirectoryNotFoundException e => e.Message,
         FileNotFoundException e => e.FileName is { } file ? $"File '{file}' does not exist." : e.Message,
@@ -28,7 +28,7 @@ internal static class UserFacingError
         while (error is AggregateException or System.Reflection.TargetInvocationException or TypeInitializationException
                && error.InnerException is { } inner)
             error = inner;
-        if (error.InnerException is { } cause && Describe(cause) is not null && error is not UsageException)
+        if (error.InnerException is { } cause && Describe(cause) is not null)
             return Unwrap(cause);
         return error;
     }

@@ -1,40 +1,51 @@
+using System.CommandLine;
 using Microsoft.ML.NFNet.Samples.Cli;
 using Microsoft.ML.NFNet.Samples.Datasets;
 using Microsoft.ML.NFNet.Samples.Reporting;
-using Spectre.Console;
 
 namespace Microsoft.ML.NFNet.Samples.Commands;
 
 /// <summary>The <c>evaluate</c> command: a saved model's metrics on a labeled folder-per-class dataset.</summary>
-internal static class EvaluateCommand
+internal sealed class EvaluateCommand : System.CommandLine.Command
 {
-    public const string Help = """
-        Usage: evaluate --model <model.zip> --data <folder> [--output <dir>]
+    private readonly Option<string> model = ModelOption.Create();
+    private readonly Option<string> data = CliOptions.Single("--data",
+        "Folder with one sub-folder of images per class; folder names must be classes of the model",
+        ValueParsers.ExistingFolder, "folder");
+    private readonly Option<string?> output = CliOptions.Single<string?>("--output",
+        "Also write confusion-matrix.png to this folder", text => text, "dir");
 
-        Scores every image under <folder> (one sub-folder per class; folder names must be classes of the model) and
-        prints micro/macro accuracy, log-loss, per-class precision/recall and the confusion matrix. With --output, also
-        writes confusion-matrix.png there.
-        """;
-
-    public static int Run(CommandArguments args)
+    public EvaluateCommand() : base("evaluate",
+        "Reports micro/macro accuracy, log-loss, per-class precision/recall and the confusion matrix of a saved model " +
+        "on a labeled folder.")
     {
-        var modelPath = ModelFile.Require(args);
-        var data = args.String("data") ?? throw new UsageException("evaluate needs --data <folder> (one sub-folder of images per class).");
-        var outputPath = args.String("output");
-        args.RejectUnknown();
+        data.Required = true;
+        Options.Add(model);
+        Options.Add(data);
+        Options.Add(output);
+        SetAction(result => Run(Bind(result)));
+    }
 
+    /// <summary>What <c>evaluate</c> is asked to do.</summary>
+    public sealed record Request(string Model, string Data, string? Output);
+
+    /// <summary>Reads a parsed command line (the parser has already checked every value).</summary>
+    public Request Bind(ParseResult result) => new(result.GetValue(model)!, result.GetValue(data)!, result.GetValue(output));
+
+    private static int Run(Request request)
+    {
         var mlContext = new MLContext();
-        var model = mlContext.Model.Load(modelPath, out _);
-        var rows = LabeledImageFolder.Load(data, minimumClasses: 1);
+        var model = mlContext.Model.Load(request.Model, out _);
+        var rows = LabeledImageFolder.Load(request.Data, minimumClasses: 1);
         var scored = model.Transform(mlContext.Data.LoadFromEnumerable(rows));
-        var evaluation = EvaluationSummary.Evaluate(mlContext, scored, Path.GetFileName(Path.GetFullPath(data)));
+        var evaluation = EvaluationSummary.Evaluate(mlContext, scored, Path.GetFileName(Path.GetFullPath(request.Data)));
         var unknown = rows.Select(r => r.Label).Distinct().Except(evaluation.ClassNames).ToList();
         if (unknown.Count > 0)
-            throw new InvalidDataException($"'{data}' has folders that are not classes of the model: {string.Join(", ", unknown)}.");
+            throw new InvalidDataException($"'{request.Data}' has folders that are not classes of the model: {string.Join(", ", unknown)}.");
         EvaluationReport.Print(evaluation);
-        if (outputPath is not null)
+        if (request.Output is not null)
         {
-            var output = new OutputFolder(outputPath);
+            var output = new OutputFolder(request.Output);
             output.SaveConfusionMatrix(evaluation);
             output.PrintSummary();
         }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Microsoft.ML.NFNet.Samples.Cli;
 using Microsoft.ML.NFNet.Samples.Consumption;
 using Spectre.Console;
@@ -5,33 +6,46 @@ using Spectre.Console;
 namespace Microsoft.ML.NFNet.Samples.Commands;
 
 /// <summary>The <c>predict</c> command: top-k labels for image files, or every image in folders.</summary>
-internal static class PredictCommand
+internal sealed class PredictCommand : System.CommandLine.Command
 {
-    public const string Help = """
-        Usage: predict --model <model.zip> [--top 3] <image file or folder>...
-
-        Prints the --top most likely classes, with scores, of every image given (folders: every image inside,
-        recursively).
-        """;
-
     private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase)
         { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
 
-    public static int Run(CommandArguments args)
+    private readonly Option<string> model = ModelOption.Create();
+    private readonly Option<int> top = CliOptions.Single("--top", "How many of the most likely classes to print per image",
+        ValueParsers.Int(min: 1), "k", () => 3);
+    private readonly Argument<string[]> images = new("images")
     {
-        var modelPath = ModelFile.Require(args);
-        var top = args.Int("top", 3);
-        args.RejectUnknown();
-        if (top < 1)
-            throw new UsageException("--top must be at least 1.");
-        if (args.Positional.Count == 0)
-            throw new UsageException("predict needs at least one image file or folder.");
-        var images = args.Positional.SelectMany(ExpandImages).ToList();
+        Description = "Image files, or folders (every image inside, recursively)",
+        Arity = ArgumentArity.OneOrMore,
+    };
 
-        using var classifier = new NFNetImageClassifier(modelPath);
-        var table = new Table().AddColumns("image", $"top-{top} predictions");
+    public PredictCommand() : base("predict", "Classifies image files or folders with a saved model (the top labels with scores).")
+    {
+        images.Validators.Add(result =>
+        {
+            foreach (var path in result.Tokens.Select(t => t.Value).Where(p => !File.Exists(p) && !Directory.Exists(p)))
+                result.AddError($"images: '{path}' is neither a file nor a folder.");
+        });
+        Options.Add(model);
+        Options.Add(top);
+        Arguments.Add(images);
+        SetAction(result => Run(Bind(result)));
+    }
+
+    /// <summary>What <c>predict</c> is asked to do.</summary>
+    public sealed record Request(string Model, int Top, IReadOnlyList<string> Images);
+
+    /// <summary>Reads a parsed command line (the parser has already checked every value).</summary>
+    public Request Bind(ParseResult result) => new(result.GetValue(model)!, result.GetValue(top), result.GetValue(images)!);
+
+    private static int Run(Request request)
+    {
+        var images = request.Images.SelectMany(ExpandImages).ToList();
+        using var classifier = new NFNetImageClassifier(request.Model);
+        var table = new Table().AddColumns("image", $"top-{request.Top} predictions");
         foreach (var image in images)
-            table.AddRow(Markup.Escape(image), PredictionFormatter.TopK(classifier.PredictTopK(ReadImage(image), top)));
+            table.AddRow(Markup.Escape(image), PredictionFormatter.TopK(classifier.PredictTopK(ReadImage(image), request.Top)));
         AnsiConsole.Write(table);
         return 0;
     }

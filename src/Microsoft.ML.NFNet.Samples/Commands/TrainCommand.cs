@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Microsoft.ML.NFNet.Samples.Cli;
 using Microsoft.ML.NFNet.Samples.Datasets;
 using Microsoft.ML.NFNet.Samples.Reporting;
@@ -7,38 +8,45 @@ using Spectre.Console;
 namespace Microsoft.ML.NFNet.Samples.Commands;
 
 /// <summary>The <c>train</c> command: your own folder-per-class images to an ML.NET model zip.</summary>
-internal static class TrainCommand
+internal sealed class TrainCommand : System.CommandLine.Command
 {
-    public const string Help = """
-        Usage: train --data <folder> [--arch nfnet_tiny] [--epochs 20] [--image-size 224] [--batch-size 32]
-                     [--learning-rate <peak>] [--validation-fraction 0.2] [--seed 1]
-                     [--output nfnet-output]
+    public static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: 20, ImageSize: 224, BatchSize: 32, Seed: 1);
 
-        Trains an NFNet classifier on <folder>, which holds one sub-folder of images per class (PNG, JPEG, BMP, GIF, WEBP).
-        A stratified --validation-fraction of every class is held out to report validation loss and accuracy per epoch
-        (0 = train on everything). Writes model.zip, training-curves.png, confusion-matrix.png (on the validation
-        images) and metrics.json to --output.
+    private readonly Option<string> data = CliOptions.Single("--data",
+        "Folder with one sub-folder of images per class (PNG, JPEG, BMP, GIF, WEBP)", ValueParsers.ExistingFolder, "folder");
+    private readonly TrainingOptions training = new(Defaults, learningRateHelp: "0.1 × batch size / 256, the NFNet recipe");
+    private readonly Option<double> validationFraction = CliOptions.Single("--validation-fraction",
+        "Stratified share of every class held out to report validation loss and accuracy per epoch (0 = train on everything)",
+        ValueParsers.Double(0, 1, maxExclusive: true), "fraction", () => 0.2);
+    private readonly Option<string> output = CliOptions.Single("--output",
+        "Folder for model.zip, training-curves.png, confusion-matrix.png (validation images) and metrics.json",
+        text => text, "dir", () => "nfnet-output");
 
-          --arch           nfnet_tiny (small, CPU-friendly), F0 ... F7 (= dm_nfnet_f0 ...), nfnet_f0 ..., nfnet_l0,
-                           eca_nfnet_l0 ... l2
-          --learning-rate  peak SGD rate; default 0.1 × batch size / 256 (the NFNet recipe)
-          --image-size     training resolution in pixels (NFNet's F0 uses 192 for training, 256 for evaluation)
-        """;
-
-    private static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: 20, ImageSize: 224, BatchSize: 32, Seed: 1);
-
-    public static int Run(CommandArguments args)
+    public TrainCommand() : base("train",
+        "Trains an NFNet classifier on your own images (one sub-folder per class) and saves an ML.NET model zip, " +
+        "the training curves, the validation confusion matrix and metrics.json.")
     {
-        var data = args.String("data") ?? throw new UsageException("train needs --data <folder> (one sub-folder of images per class).");
-        var settings = TrainingOptions.Read(args, Defaults);
-        var validationFraction = args.Double("validation-fraction", 0.2);
-        if (validationFraction is < 0 or >= 1)
-            throw new UsageException("--validation-fraction must be in [0, 1).");
-        var output = new OutputFolder(args.String("output", "nfnet-output"));
-        args.RejectUnknown();
+        data.Required = true;
+        Options.Add(data);
+        training.AddTo(this);
+        Options.Add(validationFraction);
+        Options.Add(output);
+        SetAction(result => Run(Bind(result)));
+    }
 
-        var rows = LabeledImageFolder.Load(data, minimumClasses: 2);
-        var (train, validation) = StratifiedSplit.Split(rows, validationFraction, settings.Seed);
+    /// <summary>What <c>train</c> is asked to do.</summary>
+    public sealed record Request(string Data, TrainingSettings Settings, double ValidationFraction, string Output);
+
+    /// <summary>Reads a parsed command line (the parser has already checked every value).</summary>
+    public Request Bind(ParseResult result) =>
+        new(result.GetValue(data)!, training.Read(result), result.GetValue(validationFraction), result.GetValue(output)!);
+
+    private static int Run(Request request)
+    {
+        var settings = request.Settings;
+        var output = new OutputFolder(request.Output);
+        var rows = LabeledImageFolder.Load(request.Data, minimumClasses: 2);
+        var (train, validation) = StratifiedSplit.Split(rows, request.ValidationFraction, settings.Seed);
         AnsiConsole.MarkupLine($"[bold]{train.Count}[/] training and [bold]{validation.Count}[/] validation images, " +
                                $"{rows.Select(r => r.Label).Distinct().Count()} classes.");
 
@@ -49,7 +57,7 @@ internal static class TrainCommand
         {
             var evaluation = EvaluationSummary.Evaluate(mlContext, classifier.Model.Transform(mlContext.Data.LoadFromEnumerable(validation)), "validation");
             EvaluationReport.Print(evaluation);
-            output.SaveCharts(classifier, evaluation, $"{settings.Architecture} on {Path.GetFileName(Path.GetFullPath(data))}");
+            output.SaveCharts(classifier, evaluation, $"{settings.Architecture} on {Path.GetFileName(Path.GetFullPath(request.Data))}");
             output.SaveMetrics(settings, classifier, evaluation);
         }
         else

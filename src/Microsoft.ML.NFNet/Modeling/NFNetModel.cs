@@ -70,12 +70,23 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
     public Linear Classifier => head.Fc;
 
     /// <summary>
-    /// Mixed precision: the dtype activations and convolutions run in (e.g. <c>ScalarType.BFloat16</c>), or null for
-    /// the parameters' own dtype. Parameters, weight standardization, attention gates and logits stay float32, so
-    /// gradients and optimizer state are float32 (master weights). Set by the training engine from
-    /// <see cref="NFNetPrecision"/>.
+    /// The number format of activations and convolutions in eval mode (default float32). With
+    /// <see cref="NFNetPrecision.BFloat16"/> the standardized weights are computed in float32 and then cast; attention
+    /// gates, pooling and logits stay float32.
     /// </summary>
-    internal ScalarType? ComputeType { get; set; }
+    public NFNetPrecision InferencePrecision { get; set; }
+
+    /// <summary>
+    /// The number format of activations and convolutions in train mode (default float32; the training engine sets it
+    /// from <c>NFNetTrainingOptions.Precision</c> for the run). Parameters, weight standardization, attention gates and
+    /// logits stay float32, so gradients and optimizer state are float32 (master weights).
+    /// </summary>
+    public NFNetPrecision TrainingPrecision { get; set; }
+
+    // The dtype the network computes in now, or null for the parameters' own.
+    private ScalarType? ComputeType => (training ? TrainingPrecision : InferencePrecision) == NFNetPrecision.BFloat16
+        ? ScalarType.BFloat16
+        : null;
 
     /// <summary>Logits [B, classes] for images [B, 3, H, W].</summary>
     public override Tensor forward(Tensor images)

@@ -58,8 +58,8 @@ public sealed class NFNetTrainingEngine
 
         var device = DeviceSelector.Resolve(settings.Device);
         model.to(device);
-        var computeType = model.ComputeType;
-        model.ComputeType = settings.Precision == NFNetPrecision.BFloat16 ? ScalarType.BFloat16 : computeType;
+        var precision = model.TrainingPrecision;
+        model.TrainingPrecision = settings.Precision;
         var batcher = new ImageBatcher(settings.Preprocessing);
         var epochs = settings.Epochs!.Value;
         var batchSize = Math.Min(settings.BatchSize, data.Profile.ImageCount);
@@ -97,7 +97,7 @@ public sealed class NFNetTrainingEngine
         }
         finally
         {
-            model.ComputeType = computeType;
+            model.TrainingPrecision = precision;
             model.eval();
             run.Dispose();
         }

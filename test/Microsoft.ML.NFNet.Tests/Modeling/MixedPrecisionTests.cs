@@ -18,7 +18,7 @@ public class MixedPrecisionTests
         using (no_grad())
             reference = model.ForwardFeatures(x);
 
-        model.ComputeType = ScalarType.BFloat16;
+        model.TrainingPrecision = NFNetPrecision.BFloat16; // a fresh module is in train mode
         var features = model.ForwardFeatures(x);
         Assert.AreEqual(ScalarType.BFloat16, features.dtype, "activations run in bfloat16");
         // bfloat16 keeps 8 bits of mantissa: expect agreement to a few percent of the feature scale.
