@@ -131,7 +131,9 @@ public class BadUploadTests
         var tooLarge = new byte[SmallBodyLimit + 1];
         SavedModelFiles.Image(0).CopyTo(tooLarge, 0);
 
-        using var response = await PredictClient.PostRawAsync(server.Client, tooLarge, "image/png");
+        var content = new ByteArrayContent(tooLarge) { Headers = { ContentType = new("image/png") } };
+
+        using var response = await PostExpectingContinueAsync(content);
 
         var message = await PredictClient.ReadProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         StringAssert.Contains(message, "larger than the limit of 8,192 bytes");
@@ -141,9 +143,11 @@ public class BadUploadTests
     [TestMethod]
     public async Task AMultipartBodyOverTheLimitGets413()
     {
-        var files = Enumerable.Range(0, 3).Select(i => ($"copy-{i}.png", new byte[SmallBodyLimit / 2]));
+        var form = new MultipartFormDataContent();
+        for (var i = 0; i < 3; i++)
+            form.Add(new ByteArrayContent(new byte[SmallBodyLimit / 2]), "image", $"copy-{i}.png");
 
-        using var response = await PredictClient.PostFilesAsync(server.Client, files);
+        using var response = await PostExpectingContinueAsync(form);
 
         StringAssert.Contains(await PredictClient.ReadProblemAsync(response, HttpStatusCode.RequestEntityTooLarge), "larger than the limit");
         await AssertStillServingAsync();
@@ -159,6 +163,25 @@ public class BadUploadTests
         StringAssert.Contains(await PredictClient.ReadProblemAsync(response, HttpStatusCode.UnsupportedMediaType), $"'{contentType}'");
         await AssertStillServingAsync();
     }
+
+    [TestMethod]
+    public async Task AUrlEncodedFormGets415()
+    {
+        using var form = new FormUrlEncodedContent([new("image", "photo.jpg")]);
+
+        using var response = await server.Client.PostAsync("/predict", form);
+
+        StringAssert.Contains(await PredictClient.ReadProblemAsync(response, HttpStatusCode.UnsupportedMediaType), "multipart/form-data");
+        await AssertStillServingAsync();
+    }
+
+    /// <summary>
+    /// Sends the headers first and the body only after the server's 100 Continue, as curl does for large bodies: Kestrel
+    /// answers 413 from the Content-Length alone and closes the connection, which a client still writing the body
+    /// would see as a broken pipe instead of the response.
+    /// </summary>
+    private static Task<HttpResponseMessage> PostExpectingContinueAsync(HttpContent content) =>
+        server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = content, Headers = { ExpectContinue = true } });
 
     /// <summary>A good request right after a bad one still gets the saved answer.</summary>
     private static async Task AssertStillServingAsync()
