@@ -62,7 +62,7 @@ public static class ImageUploads
         foreach (var file in form.Files)
         {
             var image = new UploadedImage(file.FileName, new byte[file.Length]);
-            if (file.Length == 0)
+            if (image.Bytes.Length == 0)
                 throw new UploadRejectedException(StatusCodes.Status400BadRequest, $"{image.Description} is empty (zero bytes).");
             await using var stream = file.OpenReadStream();
             await stream.ReadExactlyAsync(image.Bytes, cancellationToken);
