@@ -1,0 +1,71 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.ML.NFNet.Samples.WebApi;
+using Microsoft.ML.NFNet.Samples.WebApi.Model;
+
+namespace Microsoft.ML.NFNet.Tests.WebApi;
+
+/// <summary>What the server does when it cannot start, and with errors nobody expected.</summary>
+[TestClass]
+public class StartupTests
+{
+    [TestMethod]
+    public void AMissingModelFileStopsStartupAndNamesThePath()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-folder", "model.zip");
+
+        var e = Assert.ThrowsExactly<ModelLoadException>(() => PredictionApi.Create(["--model", missing]));
+
+        StringAssert.Contains(e.Message, missing);
+        StringAssert.Contains(e.Message, "does not exist");
+    }
+
+    [TestMethod]
+    public void NoModelSettingSaysHowToGiveOne()
+    {
+        var e = Assert.ThrowsExactly<ModelLoadException>(() => PredictionApi.Create([]));
+
+        StringAssert.Contains(e.Message, "--model");
+    }
+
+    [TestMethod]
+    public void AFileThatIsNotAModelStopsStartupWithTheReason()
+    {
+        var notAModel = Path.Combine(TestPaths.ProjectDirectory, "MLNet", "SavedModels", "format-1", "expected.json");
+
+        var e = Assert.ThrowsExactly<ModelLoadException>(() => PredictionApi.Create(["--model", notAModel]));
+
+        StringAssert.Contains(e.Message, "could not be loaded");
+        StringAssert.Contains(e.Message, notAModel);
+    }
+
+    [TestMethod]
+    public void AnOutOfRangeLimitIsNamed()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            PredictionApi.Create(["--model", SavedModelFiles.ModelPath, "--MaxImagesPerRequest", "0"]));
+
+        Assert.AreEqual(nameof(ServingOptions.MaxImagesPerRequest), e.ParamName);
+    }
+
+    [TestMethod]
+    public async Task AnUnexpectedErrorIsA500WithoutTheExceptionDetails()
+    {
+        var app = PredictionApi.Create(["--model", SavedModelFiles.ModelPath, "--urls", "http://127.0.0.1:0",
+            "--Logging:LogLevel:Default", "None"]);
+        app.MapGet("/fail", IResult () => throw new InvalidOperationException("secret internal state"));
+        await using var server = await PredictionServer.StartAsync(app);
+
+        using var response = await server.Client.GetAsync("/fail");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.AreEqual(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.AreEqual("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("secret internal state", body);
+        Assert.DoesNotContain("InvalidOperationException", body);
+        Assert.DoesNotContain(" at ", body);
+        using var health = await server.Client.GetAsync("/health");
+        Assert.AreEqual(HttpStatusCode.OK, health.StatusCode);
+    }
+}
