@@ -18,6 +18,12 @@ public sealed record ImagePreprocessingOptions
     public int ImageSize { get; init; } = 224;
 
     /// <summary>
+    /// Side of the square network input when scoring, in pixels; null (default) scores at <see cref="ImageSize"/>.
+    /// Pretrained NFNets score best above their training size (timm's <c>test_input_size</c>, e.g. 256 for F0 trained at 192).
+    /// </summary>
+    public int? EvalImageSize { get; init; }
+
+    /// <summary>
     /// Evaluation crop fraction (timm's <c>crop_pct</c>): resize to <c>floor(ImageSize / EvalCropFraction)</c>, then take
     /// the centre <c>ImageSize</c> square. In (0, 1]; 1 means no cropping beyond the aspect ratio.
     /// </summary>
