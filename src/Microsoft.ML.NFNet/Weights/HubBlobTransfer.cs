@@ -42,7 +42,7 @@ internal sealed class HubBlobTransfer(HubHttp http, HubSettings settings, HubFil
             }
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             output.Flush(flushToDisk: true);
-            VerifyOrDelete(output, hash, incomplete);
+            VerifyOrDelete(output, hash);
         }
         File.Move(incomplete, blobPath, overwrite: false);
     }
@@ -63,7 +63,7 @@ internal sealed class HubBlobTransfer(HubHttp http, HubSettings settings, HubFil
     private async Task<bool> TransferAsync(FileStream output, IncrementalHash hash, CancellationToken cancellationToken)
     {
         var start = output.Length;
-        var url = metadata.Location.AbsoluteUri;
+        var url = HubHttp.ForMessage(metadata.Location);
         using var response = await http.SendAsync(HttpMethod.Get, metadata.Location, start, (_, _) => true, settings.ReadTimeout,
             cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
@@ -117,9 +117,9 @@ internal sealed class HubBlobTransfer(HubHttp http, HubSettings settings, HubFil
         return received;
     }
 
-    private void VerifyOrDelete(FileStream output, IncrementalHash hash, string incomplete)
+    private void VerifyOrDelete(FileStream output, IncrementalHash hash)
     {
-        var url = metadata.Location.AbsoluteUri;
+        var url = HubHttp.ForMessage(metadata.Location);
         if (metadata.Sha256 is not { } expected)
             return; // a non-LFS etag is not a content hash; the size has been checked
         var actual = Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -142,11 +142,13 @@ public sealed class HubFileDownloader : IDisposable
 
     private HubDownloadException NotCachedOffline(HubFileReference file, HubCache cache)
     {
-        var reason = settings.Options.Offline == true ? "HubDownloadOptions.Offline is true" : "HF_HUB_OFFLINE is set";
+        var (reason, undo) = settings.Options.Offline == true
+            ? ("HubDownloadOptions.Offline is true", "HubDownloadOptions.Offline = false")
+            : ("HF_HUB_OFFLINE is set", "HF_HUB_OFFLINE unset");
         return new HubDownloadException(
             $"{reason} (cache only, no network), and {file.Describe()} is not in the cache ({cache.RepositoryFolder}). " +
-            $"Download {file.Url.AbsoluteUri} by hand and use the local file, or run once with network access (unset " +
-            "HF_HUB_OFFLINE) to fill the cache.", file.Url.AbsoluteUri);
+            $"Download {file.Url.AbsoluteUri} by hand and use the local file, or run once with network access " +
+            $"({undo}) to fill the cache.", file.Url.AbsoluteUri);
     }
 
     private HubFileReference Reference(string repository, string fileName, string revision) =>

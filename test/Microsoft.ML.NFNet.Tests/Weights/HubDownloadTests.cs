@@ -123,7 +123,8 @@ public sealed class HubDownloadTests
 
         var missing = Assert.ThrowsExactly<HubDownloadException>(() => downloader.Download(HubTestCache.Repository, HubTestCache.FileName));
         var url = $"{hub.Endpoint.AbsoluteUri}timm/{HubTestCache.Name}/resolve/main/model.safetensors";
-        StringAssert.Contains(missing.Message, "HF_HUB_OFFLINE");
+        StringAssert.Contains(missing.Message, "HF_HUB_OFFLINE is set");
+        StringAssert.Contains(missing.Message, "HF_HUB_OFFLINE unset");
         StringAssert.Contains(missing.Message, url, "the URL to fetch by hand");
         Assert.AreEqual(url, missing.Url);
 
