@@ -25,14 +25,15 @@ internal sealed class HubBlobTransfer(HubHttp http, HubSettings settings, HubFil
             var failures = 0;
             while (output.Length < metadata.Size)
             {
+                var before = output.Length;
                 try
                 {
-                    if (await TransferAsync(output, hash, cancellationToken).ConfigureAwait(false))
-                        failures = 0;
+                    await TransferAsync(output, hash, cancellationToken).ConfigureAwait(false);
                 }
                 catch (HubDownloadException e) when (e.IsTransient)
                 {
-                    if (++failures > settings.Options.MaxRetries)
+                    failures = output.Length > before ? 1 : failures + 1; // as huggingface_hub: bytes arrived, so count afresh
+                    if (failures > settings.Options.MaxRetries)
                         throw new HubDownloadException(
                             $"Gave up on {file.Describe()} after {settings.Options.MaxRetries} retries: {e.Message} The " +
                             $"{output.Length:N0} bytes received are kept in {incomplete}; the next download resumes from there.",
@@ -59,8 +60,8 @@ internal sealed class HubBlobTransfer(HubHttp http, HubSettings settings, HubFil
             hash.AppendData(buffer, 0, read);
     }
 
-    /// <summary>One GET from the current length to the end; returns whether any bytes arrived.</summary>
-    private async Task<bool> TransferAsync(FileStream output, IncrementalHash hash, CancellationToken cancellationToken)
+    /// <summary>One GET from the current length to the end.</summary>
+    private async Task TransferAsync(FileStream output, IncrementalHash hash, CancellationToken cancellationToken)
     {
         var start = output.Length;
         var url = HubHttp.ForMessage(metadata.Location);
@@ -78,7 +79,6 @@ internal sealed class HubBlobTransfer(HubHttp http, HubSettings settings, HubFil
         if (start > 0 && (response.StatusCode != HttpStatusCode.PartialContent || response.Content.Headers.ContentRange?.From != start))
             Restart(output, hash); // the server ignored the Range header and sends the whole file
 
-        var received = false;
         using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var buffer = new byte[BufferSize];
@@ -105,7 +105,6 @@ internal sealed class HubBlobTransfer(HubHttp http, HubSettings settings, HubFil
                 throw Rejected(output, $"more than the {metadata.Size:N0} bytes the hub announced", url);
             await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             hash.AppendData(buffer, 0, read);
-            received = true;
             if (output.Length - reported >= ProgressStep || output.Length == metadata.Size)
             {
                 reported = output.Length;
@@ -114,7 +113,6 @@ internal sealed class HubBlobTransfer(HubHttp http, HubSettings settings, HubFil
         }
         if (output.Length < metadata.Size)
             throw HubHttp.Transient($"The connection to {url} ended at byte {output.Length} of {metadata.Size}.", url);
-        return received;
     }
 
     private void VerifyOrDelete(FileStream output, IncrementalHash hash)

@@ -152,6 +152,21 @@ public sealed class HubDownloadTests
     }
 
     [TestMethod]
+    public async Task CutsThatEachBringBytesDoNotUseUpTheRetries()
+    {
+        await using var hub = await FakeHub.StartAsync();
+        hub.AddFile(HubTestCache.Repository, HubTestCache.FileName, HubTestCache.WeightsBytes);
+        hub.CutConnections(3);
+
+        var path = NFNetPretrained.Download(HubTestCache.Name, cache.Options(hub) with { MaxRetries = 1 });
+
+        var starts = hub.Gets.Skip(1).Select(RangeStart).ToArray();
+        Assert.AreEqual(3, starts.Length, "three resumes after three cuts, with one retry allowed: the count restarts on progress");
+        Assert.IsTrue(starts.Zip(starts.Skip(1)).All(p => p.First < p.Second), "each resume starts further on");
+        CollectionAssert.AreEqual(HubTestCache.WeightsBytes, File.ReadAllBytes(path));
+    }
+
+    [TestMethod]
     public async Task PartialFileOfAnEarlierRunIsResumed()
     {
         await using var hub = await FakeHub.StartAsync();
