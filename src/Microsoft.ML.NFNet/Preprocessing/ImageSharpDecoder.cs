@@ -30,17 +30,24 @@ namespace Microsoft.ML.NFNet.Preprocessing;
 internal static class ImageSharpDecoder
 {
     // Only the decoders we dispatch to, and a small pool: decoded images are copied out and the buffers released.
-    private static readonly Configuration Configuration = new(new TiffConfigurationModule(), new TgaConfigurationModule())
-    {
-        MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 64 }),
-    };
+    // ImageSharp's own limit (4 GiB per image) is above what ImageSizeLimit lets through (2 GiB of RGBA, so at most
+    // 4 GiB of 16-bit RGBA); its refusals are translated all the same.
+    private static readonly Configuration DefaultConfiguration = CreateConfiguration(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 64 });
 
     private static readonly TiffDecoder Tiff = new() { DecodingMode = FrameDecodingMode.First };
     private static readonly TgaDecoder Tga = new();
 
     /// <summary>Decodes a TIFF or TGA image of at most <paramref name="maxPixels"/> pixels.</summary>
     /// <exception cref="InvalidImageException">The image is too large, truncated, corrupt, or a variant ImageSharp does not read.</exception>
-    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, long maxPixels)
+    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, long maxPixels) =>
+        Decode(encoded, format, maxPixels, DefaultConfiguration);
+
+    /// <summary>An ImageSharp configuration with our decoders and the given allocator (tests pass a small limit).</summary>
+    internal static Configuration CreateConfiguration(MemoryAllocatorOptions allocator) =>
+        new(new TiffConfigurationModule(), new TgaConfigurationModule()) { MemoryAllocator = MemoryAllocator.Create(allocator) };
+
+    /// <summary>Decodes with <paramref name="configuration"/> instead of the shared one.</summary>
+    internal static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, long maxPixels, Configuration configuration)
     {
         if (format == EncodedImageFormat.Tga)
         {
@@ -49,21 +56,22 @@ internal static class ImageSharpDecoder
                 throw new InvalidImageException("The TGA header is corrupt.");
             ImageSizeLimit.ThrowIfUnacceptable(header.Width, header.Height, maxPixels);
             header.ThrowIfDataIsMissing(encoded);
-            return Decode<Rgba32>(encoded, Tga, "TGA", maxPixels);
+            return Decode<Rgba32>(encoded, Tga, "TGA", maxPixels, configuration);
         }
         if (format == EncodedImageFormat.Tiff)
-            return Decode<Rgba64>(encoded, Tiff, "TIFF", maxPixels);
+            return Decode<Rgba64>(encoded, Tiff, "TIFF", maxPixels, configuration);
         throw new ArgumentOutOfRangeException(nameof(format), format, "ImageSharp decodes only TIFF and TGA here.");
     }
 
-    private static RgbaPixels Decode<TPixel>(ReadOnlySpan<byte> encoded, IImageDecoder decoder, string name, long maxPixels)
+    private static RgbaPixels Decode<TPixel>(
+        ReadOnlySpan<byte> encoded, IImageDecoder decoder, string name, long maxPixels, Configuration configuration)
         where TPixel : unmanaged, IPixel<TPixel>
     {
         using var stream = new MemoryStream(encoded.ToArray(), writable: false);
         IImageInfo info;
         try
         {
-            info = ((IImageInfoDetector)decoder).Identify(Configuration, stream, CancellationToken.None);
+            info = ((IImageInfoDetector)decoder).Identify(configuration, stream, CancellationToken.None);
         }
         catch (Exception e) when (IsLibraryFailure(e))
         {
@@ -74,7 +82,7 @@ internal static class ImageSharpDecoder
         stream.Position = 0;
         try
         {
-            using var image = decoder.Decode<TPixel>(Configuration, stream, CancellationToken.None);
+            using var image = decoder.Decode<TPixel>(configuration, stream, CancellationToken.None);
             var exif = image.Frames.RootFrame.Metadata.ExifProfile ?? image.Metadata.ExifProfile;
             if (name == "TIFF")
                 ThrowIfStripsAreMissing(exif, encoded.Length);
@@ -132,8 +140,9 @@ internal static class ImageSharpDecoder
         NotSupportedException => new InvalidImageException(
             $"The {name} image is a variant the decoder (ImageSharp 2.1) does not support: {e.Message} " +
             "Convert it to an 8- or 16-bit RGB or grayscale image (PNG or baseline TIFF).", e),
-        InvalidMemoryOperationException => new InvalidImageException(
-            $"The {name} image is too large for the decoder's memory limit: {e.Message}", e),
+        // The decoders wrap the allocator's refusal in an InvalidImageContentException.
+        InvalidMemoryOperationException or { InnerException: InvalidMemoryOperationException } => new InvalidImageException(
+            $"The {name} image is too large for the decoder's memory limit: {(e.InnerException ?? e).Message}", e),
         _ => new InvalidImageException($"The {name} image is corrupt: the decoder could not read its {part} ({e.Message}).", e),
     };
 }

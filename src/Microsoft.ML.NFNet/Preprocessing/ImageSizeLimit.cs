@@ -18,7 +18,7 @@ internal static class ImageSizeLimit
             throw new InvalidImageException(
                 $"The image header declares {width:N0}×{height:N0} pixels: an image needs a width and a height of at least 1. " +
                 "The file is corrupt.");
-        var pixelCount = width * height;
+        var pixelCount = (Int128)width * height; // two 32-bit dimensions (QOI's) overflow a long
         if (pixelCount > maxPixels)
             throw new InvalidImageException(
                 $"The image is {width:N0}×{height:N0} = {pixelCount:N0} pixels, more than the limit of {maxPixels:N0} " +

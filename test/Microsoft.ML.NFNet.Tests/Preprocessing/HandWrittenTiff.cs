@@ -13,12 +13,18 @@ internal sealed record TiffPage(int Width, int Height, int SamplesPerPixel, int 
 
     /// <summary>Whether the last sample is unassociated alpha (ExtraSamples = 2).</summary>
     public bool HasAlpha { get; init; }
+
+    /// <summary>1 = none; with another scheme, <see cref="StripData"/> holds the compressed strip.</summary>
+    public ushort Compression { get; init; } = 1;
+
+    /// <summary>The strip's bytes as stored, replacing <see cref="Samples"/> (for compressed or bit-packed data).</summary>
+    public byte[]? StripData { get; init; }
 }
 
 /// <summary>
 /// A minimal baseline TIFF writer, written for these tests from the TIFF 6.0 specification, for the files ImageSharp 2.1
-/// cannot write (16-bit samples, alpha with ExtraSamples, CMYK, several pages, an orientation tag): little-endian,
-/// uncompressed, chunky, one strip per page. Each page's IFD comes before its pixel data, so cutting the file short
+/// cannot write (16-bit samples, alpha with ExtraSamples, CMYK, several pages, an orientation tag, a crafted
+/// compressed strip): little-endian, chunky, one strip per page, uncompressed unless the strip is given. Each page's IFD comes before its pixel data, so cutting the file short
 /// truncates pixels, not tags.
 /// </summary>
 internal static class HandWrittenTiff
@@ -54,8 +60,8 @@ internal static class HandWrittenTiff
     private static void WritePage(MemoryStream file, TiffPage page, bool isLast)
     {
         var bytesPerSample = page.BitsPerSample / 8;
-        var data = new byte[page.Samples.Length * bytesPerSample];
-        for (var i = 0; i < page.Samples.Length; i++)
+        var data = page.StripData ?? new byte[page.Samples.Length * bytesPerSample];
+        for (var i = 0; page.StripData is null && i < page.Samples.Length; i++)
             if (bytesPerSample == 1)
                 data[i] = (byte)page.Samples[i];
             else
@@ -75,7 +81,7 @@ internal static class HandWrittenTiff
         entries.Add((257, Long, 1, (uint)page.Height));
         entries.Add((258, Short, (uint)page.SamplesPerPixel,
             bitsInline ? (uint)(page.BitsPerSample | (page.SamplesPerPixel == 2 ? page.BitsPerSample << 16 : 0)) : bitsOffset));
-        entries.Add((259, Short, 1, 1)); // no compression
+        entries.Add((259, Short, 1, page.Compression));
         entries.Add((262, Short, 1, page.Photometric));
         entries.Add((273, Long, 1, dataOffset));
         if (page.Orientation != 0)
