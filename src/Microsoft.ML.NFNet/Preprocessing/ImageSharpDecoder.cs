@@ -56,17 +56,18 @@ internal static class ImageSharpDecoder
                 throw new InvalidImageException("The TGA header is corrupt.");
             ImageSizeLimit.ThrowIfUnacceptable(header.Width, header.Height, maxPixels);
             header.ThrowIfDataIsMissing(encoded);
-            return Decode<Rgba32>(encoded, Tga, "TGA", maxPixels, configuration);
+            return Decode<Rgba32>(encoded, Tga, format, maxPixels, configuration);
         }
         if (format == EncodedImageFormat.Tiff)
-            return Decode<Rgba64>(encoded, Tiff, "TIFF", maxPixels, configuration);
+            return Decode<Rgba64>(encoded, Tiff, format, maxPixels, configuration);
         throw new ArgumentOutOfRangeException(nameof(format), format, "ImageSharp decodes only TIFF and TGA here.");
     }
 
     private static RgbaPixels Decode<TPixel>(
-        ReadOnlySpan<byte> encoded, IImageDecoder decoder, string name, long maxPixels, Configuration configuration)
+        ReadOnlySpan<byte> encoded, IImageDecoder decoder, EncodedImageFormat format, long maxPixels, Configuration configuration)
         where TPixel : unmanaged, IPixel<TPixel>
     {
+        var name = format == EncodedImageFormat.Tiff ? "TIFF" : "TGA";
         using var stream = new MemoryStream(encoded.ToArray(), writable: false);
         IImageInfo info;
         try
@@ -84,7 +85,7 @@ internal static class ImageSharpDecoder
         {
             using var image = decoder.Decode<TPixel>(configuration, stream, CancellationToken.None);
             var exif = image.Frames.RootFrame.Metadata.ExifProfile ?? image.Metadata.ExifProfile;
-            if (name == "TIFF")
+            if (format == EncodedImageFormat.Tiff)
                 ThrowIfStripsAreMissing(exif, encoded.Length);
             var pixels = new RgbaPixels(image.Width, image.Height, exif?.GetValue(ExifTag.Orientation)?.Value ?? 1);
             CopyPixels(image, pixels);
