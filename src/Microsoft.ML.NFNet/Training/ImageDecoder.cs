@@ -9,8 +9,8 @@ namespace Microsoft.ML.NFNet;
 /// <summary>
 /// Turns encoded image bytes into RGB pixels. The format is recognised from the file's signature and sent to one decoder:
 /// SkiaSharp's codec (the decoder ML.NET's <c>MLImage</c> uses) for JPEG, PNG (8- and 16-bit), BMP, GIF, WEBP, ICO and
-/// WBMP; SixLabors.ImageSharp for TIFF (first page; 8-, 16-, 32-bit and float samples; gray, RGB, RGBA, palette, YCbCr)
-/// and TGA; our own strict decoders for PBM/PGM/PPM (plain and binary, any maxval) and QOI. See
+/// WBMP; SixLabors.ImageSharp 2.1 for TIFF (first page; 8- and 16-bit gray, RGB and RGBA, and the other variants ImageSharp
+/// reads) and TGA; our own strict decoders for PBM/PGM/PPM (plain and binary, any maxval) and QOI. See
 /// <c>Microsoft.ML.NFNet.Preprocessing</c>.
 /// </summary>
 /// <remarks>
