@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.ML.NFNet.Preprocessing;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -6,18 +7,23 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.NFNet.Preprocessing;
 
 /// <summary>
-/// Turns encoded image bytes (JPEG, PNG, BMP, GIF, WEBP, ICO, WBMP; grayscale, palette, 16-bit, RGBA and CMYK variants)
-/// into RGB pixels, through SkiaSharp's codec (the decoder ML.NET's <c>MLImage</c> uses).
+/// Turns encoded image bytes into RGB pixels. The format is recognised from the file's signature and sent to one decoder:
+/// SkiaSharp's codec (the decoder ML.NET's <c>MLImage</c> uses) for JPEG, PNG (8- and 16-bit), BMP, GIF, WEBP, ICO and
+/// WBMP; SixLabors.ImageSharp 2.1 for TIFF (first page; 8- and 16-bit gray, RGB and RGBA, and the other variants ImageSharp
+/// reads) and TGA; our own strict decoders for PBM/PGM/PPM (plain and binary, any maxval) and QOI. See
+/// <c>Microsoft.ML.NFNet.Preprocessing</c>.
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
 /// <item>Alpha is dropped without compositing, like PIL's <c>convert('RGB')</c>: the colour stored under a
 /// transparent pixel is what the network sees. (<c>MLImage</c> would premultiply, darkening translucent pixels.)</item>
-/// <item>The EXIF orientation tag is applied, so pixels are upright as an image viewer shows them. PIL (and so timm)
-/// ignores it unless asked; for ImageNet-style data the tag is almost always absent and both agree.</item>
+/// <item>The EXIF orientation tag (JPEG, PNG, WEBP, TIFF) is applied, so pixels are upright as an image viewer shows
+/// them. PIL (and so timm) ignores it unless asked; for ImageNet-style data the tag is almost always absent and both agree.</item>
 /// <item>Embedded colour profiles are ignored (no colour conversion), as in PIL. CMYK JPEGs use the inverted Adobe
-/// convention: R = C·K / 255 on the stored values, as Skia and PIL both do.</item>
-/// <item>Animated GIF / WEBP: the first frame.</item>
+/// convention: R = C·K / 255 on the stored values, as Skia and PIL both do. CMYK TIFF is not supported (ImageSharp 2.1).</item>
+/// <item>16-bit PNG and TIFF samples keep their high byte (v >> 8), as PIL does for 16-bit colour; Netpbm samples map to
+/// round(v · 255 / maxval), as PIL does for PPM. Grayscale fills R, G and B.</item>
+/// <item>Animated GIF / WEBP and multi-page TIFF: the first frame.</item>
 /// </list>
 /// </remarks>
 internal static class ImageDecoder
@@ -36,39 +42,45 @@ internal static class ImageDecoder
         if (encoded.IsEmpty)
             throw new InvalidImageException("The image is empty (zero bytes).");
 
+        // Formats SkiaSharp does not read go to the decoders in Preprocessing/, chosen by the file's signature.
+        var format = ImageFormatSniffer.Sniff(encoded);
+        if (!format.IsDecodedBySkia())
+        {
+            using var pixels = FormatDecoders.Decode(encoded, format, maxPixels);
+            return ToRgb(pixels.Bytes, pixels.Width, pixels.Height, (SKEncodedOrigin)pixels.Orientation);
+        }
+
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw new InvalidImageException(
-            $"The {encoded.Length:N0} bytes are not an image in a supported format (JPEG, PNG, BMP, GIF, WEBP), " +
-            "or the image header is corrupt.");
+            $"The {encoded.Length:N0} bytes are not an image in a supported format (JPEG, PNG, BMP, GIF, WEBP, ICO, TIFF, " +
+            "TGA, PBM/PGM/PPM, QOI), or the image header is corrupt.");
 
         var width = codec.Info.Width;
         var height = codec.Info.Height;
-        var pixelCount = (long)width * height;
-        if (pixelCount > maxPixels)
-            throw new InvalidImageException(
-                $"The image is {width:N0}×{height:N0} = {pixelCount:N0} pixels, more than the limit of {maxPixels:N0} " +
-                $"({nameof(ImagePreprocessingOptions)}.{nameof(ImagePreprocessingOptions.MaxImagePixels)}). " +
-                "Downscale it first, or raise the limit if the image is genuine.");
-        if (pixelCount * BytesPerPixel > Array.MaxLength)
-            throw new InvalidImageException($"The image is {width:N0}×{height:N0} pixels, too large to decode in one buffer.");
+        ImageSizeLimit.ThrowIfUnacceptable(width, height, maxPixels);
 
         // Unpremultiplied RGBA with no colour space: raw stored colours, no alpha compositing, no profile conversion.
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var byteCount = (int)(pixelCount * BytesPerPixel);
+        var byteCount = width * height * BytesPerPixel;
         var buffer = ArrayPool<byte>.Shared.Rent(byteCount);
         try
         {
             ThrowIfFailed(codec.GetPixels(info, buffer), encoded.Length);
-            using var scope = torch.NewDisposeScope();
-            var rgba = torch.empty([height, width, BytesPerPixel], ScalarType.Byte);
-            buffer.AsSpan(0, byteCount).CopyTo(rgba.bytes);
-            var upright = ApplyOrientation(rgba, codec.EncodedOrigin);
-            return upright.permute(2, 0, 1).narrow(0, 0, 3).MoveToOuterDisposeScope();
+            return ToRgb(buffer.AsSpan(0, byteCount), width, height, codec.EncodedOrigin);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The upright <c>[3, H, W]</c> view of RGBA rows as stored.</summary>
+    private static Tensor ToRgb(ReadOnlySpan<byte> rgba, int width, int height, SKEncodedOrigin origin)
+    {
+        using var scope = torch.NewDisposeScope();
+        var stored = torch.empty([height, width, BytesPerPixel], ScalarType.Byte);
+        rgba.CopyTo(stored.bytes);
+        return ApplyOrientation(stored, origin).permute(2, 0, 1).narrow(0, 0, 3).MoveToOuterDisposeScope();
     }
 
     private static void ThrowIfFailed(SKCodecResult result, int encodedLength)

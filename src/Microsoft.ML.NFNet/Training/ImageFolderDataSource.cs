@@ -7,7 +7,7 @@ namespace Microsoft.ML.NFNet.Training;
 public sealed class ImageFolderDataSource : IImageDataSource
 {
     private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase)
-        { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
+        { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".qoi" };
 
     private readonly (string Path, int Label)[] files;
 

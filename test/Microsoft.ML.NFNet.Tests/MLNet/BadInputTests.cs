@@ -101,6 +101,19 @@ public class BadInputTests
     }
 
     [TestMethod]
+    public void ATruncatedTiffNamesItsRow()
+    {
+        // ImageSharp 2.1 would decode the missing strip as black; the decoder must say the file is truncated.
+        var images = TestImages.Images(3, 1);
+        var tiff = Preprocessing.HandWrittenTiff.Write(new Preprocessing.TiffPage(32, 32, 3, 8, new ushort[32 * 32 * 3]));
+        images[2].ImageSource = tiff[..^100];
+
+        var e = Assert.ThrowsExactly<InvalidImageException>(() => Trainer().Fit(Keyed(images)));
+        StringAssert.Contains(e.Message, "Row 2 ");
+        StringAssert.Contains(e.Message, "TIFF image data is truncated");
+    }
+
+    [TestMethod]
     public void AnImageOverThePixelLimitNamesItsRow()
     {
         var options = TestImages.FastOptions();

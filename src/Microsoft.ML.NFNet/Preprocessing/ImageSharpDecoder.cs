@@ -1,0 +1,149 @@
+using System.Runtime.InteropServices;
+using Microsoft.ML.NFNet;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Tga;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Metadata;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Microsoft.ML.NFNet.Preprocessing;
+
+/// <summary>
+/// Decodes TIFF and TGA, which SkiaSharp cannot read, through SixLabors.ImageSharp 2.1: header first (the pixel limit
+/// is checked on <c>Identify</c>'s size, before any pixel is allocated), then the pixels, with every failure of the
+/// library turned into an <see cref="InvalidImageException"/> that says what was wrong.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>TIFF: the first page (IFD) only. Samples of more than 8 bits keep their high byte (v >> 8), as PIL and libpng
+/// do for 16-bit colour, so a 16-bit TIFF and a 16-bit PNG of the same samples decode alike; 32-bit and float samples
+/// are first scaled to 16 bits by ImageSharp. The EXIF orientation tag is applied by the caller.</item>
+/// <item>Alpha is dropped without compositing; grayscale fills R, G and B.</item>
+/// <item>ImageSharp 2.1 fills truncated TGA and TIFF data with zeros; the TGA header is checked against the file length
+/// before decoding and the TIFF strips after, so a truncated file is an error, not a black region.</item>
+/// </list>
+/// </remarks>
+internal static class ImageSharpDecoder
+{
+    // Only the decoders we dispatch to, and a small pool: decoded images are copied out and the buffers released.
+    // ImageSharp's own limit (4 GiB per image) is above what ImageSizeLimit lets through (2 GiB of RGBA, so at most
+    // 4 GiB of 16-bit RGBA); its refusals are translated all the same.
+    private static readonly Configuration DefaultConfiguration = CreateConfiguration(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 64 });
+
+    private static readonly TiffDecoder Tiff = new() { DecodingMode = FrameDecodingMode.First };
+    private static readonly TgaDecoder Tga = new();
+
+    /// <summary>Decodes a TIFF or TGA image of at most <paramref name="maxPixels"/> pixels.</summary>
+    /// <exception cref="InvalidImageException">The image is too large, truncated, corrupt, or a variant ImageSharp does not read.</exception>
+    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, long maxPixels) =>
+        Decode(encoded, format, maxPixels, DefaultConfiguration);
+
+    /// <summary>An ImageSharp configuration with our decoders and the given allocator (tests pass a small limit).</summary>
+    internal static Configuration CreateConfiguration(MemoryAllocatorOptions allocator) =>
+        new(new TiffConfigurationModule(), new TgaConfigurationModule()) { MemoryAllocator = MemoryAllocator.Create(allocator) };
+
+    /// <summary>Decodes with <paramref name="configuration"/> instead of the shared one.</summary>
+    internal static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, long maxPixels, Configuration configuration)
+    {
+        if (format == EncodedImageFormat.Tga)
+        {
+            // The header gives the size without ImageSharp, and the packets' extent shows whether data is missing.
+            if (!TgaHeader.TryRead(encoded, out var header))
+                throw new InvalidImageException("The TGA header is corrupt.");
+            ImageSizeLimit.ThrowIfUnacceptable(header.Width, header.Height, maxPixels);
+            header.ThrowIfDataIsMissing(encoded);
+            return Decode<Rgba32>(encoded, Tga, format, maxPixels, configuration);
+        }
+        if (format == EncodedImageFormat.Tiff)
+            return Decode<Rgba64>(encoded, Tiff, format, maxPixels, configuration);
+        throw new ArgumentOutOfRangeException(nameof(format), format, "ImageSharp decodes only TIFF and TGA here.");
+    }
+
+    private static RgbaPixels Decode<TPixel>(
+        ReadOnlySpan<byte> encoded, IImageDecoder decoder, EncodedImageFormat format, long maxPixels, Configuration configuration)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        var name = format == EncodedImageFormat.Tiff ? "TIFF" : "TGA";
+        using var stream = new MemoryStream(encoded.ToArray(), writable: false);
+        IImageInfo info;
+        try
+        {
+            info = ((IImageInfoDetector)decoder).Identify(configuration, stream, CancellationToken.None);
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw Translate(e, name, "header");
+        }
+        ImageSizeLimit.ThrowIfUnacceptable(info.Width, info.Height, maxPixels);
+
+        stream.Position = 0;
+        try
+        {
+            using var image = decoder.Decode<TPixel>(configuration, stream, CancellationToken.None);
+            var exif = image.Frames.RootFrame.Metadata.ExifProfile ?? image.Metadata.ExifProfile;
+            if (format == EncodedImageFormat.Tiff)
+                ThrowIfStripsAreMissing(exif, encoded.Length);
+            var pixels = new RgbaPixels(image.Width, image.Height, exif?.GetValue(ExifTag.Orientation)?.Value ?? 1);
+            CopyPixels(image, pixels);
+            return pixels;
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw Translate(e, name, "pixels");
+        }
+    }
+
+    private static void CopyPixels<TPixel>(Image<TPixel> image, RgbaPixels pixels)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        var output = pixels.Bytes;
+        var rowBytes = image.Width * RgbaPixels.BytesPerPixel;
+        for (var y = 0; y < image.Height; y++)
+        {
+            var row = output.Slice(y * rowBytes, rowBytes);
+            var source = image.DangerousGetPixelRowMemory(y).Span;
+            if (typeof(TPixel) == typeof(Rgba32))
+                MemoryMarshal.AsBytes(source).CopyTo(row);
+            else
+            {
+                var wide = MemoryMarshal.Cast<TPixel, ushort>(source);
+                for (var i = 0; i < row.Length; i++)
+                    row[i] = (byte)(wide[i] >> 8); // the high byte, like PIL and libpng for 16-bit samples
+            }
+        }
+    }
+
+    /// <summary>ImageSharp reads a strip's missing bytes as zeros: every strip of the first page must lie inside the file.</summary>
+    private static void ThrowIfStripsAreMissing(ExifProfile? exif, long fileLength)
+    {
+        var offsets = exif?.GetValue(ExifTag.StripOffsets)?.Value;
+        var counts = exif?.GetValue(ExifTag.StripByteCounts)?.Value;
+        if (offsets is null || counts is null)
+            return; // BigTIFF stores them as 64-bit values, which ImageSharp 2.1 keeps internal: not checked
+        for (var i = 0; i < Math.Min(offsets.Length, counts.Length); i++)
+        {
+            var end = (long)(uint)offsets[i] + (uint)counts[i];
+            if (end > fileLength)
+                throw new InvalidImageException(
+                    $"The TIFF image data is truncated: strip {i + 1} of {offsets.Length} ends at byte {end:N0}, " +
+                    $"but the file has {fileLength:N0} bytes.");
+        }
+    }
+
+    private static bool IsLibraryFailure(Exception e) => e is not (InvalidImageException or OutOfMemoryException or OperationCanceledException);
+
+    private static InvalidImageException Translate(Exception e, string name, string part) => e switch
+    {
+        NotSupportedException => new InvalidImageException(
+            $"The {name} image is a variant the decoder (ImageSharp 2.1) does not support: {e.Message} " +
+            "Convert it to an 8- or 16-bit RGB or grayscale image (PNG or baseline TIFF).", e),
+        // The decoders wrap the allocator's refusal in an InvalidImageContentException.
+        InvalidMemoryOperationException or { InnerException: InvalidMemoryOperationException } => new InvalidImageException(
+            $"The {name} image is too large for the decoder's memory limit: {(e.InnerException ?? e).Message}", e),
+        _ => new InvalidImageException($"The {name} image is corrupt: the decoder could not read its {part} ({e.Message}).", e),
+    };
+}

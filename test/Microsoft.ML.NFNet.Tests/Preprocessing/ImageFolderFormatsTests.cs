@@ -1,0 +1,43 @@
+using Microsoft.ML.NFNet.Tests.Training;
+using SixLabors.ImageSharp.Formats.Tga;
+using static Microsoft.ML.NFNet.Tests.Preprocessing.ImageFormatDecodingTests;
+
+namespace Microsoft.ML.NFNet.Tests.Preprocessing;
+
+/// <summary>An image folder picks up every decodable format by extension, and each file decodes to its pixels.</summary>
+[TestClass]
+public class ImageFolderFormatsTests
+{
+    [TestMethod]
+    public void ImageFolderReadsEveryDecodableFormat()
+    {
+        var image = RgbImage.Noise(5, 4, seed: 3);
+        var samples = Enumerable.Range(0, 20).SelectMany(i => { var (r, g, b) = image[i % 5, i / 5]; return new ushort[] { r, g, b }; }).ToArray();
+        var files = new Dictionary<string, byte[]>
+        {
+            ["a.tif"] = HandWrittenTiff.Write(new TiffPage(5, 4, 3, 8, samples)),
+            ["b.TIFF"] = HandWrittenTiff.Write(new TiffPage(5, 4, 3, 8, samples)),
+            ["c.tga"] = Encode(image, new TgaEncoder { BitsPerPixel = TgaBitsPerPixel.Pixel24 }),
+            ["d.ppm"] = [.. Ascii("P6\n5 4\n255\n"), .. samples.Select(s => (byte)s)],
+            ["e.qoi"] = QoiFile(5, 4, channels: 3, [.. Enumerable.Range(0, 20).SelectMany(i => { var (r, g, b) = image[i % 5, i / 5]; return new byte[] { 0xFE, r, g, b }; })]),
+        };
+        var root = Directory.CreateTempSubdirectory("nfnet-formats-");
+        try
+        {
+            var folder = Directory.CreateDirectory(Path.Combine(root.FullName, "noise")).FullName;
+            foreach (var (name, bytes) in files)
+                File.WriteAllBytes(Path.Combine(folder, name), bytes);
+            File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an image");
+
+            var source = ImageFolderDataSource.Load(root.FullName);
+
+            CollectionAssert.AreEqual(files.Keys.ToArray(), source.Files.Select(f => Path.GetFileName(f.Path)).ToArray());
+            for (var i = 0; i < source.Count; i++)
+                DecodedPixels.AssertExact(image, source[i].Encoded.ToArray(), source.Describe(i));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+}
