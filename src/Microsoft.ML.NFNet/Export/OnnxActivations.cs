@@ -4,12 +4,13 @@ namespace Microsoft.ML.NFNet.Export;
 
 /// <summary>
 /// Each <see cref="NFNetActivation"/> as standard ONNX operators (opset 17 has no GELU operator), computing what
-/// libtorch computes. The GELU forms are the patterns ONNX Runtime's optimizer fuses into its own GELU kernels.
+/// libtorch computes. The GELU forms are written as the patterns ONNX Runtime's optimizer fuses into its GELU kernels
+/// (x / √2 rather than x · (1/√2), x³ as Pow).
 /// </summary>
 internal static class OnnxActivations
 {
-    // libtorch's constants, rounded to float32 as its float32 kernels use them.
-    private const float InverseSqrt2 = 0.70710678118654752440f;
+    // The constants rounded to float32, as libtorch's float32 kernels use them.
+    private const float Sqrt2 = 1.41421356237309504880f;
     private const float SqrtTwoOverPi = 0.79788456080286535588f;
     private const float GeluCubicCoefficient = 0.044715f;
 
@@ -17,10 +18,10 @@ internal static class OnnxActivations
     public static string Apply(OnnxGraphBuilder g, NFNetActivation activation, string x, string hint) => activation switch
     {
         // x · ½ · (1 + erf(x / √2))
-        NFNetActivation.Gelu => HalfTimes(g, x, g.Node("Erf", hint, [g.Node("Mul", hint, [x, g.Scalar(InverseSqrt2)])]), hint),
+        NFNetActivation.Gelu => HalfTimes(g, x, g.Node("Erf", hint, [g.Node("Div", hint, [x, g.Scalar(Sqrt2)])]), hint),
         // x · ½ · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))
         NFNetActivation.GeluTanh => HalfTimes(g, x, g.Node("Tanh", hint, [g.Node("Mul", hint, [
-            g.Node("Add", hint, [x, g.Node("Mul", hint, [g.Node("Mul", hint, [g.Node("Mul", hint, [x, x]), x]), g.Scalar(GeluCubicCoefficient)])]),
+            g.Node("Add", hint, [x, g.Node("Mul", hint, [g.Node("Pow", hint, [x, g.Scalar(3f)]), g.Scalar(GeluCubicCoefficient)])]),
             g.Scalar(SqrtTwoOverPi)])]), hint),
         NFNetActivation.Silu => g.Node("Mul", hint, [x, g.Node("Sigmoid", hint, [x])]),
         NFNetActivation.Relu => g.Node("Relu", hint, [x]),
