@@ -8,13 +8,15 @@ namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 internal static class BenchCommand
 {
     public const string Help = """
-        Usage: bench [--variants eca_nfnet_l0,F0] [--modes inference,train,data] [--runs 10] [--warmup 2] [--threads 2]
+        Usage: bench [--variants eca_nfnet_l0,F0] [--modes inference,train,data,onnx] [--runs 10] [--warmup 2] [--threads 2]
                      [--data <folder-per-class>] [--data-image-size 224] [--output bench-results]
 
         Measures, for each variant: inference at batch 1 / 256 px and batch 8 / 192 px (with and without the cached
         standardized weights), a training step at batch 8 / 192 px with its AGC and optimizer shares, and peak RSS;
         and the data pipeline alone (decode + resize + augment, batches of 32) on a folder of images (default: the
-        embedded Fashion-MNIST subset). Prints one table and writes benchmarks.json and benchmarks.csv.
+        embedded Fashion-MNIST subset). Mode onnx (not run by default) exports each variant to ONNX and times ONNX Runtime
+        against TorchSharp scoring at the same two sizes, interleaved. Prints one table and writes benchmarks.json and
+        benchmarks.csv.
         """;
 
     public static int Run(CommandArguments args)
@@ -28,8 +30,8 @@ internal static class BenchCommand
         var threads = args.Int("threads", 2);
         var output = args.String("output", "bench-results");
         args.RejectUnknown();
-        if (modes.Except(["inference", "train", "data"]).FirstOrDefault() is { } unknownMode)
-            throw new UsageException($"--modes: unknown mode '{unknownMode}'; use inference, train and/or data.");
+        if (modes.Except(["inference", "train", "data", "onnx"]).FirstOrDefault() is { } unknownMode)
+            throw new UsageException($"--modes: unknown mode '{unknownMode}'; use inference, train, data and/or onnx.");
         if (runs < 1 || warmup < 0 || threads < 1)
             throw new UsageException("--runs and --threads must be at least 1, --warmup at least 0.");
 
@@ -44,6 +46,14 @@ internal static class BenchCommand
                 {
                     AnsiConsole.MarkupLine($"[grey]{variant}: inference, batch {batch}, {resolution} px...[/]");
                     rows.AddRange(InferenceBenchmark.Run(variant, batch, resolution, warmup, runs));
+                }
+            }
+            if (modes.Contains("onnx"))
+            {
+                foreach (var (batch, resolution) in new[] { (1, 256), (8, 192) })
+                {
+                    AnsiConsole.MarkupLine($"[grey]{variant}: ONNX Runtime vs TorchSharp scoring, batch {batch}, {resolution} px...[/]");
+                    rows.AddRange(OnnxRuntimeBenchmark.Run(variant, batch, resolution, warmup, runs, threads));
                 }
             }
             if (modes.Contains("train"))
