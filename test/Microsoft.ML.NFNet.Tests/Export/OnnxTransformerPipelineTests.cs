@@ -20,19 +20,36 @@ public class OnnxTransformerPipelineTests
         public float[] Input { get; set; } = [];
     }
 
+    private static MLContext mlContext = null!;
+    private static ITransformer trained = null!;
+    private static TemporaryFolder folder = null!;
+    private static string path = null!;
+    private static byte[][] images = [];
+    private static float[][] expected = [];
+
+    [ClassInitialize]
+    public static void TrainAndExport(TestContext context)
+    {
+        mlContext = new MLContext(seed: 1);
+        trained = TestImages.Train(mlContext, out _);
+        var parameters = TestImages.Parameters(trained);
+        folder = ExportTestModels.TemporaryFolder();
+        path = folder.File("model.onnx");
+        parameters.Model.ExportOnnx(path, new NFNetOnnxExportOptions { Preprocessing = parameters.Preprocessing, LabelNames = TestImages.Classes });
+        images = TestImages.Images(perClass: 2, seed: 7).Select(i => i.ImageSource).ToArray();
+        expected = TestImages.Score(mlContext, trained, images).Scores;
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        (trained as IDisposable)?.Dispose();
+        folder?.Dispose();
+    }
+
     [TestMethod]
     public void ApplyOnnxModelScoresLikeTheTrainedModel()
     {
-        var mlContext = new MLContext(seed: 1);
-        using var trained = (IDisposable)TestImages.Train(mlContext, out _);
-        var parameters = TestImages.Parameters((ITransformer)trained);
-        using var folder = ExportTestModels.TemporaryFolder();
-        var path = folder.File("model.onnx");
-        parameters.Model.ExportOnnx(path, new NFNetOnnxExportOptions { Preprocessing = parameters.Preprocessing, LabelNames = TestImages.Classes });
-
-        var images = TestImages.Images(perClass: 2, seed: 7).Select(i => i.ImageSource).ToArray();
-        var expected = TestImages.Score(mlContext, (ITransformer)trained, images).Scores;
-
         // A consumer's view: the preprocessing comes from the ONNX file, not from the trained model.
         var metadata = ReadMetadata(path);
         var batcher = new ImageBatcher(NFNetOnnxMetadata.ReadPreprocessing(metadata).ToImagePreprocessingOptions());
@@ -58,6 +75,22 @@ public class OnnxTransformerPipelineTests
         }
         Assert.IsTrue(predictedClasses.Count > 1, "the trained model tells the classes apart, so the comparison is not of constant outputs");
         CollectionAssert.AreEqual(TestImages.Classes, NFNetOnnxMetadata.ReadLabels(metadata)!.ToArray());
+    }
+
+    [TestMethod]
+    public void ReadmeSnippetPredictsTheTrainedModelsLabels()
+    {
+        // The snippet resizes with SkiaSharp, not our PIL-exact resampler, so its pixels (and probabilities) differ a
+        // little; the labels it ranks first must still be the model's.
+        for (var i = 0; i < images.Length; i++)
+        {
+            var imagePath = folder.File($"image-{i}.bin");
+            File.WriteAllBytes(imagePath, images[i]);
+            var top = ReadmeOnnxSnippet.Predict(path, imagePath);
+            var expectedTop = Array.IndexOf(expected[i], expected[i].Max());
+            Assert.AreEqual(TestImages.Classes[expectedTop], top[0].Label, $"image {i}");
+            Assert.AreEqual(expected[i][expectedTop], top[0].Probability, 0.05, $"image {i}: top probability");
+        }
     }
 
     private static IReadOnlyDictionary<string, string> ReadMetadata(string path)
