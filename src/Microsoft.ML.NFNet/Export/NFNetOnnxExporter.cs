@@ -55,14 +55,13 @@ public static class NFNetOnnxExporter
         var width = options.InputWidth ?? preprocessing?.ImageSize ?? model.Config.TestImageSize;
         Validate(model, options, height, width);
         preprocessing ??= new ImagePreprocessingOptions { ImageSize = height == width ? height : Math.Min(height, width) };
+        // The folded weights are as many floats as the parameters, less the gains: fail before copying any of them.
+        RequireFits(model, model.parameters().Sum(p => p.numel()) * sizeof(float));
 
         var graph = options.DynamicImageSize
             ? NFNetGraphWriter.Write(model, "height", "width", options.IncludeFeatures, out var bytes)
             : NFNetGraphWriter.Write(model, height, width, options.IncludeFeatures, out bytes);
-        if (bytes > MaxInitializerBytes)
-            throw new NotSupportedException(
-                $"The {model.Config.Name} weights take {bytes / (1 << 20):N0} MiB, more than fits in one ONNX file (protobuf's 2 GiB " +
-                "limit); ONNX external data is not supported by this exporter. Export a smaller variant.");
+        RequireFits(model, bytes);
 
         var onnx = new ModelProto
         {
@@ -83,6 +82,14 @@ public static class NFNetOnnxExporter
         if (options.LabelNames is { } labels)
             AddMetadata(onnx, NFNetOnnxMetadata.LabelsKey, NFNetOnnxMetadata.Serialize(labels));
         return onnx;
+    }
+
+    private static void RequireFits(NFNetModel model, long weightBytes)
+    {
+        if (weightBytes > MaxInitializerBytes)
+            throw new NotSupportedException(
+                $"The {model.Config.Name} weights take {weightBytes / (1 << 20)} MiB, more than fits in one ONNX file (protobuf's " +
+                "2 GiB limit); this exporter does not write ONNX external data. Export a smaller variant (F0–F7 and F0+–F4+ fit).");
     }
 
     private static void Validate(NFNetModel model, NFNetOnnxExportOptions options, int height, int width)

@@ -57,6 +57,18 @@ public class OnnxExportBadInputTests
     }
 
     [TestMethod]
+    public void WeightsOverTwoGibibytes()
+    {
+        // F5+ has 626 M parameters (2.3 GiB of float32); built on the meta device, so the check must come before any copy.
+        using var huge = new NFNetModel(NFNetConfig.Variant("F5+"), 1000, META);
+        using var folder = ExportTestModels.TemporaryFolder();
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => huge.ExportOnnx(folder.File("model.onnx")));
+        StringAssert.Contains(e.Message, "2389 MiB");
+        StringAssert.Contains(e.Message, "2 GiB");
+        Assert.AreEqual(0, Directory.GetFiles(folder.Path).Length);
+    }
+
+    [TestMethod]
     public void FailedExportKeepsTheExistingFile()
     {
         using var folder = ExportTestModels.TemporaryFolder();
