@@ -20,7 +20,8 @@ internal sealed class BenchCommand : System.CommandLine.Command
         ValueParsers.Architecture, "names", string.Join(',', DefaultVariants), "--variant");
     private readonly Option<BenchMode[]> modes = CliOptions.List("--modes",
         "What to measure, comma-separated: infer (eval-mode forward; also 'inference'), train (one training step), " +
-        "data (the data pipeline)", ValueParsers.OneOf(BenchSettings.ModeNames), "infer|train|data",
+        "data (the data pipeline), onnx (ONNX Runtime vs TorchSharp scoring of the exported graph; not by default)",
+        ValueParsers.OneOf(BenchSettings.ModeNames), "infer|train|data|onnx",
         string.Join(',', DefaultModes.Select(BenchSettings.NameOf)), "--mode");
     private readonly Option<int?> batch = CliOptions.Single<int?>("--batch",
         "Batch size of one figure per variant and mode (with --size); default: inference at batch 1 / 256 px and " +
@@ -91,13 +92,17 @@ internal sealed class BenchCommand : System.CommandLine.Command
         var rows = new List<BenchmarkResult>();
         foreach (var figure in settings.Figures())
         {
-            AnsiConsole.MarkupLine($"[grey]{figure.Variant}: {(figure.Mode == BenchMode.Infer ? "inference" : "training step")}, " +
+            AnsiConsole.MarkupLine($"[grey]{figure.Variant}: {figure.Mode switch { BenchMode.Infer => "inference", BenchMode.Onnx => "ONNX Runtime vs TorchSharp", _ => "training step" }}, " +
                                    $"batch {figure.Batch}, {figure.Size} px, {BenchSettings.NameOf(settings.Precision)}...[/]");
-            var measured = figure.Mode == BenchMode.Infer
-                ? InferenceBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup, settings.Runs,
-                    settings.Precision)
-                : [TrainingStepBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup, settings.Runs,
-                    settings.Precision)];
+            var measured = figure.Mode switch
+            {
+                BenchMode.Infer => InferenceBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup,
+                    settings.Runs, settings.Precision),
+                BenchMode.Onnx => OnnxRuntimeBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup,
+                    settings.Runs, settings.Threads),
+                _ => [TrainingStepBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup, settings.Runs,
+                    settings.Precision)],
+            };
             Record(measured, figure.Mode);
         }
         if (settings.Modes.Contains(BenchMode.Data))

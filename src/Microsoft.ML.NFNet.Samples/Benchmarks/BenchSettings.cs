@@ -11,6 +11,8 @@ internal enum BenchMode
     Train,
     /// <summary>Decode, resize/crop, augment and batch a folder of images.</summary>
     Data,
+    /// <summary>Export to ONNX and time ONNX Runtime against TorchSharp scoring, interleaved (not run by default).</summary>
+    Onnx,
 }
 
 /// <summary>One model figure: a variant in a mode at a batch size and square input size.</summary>
@@ -36,6 +38,7 @@ internal sealed record BenchSettings(
         new Dictionary<string, BenchMode>(StringComparer.OrdinalIgnoreCase)
         {
             ["infer"] = BenchMode.Infer, ["inference"] = BenchMode.Infer, ["train"] = BenchMode.Train, ["data"] = BenchMode.Data,
+            ["onnx"] = BenchMode.Onnx,
         };
 
     /// <summary>CLI names of the precisions.</summary>
@@ -47,14 +50,14 @@ internal sealed record BenchSettings(
 
     // The standard figures of the README's table: scoring one image at the evaluation size, a batch at the training size.
     private static readonly (BenchMode Mode, int Batch, int Size)[] StandardFigures =
-        [(BenchMode.Infer, 1, 256), (BenchMode.Infer, 8, 192), (BenchMode.Train, 8, 192)];
+        [(BenchMode.Infer, 1, 256), (BenchMode.Infer, 8, 192), (BenchMode.Onnx, 1, 256), (BenchMode.Onnx, 8, 192), (BenchMode.Train, 8, 192)];
 
     /// <summary>The model figures in the order they run: per variant, inference then the training step; one
     /// batch × size when --batch and --size are given, else the standard ones.</summary>
     public IEnumerable<BenchFigure> Figures()
     {
         var shapes = Batch is { } batch && Size is { } size
-            ? [(BenchMode.Infer, batch, size), (BenchMode.Train, batch, size)]
+            ? [(BenchMode.Infer, batch, size), (BenchMode.Onnx, batch, size), (BenchMode.Train, batch, size)]
             : StandardFigures;
         return from variant in Variants
                from shape in shapes
