@@ -12,8 +12,8 @@ public sealed record NFNetOnnxExportOptions
 
     /// <summary>
     /// Height of the network input in pixels. Default: the scoring size (<see cref="ImagePreprocessingOptions.EvalImageSize"/>,
-    /// else <see cref="ImagePreprocessingOptions.ImageSize"/>) of <see cref="Preprocessing"/> when given, else the architecture's <see cref="NFNetConfig.TestImageSize"/>.
-    /// At least <see cref="NFNetConfig.MinimumImageSize"/>.
+    /// else <see cref="ImagePreprocessingOptions.ImageSize"/>) of <see cref="Preprocessing"/> when given, else the architecture's <see cref="Modeling.NFNetConfig.TestImageSize"/>.
+    /// At least <see cref="Modeling.NFNetConfig.MinimumImageSize"/>.
     /// </summary>
     public int? InputHeight { get; init; }
 

@@ -17,7 +17,7 @@ public static class NFNetOnnxMetadata
     /// <summary>Key of the architecture's name (e.g. <c>eca_nfnet_l0</c>).</summary>
     public const string ArchitectureKey = "nfnet.architecture";
 
-    /// <summary>Key of the whole architecture as <see cref="NFNetConfig.ToJson"/> writes it.</summary>
+    /// <summary>Key of the whole architecture as <see cref="Modeling.NFNetConfig.ToJson"/> writes it.</summary>
     public const string ConfigKey = "nfnet.config";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };

@@ -9,16 +9,28 @@ public enum NFNetActivation
     GeluTanh,
     /// <summary>SiLU (swish), used by timm's light <c>nfnet_l0</c> and <c>eca_nfnet_l*</c> models.</summary>
     Silu,
+    /// <summary>ReLU, max(0, x).</summary>
     Relu,
+    /// <summary>ReLU capped at 6.</summary>
     Relu6,
+    /// <summary>Leaky ReLU with slope 0.01 below 0.</summary>
     LeakyRelu,
+    /// <summary>ELU (α = 1).</summary>
     Elu,
+    /// <summary>CELU (α = 1).</summary>
     Celu,
+    /// <summary>SELU.</summary>
     Selu,
+    /// <summary>tanh.</summary>
     Tanh,
+    /// <summary>The logistic sigmoid.</summary>
     Sigmoid,
+    /// <summary>softplus, log(1 + eˣ).</summary>
     Softplus,
+    /// <summary>softsign, x / (1 + |x|).</summary>
     Softsign,
+    /// <summary>log(sigmoid(x)).</summary>
     LogSigmoid,
+    /// <summary>No nonlinearity (γ = 1).</summary>
     Identity,
 }

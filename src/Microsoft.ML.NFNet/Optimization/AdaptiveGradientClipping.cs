@@ -14,7 +14,7 @@ namespace Microsoft.ML.NFNet.Optimization;
 /// but the first) and the whole tensor for biases and scalars. Gradients are clipped in place, and parameters without a
 /// gradient are skipped. Call it after the backward pass and before the optimizer step, so that it sees the raw
 /// gradient (before weight decay and momentum). The final classifier is normally left out:
-/// <see cref="AgcClippingSet.Of"/> builds that parameter list for an <see cref="NFNetModel"/>.
+/// <see cref="AgcClippingSet.Of"/> builds that parameter list for an <see cref="Modeling.NFNetModel"/>.
 /// </remarks>
 public static class AdaptiveGradientClipping
 {

@@ -6,7 +6,7 @@ namespace Microsoft.ML.NFNet.Optimization;
 /// How an NFNet is optimized: SGD with Nesterov momentum 0.9, weight decay 2·10⁻⁵ on conv and linear weights, AGC with
 /// λ = 0.01 and ε = 10⁻³ on everything but the classifier, a linear warm-up to the peak learning rate, then cosine
 /// decay to 0. The learning rate and the warm-up are automatic by default (see <see cref="LearningRate"/>);
-/// <see cref="NFNetTrainingOptions.DeepMindImageNet"/> holds the paper's values.
+/// <see cref="Training.NFNetTrainingOptions.DeepMindImageNet"/> holds the paper's values.
 /// </summary>
 public sealed record NFNetOptimizerOptions
 {

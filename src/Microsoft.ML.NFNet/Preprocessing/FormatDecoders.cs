@@ -4,7 +4,7 @@ namespace Microsoft.ML.NFNet.Preprocessing;
 internal static class FormatDecoders
 {
     /// <summary>Decodes <paramref name="encoded"/>, sniffed as <paramref name="format"/>, to 8-bit RGBA.</summary>
-    /// <exception cref="Microsoft.ML.NFNet.InvalidImageException">The image is too large, truncated, corrupt or unsupported.</exception>
+    /// <exception cref="InvalidImageException">The image is too large, truncated, corrupt or unsupported.</exception>
     public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, long maxPixels) => format switch
     {
         EncodedImageFormat.Qoi => QoiDecoder.Decode(encoded, maxPixels),

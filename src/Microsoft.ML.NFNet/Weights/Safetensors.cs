@@ -23,7 +23,7 @@ public static class Safetensors
     private delegate void ChunkAction(Span<byte> chunk, long byteOffset);
 
     /// <summary>The metadata key under which the library records the SHA-256 (lower-case hex) of the data section.
-    /// <see cref="Load"/> verifies it when present, so a corrupted model file fails instead of loading different weights.</summary>
+    /// <see cref="Load(string)"/> verifies it when present, so a corrupted model file fails instead of loading different weights.</summary>
     public const string ChecksumMetadataKey = "nfnet.data_sha256";
 
     /// <summary>Loads every tensor of a safetensors file onto the CPU.</summary>

@@ -3,24 +3,29 @@ using System.Text.Json;
 namespace Microsoft.ML.NFNet.Tests.MLNet;
 
 /// <summary>
-/// A model zip written by format version 1 of this library is checked in with its images and the scores it gave when
-/// it was saved: every later build must still load it and predict the same. Regenerate it only on a deliberate format
-/// change (and keep the old folder): NFNET_REGENERATE_SAVED_MODEL=1 dotnet test --filter SavedModelCompatibility.
+/// A model zip written by each format version of this library is checked in with its images and the scores it gave
+/// when it was saved: every later build must still load it and predict the same. A new format gets a new folder (the
+/// old ones stay): NFNET_REGENERATE_SAVED_MODEL=1 dotnet test --filter SavedModelCompatibility writes the current one.
 /// </summary>
 [TestClass]
 public class SavedModelCompatibilityTests
 {
-    private static string Folder => Path.Combine(TestPaths.ProjectDirectory, "MLNet", "SavedModels", "format-1");
+    private const string CurrentFormat = "format-2";
+
+    private static string FolderOf(string format) => Path.Combine(TestPaths.ProjectDirectory, "MLNet", "SavedModels", format);
 
     [TestMethod]
-    public void AModelSavedByFormatOneStillLoadsAndPredictsTheSame()
+    [DataRow("format-1")]
+    [DataRow("format-2")]
+    public void AModelSavedByAnEarlierFormatStillLoadsAndPredictsTheSame(string format)
     {
-        if (Environment.GetEnvironmentVariable("NFNET_REGENERATE_SAVED_MODEL") == "1")
-            Regenerate();
+        if (format == CurrentFormat && Environment.GetEnvironmentVariable("NFNET_REGENERATE_SAVED_MODEL") == "1")
+            Regenerate(FolderOf(format));
+        var folder = FolderOf(format);
         var mlContext = new MLContext();
-        var model = mlContext.Model.Load(Path.Combine(Folder, "model.zip"), out _);
-        var images = Directory.GetFiles(Folder, "image-*").Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
-        var expected = JsonSerializer.Deserialize<Expected>(File.ReadAllText(Path.Combine(Folder, "expected.json")))!;
+        var model = mlContext.Model.Load(Path.Combine(folder, "model.zip"), out _);
+        var images = Directory.GetFiles(folder, "image-*").Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
+        var expected = JsonSerializer.Deserialize<Expected>(File.ReadAllText(Path.Combine(folder, "expected.json")))!;
 
         var (scores, labels) = TestImages.Score(mlContext, model, images);
 
@@ -30,9 +35,9 @@ public class SavedModelCompatibilityTests
                 Assert.AreEqual(expected.Scores[i][c], scores[i][c], 1e-5f, $"image {i}, class {c}");
     }
 
-    private static void Regenerate()
+    private static void Regenerate(string folder)
     {
-        Directory.CreateDirectory(Folder);
+        Directory.CreateDirectory(folder);
         var mlContext = new MLContext(seed: 1);
         var data = mlContext.Data.LoadFromEnumerable(TestImages.Images(perClass: 6, seed: 1));
         var keyed = mlContext.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
@@ -40,12 +45,12 @@ public class SavedModelCompatibilityTests
         options.Architecture = TinyConfigs.Light; // a small zip
         var model = mlContext.MulticlassClassification.Trainers.NFNet(options)
             .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(keyed);
-        mlContext.Model.Save(model, keyed.Schema, Path.Combine(Folder, "model.zip"));
+        mlContext.Model.Save(model, keyed.Schema, Path.Combine(folder, "model.zip"));
         var images = TestImages.Images(perClass: 1, seed: 7).Select(i => i.ImageSource).ToArray();
         for (var i = 0; i < images.Length; i++)
-            File.WriteAllBytes(Path.Combine(Folder, $"image-{i}.bin"), images[i]);
+            File.WriteAllBytes(Path.Combine(folder, $"image-{i}.bin"), images[i]);
         var (scores, labels) = TestImages.Score(mlContext, model, images);
-        File.WriteAllText(Path.Combine(Folder, "expected.json"), JsonSerializer.Serialize(new Expected(scores, labels)));
+        File.WriteAllText(Path.Combine(folder, "expected.json"), JsonSerializer.Serialize(new Expected(scores, labels)));
     }
 
     private sealed record Expected(float[][] Scores, string[] Labels);

@@ -6,24 +6,24 @@ namespace Microsoft.ML.NFNet.Tests.Weights;
 [TestClass]
 public class SafetensorsAtomicSaveTests
 {
-    private TempFolder _folder = null!;
+    private TempFolder folder = null!;
 
     [TestInitialize]
-    public void CreateFolder() => _folder = new TempFolder();
+    public void CreateFolder() => folder = new TempFolder();
 
     [TestCleanup]
-    public void DeleteFolder() => _folder.Dispose();
+    public void DeleteFolder() => folder.Dispose();
 
     [TestMethod]
     public void SaveReplacesAnExistingFileAndLeavesNoTemporaryFiles()
     {
         using var scope = torch.NewDisposeScope();
-        var path = _folder.File("model.safetensors");
+        var path = folder.File("model.safetensors");
         File.WriteAllText(path, "an older, longer file that is not safetensors at all");
 
         Safetensors.Save(path, new Dictionary<string, torch.Tensor> { ["w"] = torch.full(3, 2.5f) });
 
-        CollectionAssert.AreEqual(new[] { "model.safetensors" }, _folder.FileNames());
+        CollectionAssert.AreEqual(new[] { "model.safetensors" }, folder.FileNames());
         SafetensorsTestFiles.AssertIdentical(torch.full(3, 2.5f), Safetensors.Load(path)["w"]);
     }
 
@@ -31,7 +31,7 @@ public class SafetensorsAtomicSaveTests
     public void AFailedValidationKeepsTheOldFile()
     {
         using var scope = torch.NewDisposeScope();
-        var path = _folder.File("model.safetensors");
+        var path = folder.File("model.safetensors");
         Safetensors.Save(path, new Dictionary<string, torch.Tensor> { ["w"] = torch.ones(4) });
         var before = File.ReadAllBytes(path);
 
@@ -42,14 +42,14 @@ public class SafetensorsAtomicSaveTests
         }));
 
         CollectionAssert.AreEqual(before, File.ReadAllBytes(path));
-        CollectionAssert.AreEqual(new[] { "model.safetensors" }, _folder.FileNames());
+        CollectionAssert.AreEqual(new[] { "model.safetensors" }, folder.FileNames());
     }
 
     [TestMethod]
     public void AFailureWhileWritingDataKeepsTheOldFile()
     {
         using var scope = torch.NewDisposeScope();
-        var path = _folder.File("model.safetensors");
+        var path = folder.File("model.safetensors");
         Safetensors.Save(path, new Dictionary<string, torch.Tensor> { ["w"] = torch.ones(4) });
         var before = File.ReadAllBytes(path);
 
@@ -62,20 +62,20 @@ public class SafetensorsAtomicSaveTests
         }));
 
         CollectionAssert.AreEqual(before, File.ReadAllBytes(path));
-        CollectionAssert.AreEqual(new[] { "model.safetensors" }, _folder.FileNames());
+        CollectionAssert.AreEqual(new[] { "model.safetensors" }, folder.FileNames());
     }
 
     [TestMethod]
     public void AFailedRenameLeavesNoTemporaryFile()
     {
         using var scope = torch.NewDisposeScope();
-        var occupied = _folder.File("occupied");
+        var occupied = folder.File("occupied");
         Directory.CreateDirectory(occupied);
         File.WriteAllText(Path.Combine(occupied, "inside.txt"), "kept");
 
         Assert.Throws<Exception>(() => Safetensors.Save(occupied, new Dictionary<string, torch.Tensor> { ["w"] = torch.ones(4) }));
 
-        Assert.IsEmpty(_folder.FileNames());
+        Assert.IsEmpty(folder.FileNames());
         Assert.AreEqual("kept", File.ReadAllText(Path.Combine(occupied, "inside.txt")));
     }
 }

@@ -10,13 +10,13 @@ public class SafetensorsMalformedFileTests
 {
     private const string F32One = """{"dtype":"F32","shape":[1],"data_offsets":[0,4]}""";
 
-    private TempFolder _folder = null!;
+    private TempFolder folder = null!;
 
     [TestInitialize]
-    public void CreateFolder() => _folder = new TempFolder();
+    public void CreateFolder() => folder = new TempFolder();
 
     [TestCleanup]
-    public void DeleteFolder() => _folder.Dispose();
+    public void DeleteFolder() => folder.Dispose();
 
     [TestMethod]
     // The header itself.
@@ -68,7 +68,7 @@ public class SafetensorsMalformedFileTests
     [DataRow("""{"__metadata__":{"k":"1","k":"2"},"a":""" + F32One + "}", 4, "'__metadata__' has more than one entry 'k'")]
     public void MalformedHeadersAreRejected(string header, int dataLength, string expected)
     {
-        var path = _folder.File("bad.safetensors");
+        var path = folder.File("bad.safetensors");
         WriteCrafted(path, header, new byte[dataLength]);
 
         var error = Assert.ThrowsExactly<InvalidDataException>(() => Safetensors.Load(path));
@@ -81,7 +81,7 @@ public class SafetensorsMalformedFileTests
     [TestMethod]
     public void FilesShorterThanTheLengthPrefixAreRejected()
     {
-        var path = _folder.File("short.safetensors");
+        var path = folder.File("short.safetensors");
         for (var length = 0; length < 8; length++)
         {
             File.WriteAllBytes(path, new byte[length]);
@@ -100,7 +100,7 @@ public class SafetensorsMalformedFileTests
     [DataRow(3UL)]
     public void HeaderLengthsBeyondTheFileAreRejectedWithoutAllocating(ulong headerLength)
     {
-        var path = _folder.File("liar.safetensors");
+        var path = folder.File("liar.safetensors");
         WriteCrafted(path, headerLength, "{}"u8.ToArray(), []);
 
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
@@ -114,7 +114,7 @@ public class SafetensorsMalformedFileTests
     [TestMethod]
     public void AbsurdHeaderLengthsAreRejectedEvenWhenTheFileIsLongEnough()
     {
-        var path = _folder.File("absurd.safetensors");
+        var path = folder.File("absurd.safetensors");
         const long headerLength = 150_000_000;
         using (var stream = File.Create(path))
         {
@@ -134,7 +134,7 @@ public class SafetensorsMalformedFileTests
     [TestMethod]
     public void HugeShapesInTinyFilesAreRejectedWithoutAllocating()
     {
-        var path = _folder.File("huge.safetensors");
+        var path = folder.File("huge.safetensors");
         var headers = new[]
         {
             """{"a":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,4]}}""",
@@ -157,7 +157,7 @@ public class SafetensorsMalformedFileTests
     [TestMethod]
     public void HeadersThatAreNotUtf8AreRejected()
     {
-        var path = _folder.File("latin1.safetensors");
+        var path = folder.File("latin1.safetensors");
         var header = Encoding.Latin1.GetBytes("""{"é":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""");
         WriteCrafted(path, (ulong)header.Length, header, new byte[4]);
 
@@ -169,7 +169,7 @@ public class SafetensorsMalformedFileTests
     [TestMethod]
     public void BoolValuesOtherThanZeroAndOneAreRejected()
     {
-        var path = _folder.File("bool.safetensors");
+        var path = folder.File("bool.safetensors");
         WriteCrafted(path, """{"mask":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}}""", [1, 0, 2]);
 
         var error = Assert.ThrowsExactly<InvalidDataException>(() => Safetensors.Load(path));
@@ -183,7 +183,7 @@ public class SafetensorsMalformedFileTests
         var bytes = File.ReadAllBytes(Fixtures.PathOf("forward_dm_a.weights.safetensors"));
         var headerEnd = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         var cuts = new[] { 0, 1, 7, 8, 9, headerEnd / 2, headerEnd - 1, headerEnd, headerEnd + 1, (headerEnd + bytes.Length) / 2, bytes.Length - 4, bytes.Length - 1 };
-        var path = _folder.File("truncated.safetensors");
+        var path = folder.File("truncated.safetensors");
 
         foreach (var cut in cuts)
         {
@@ -199,7 +199,7 @@ public class SafetensorsMalformedFileTests
     public void ARealFileWithTrailingBytesIsRejected()
     {
         var bytes = File.ReadAllBytes(Fixtures.PathOf("forward_dm_a.weights.safetensors"));
-        var path = _folder.File("padded.safetensors");
+        var path = folder.File("padded.safetensors");
         File.WriteAllBytes(path, [.. bytes, 0, 0, 0, 0]);
 
         var error = Assert.ThrowsExactly<InvalidDataException>(() => Safetensors.Load(path));

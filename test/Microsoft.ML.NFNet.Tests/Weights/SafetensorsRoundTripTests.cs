@@ -7,13 +7,13 @@ namespace Microsoft.ML.NFNet.Tests.Weights;
 [TestClass]
 public class SafetensorsRoundTripTests
 {
-    private TempFolder _folder = null!;
+    private TempFolder folder = null!;
 
     [TestInitialize]
-    public void CreateFolder() => _folder = new TempFolder();
+    public void CreateFolder() => folder = new TempFolder();
 
     [TestCleanup]
-    public void DeleteFolder() => _folder.Dispose();
+    public void DeleteFolder() => folder.Dispose();
 
     [TestMethod]
     [DataRow(torch.ScalarType.Float32, "F32")]
@@ -39,7 +39,7 @@ public class SafetensorsRoundTripTests
             ["conv.weight"] = [4, 3, 3, 3],
         };
         var tensors = shapes.ToDictionary(s => s.Key, s => RandomBits(dtype, s.Value, seed: s.Key.Length));
-        var path = _folder.File("all.safetensors");
+        var path = folder.File("all.safetensors");
 
         Safetensors.Save(path, tensors);
         var loaded = Safetensors.Load(path);
@@ -75,7 +75,7 @@ public class SafetensorsRoundTripTests
         Assert.IsFalse(tensors["strided"].is_contiguous());
         Assert.IsFalse(tensors["expanded"].is_contiguous());
         Assert.IsFalse(tensors["channels_last"].is_contiguous());
-        var path = _folder.File("views.safetensors");
+        var path = folder.File("views.safetensors");
 
         Safetensors.Save(path, tensors);
         var loaded = Safetensors.Load(path);
@@ -99,7 +99,7 @@ public class SafetensorsRoundTripTests
             ["empty"] = "",
             ["quotes and \"escapes\"\n"] = "back\\slash, tab\t, unicode é ü 漢字 🙂, <html>&",
         };
-        var path = _folder.File("meta.safetensors");
+        var path = folder.File("meta.safetensors");
 
         Safetensors.Save(path, new Dictionary<string, torch.Tensor> { ["x"] = torch.ones(2) }, metadata);
 
@@ -111,7 +111,7 @@ public class SafetensorsRoundTripTests
     public void FilesWithoutMetadataHaveEmptyMetadata()
     {
         using var scope = torch.NewDisposeScope();
-        var path = _folder.File("plain.safetensors");
+        var path = folder.File("plain.safetensors");
         Safetensors.Save(path, new Dictionary<string, torch.Tensor> { ["x"] = torch.ones(1) });
 
         Assert.IsEmpty(Safetensors.ReadMetadata(path));
@@ -121,7 +121,7 @@ public class SafetensorsRoundTripTests
     [TestMethod]
     public void AnEmptyDictionaryRoundTrips()
     {
-        var path = _folder.File("nothing.safetensors");
+        var path = folder.File("nothing.safetensors");
         Safetensors.Save(path, new Dictionary<string, torch.Tensor>());
 
         Assert.IsEmpty(Safetensors.Load(path));
@@ -132,7 +132,7 @@ public class SafetensorsRoundTripTests
     {
         using var scope = torch.NewDisposeScope();
         var names = new[] { "stages.0.0.conv1.weight", "step1/grad_raw/head.fc.weight", "spaces and \"quotes\"", "ünïcødé" };
-        var path = _folder.File("names.safetensors");
+        var path = folder.File("names.safetensors");
 
         Safetensors.Save(path, names.ToDictionary(n => n, _ => torch.zeros(1)));
 
@@ -146,7 +146,7 @@ public class SafetensorsRoundTripTests
         // Two full slices and a partial one, in two dtypes, to cover the slice offsets on both paths.
         var floats = torch.arange(0, 2 * Safetensors.ChunkBytes / 4 + 1234, dtype: torch.ScalarType.Float32);
         var longs = torch.arange(0, Safetensors.ChunkBytes / 8 + 7, dtype: torch.ScalarType.Int64).reshape(-1, 1);
-        var path = _folder.File("large.safetensors");
+        var path = folder.File("large.safetensors");
 
         Safetensors.Save(path, new Dictionary<string, torch.Tensor> { ["floats"] = floats, ["longs"] = longs });
         var loaded = Safetensors.Load(path);
@@ -163,8 +163,8 @@ public class SafetensorsRoundTripTests
         var a = RandomBits(torch.ScalarType.Int64, [2, 2], seed: 2);
         var upper = RandomBits(torch.ScalarType.Float16, [1], seed: 3);
         var metadata = new Dictionary<string, string> { ["z"] = "1", ["a"] = "2" };
-        var first = _folder.File("first.safetensors");
-        var second = _folder.File("second.safetensors");
+        var first = folder.File("first.safetensors");
+        var second = folder.File("second.safetensors");
 
         Safetensors.Save(first, new Dictionary<string, torch.Tensor> { ["b"] = b, ["a"] = a, ["B"] = upper }, metadata);
         Safetensors.Save(second, new Dictionary<string, torch.Tensor> { ["B"] = upper, ["a"] = a, ["b"] = b },
@@ -199,7 +199,7 @@ public class SafetensorsRoundTripTests
     [TestMethod]
     public void LoadedTensorsBelongToTheCallersDisposeScope()
     {
-        var path = _folder.File("scoped.safetensors");
+        var path = folder.File("scoped.safetensors");
         using (var scope = torch.NewDisposeScope())
             Safetensors.Save(path, new Dictionary<string, torch.Tensor> { ["x"] = torch.ones(3), ["y"] = torch.zeros(2) });
 
@@ -221,7 +221,7 @@ public class SafetensorsRoundTripTests
     public void SaveRejectsNamesAndTensorsTheFormatCannotHold()
     {
         using var scope = torch.NewDisposeScope();
-        var path = _folder.File("rejected.safetensors");
+        var path = folder.File("rejected.safetensors");
         var ok = torch.ones(1);
 
         Assert.ThrowsExactly<ArgumentException>(() => Safetensors.Save(path, new Dictionary<string, torch.Tensor> { [""] = ok }));
@@ -235,14 +235,14 @@ public class SafetensorsRoundTripTests
         Assert.ThrowsExactly<ArgumentException>(() =>
             Safetensors.Save(path, new Dictionary<string, torch.Tensor> { ["ok"] = ok }, new Dictionary<string, string> { ["k"] = null! }));
         Assert.ThrowsExactly<ArgumentNullException>(() => Safetensors.Save(path, null!));
-        Assert.IsEmpty(_folder.FileNames());
+        Assert.IsEmpty(folder.FileNames());
     }
 
     [TestMethod]
     public void MissingFilesAreReportedByPath()
     {
-        var missing = _folder.File("missing.safetensors");
-        var inMissingFolder = Path.Combine(_folder.Path, "no-such-folder", "x.safetensors");
+        var missing = folder.File("missing.safetensors");
+        var inMissingFolder = Path.Combine(folder.Path, "no-such-folder", "x.safetensors");
 
         foreach (var path in new[] { missing, inMissingFolder })
         {
