@@ -5,48 +5,19 @@ namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>
 /// Fills the settings left null ("automatic") from what the data scan saw, and says why: the one place that decides
-/// defaults which depend on the data. A setting the user gave is never changed.
+/// defaults which depend on the data. A setting the user gave is never changed. The rules themselves are in
+/// <see cref="FromScratchDefaults"/> (random initial weights) and, when the model starts from pretrained weights, in the
+/// fine-tuning defaults.
 /// </summary>
 internal static class AutomaticSettings
 {
     public static (NFNetTrainingOptions Options, IReadOnlyList<string> Choices) Resolve(
         NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture)
     {
-        var choices = new List<string>();
-        T Choose<T>(T? given, string name, T value, string why) where T : struct
-        {
-            if (given is { } set)
-                return set;
-            choices.Add($"{name} = {value} ({why})");
-            return value;
-        }
-
-        var preprocessing = options.Preprocessing;
-        var imageSize = Choose(preprocessing.ImageSize, "ImageSize", Math.Max(128, architecture.MinimumImageSize), "default resolution");
-        var resolvedPreprocessing = preprocessing with
-        {
-            ImageSize = imageSize,
-            CropScaleMin = Choose(preprocessing.CropScaleMin, "CropScaleMin", 0.08, "random-resized crops of 8–100 % of the image"),
-            HorizontalFlipProbability = Choose(preprocessing.HorizontalFlipProbability, "HorizontalFlipProbability", 0.5, "random mirroring"),
-            MixUpAlpha = Choose(preprocessing.MixUpAlpha, "MixUpAlpha", 0.0, "off"),
-            CutMixAlpha = Choose(preprocessing.CutMixAlpha, "CutMixAlpha", 0.0, "off"),
-        };
-        var optimizer = options.Optimizer;
-        var resolvedOptimizer = optimizer with
-        {
-            LearningRate = Choose(optimizer.LearningRate, "LearningRate", 0.1, "peak SGD rate that trains small data sets quickly under AGC"),
-            WarmupEpochs = optimizer.WarmupSteps is null
-                ? Choose(optimizer.WarmupEpochs, "WarmupEpochs", 1.0, "linear warm-up")
-                : optimizer.WarmupEpochs,
-        };
-        var resolved = options with
-        {
-            Epochs = Choose(options.Epochs, "Epochs", 20, "default"),
-            Preprocessing = resolvedPreprocessing,
-            Optimizer = resolvedOptimizer,
-        };
-        CheckImageSize(imageSize, architecture);
-        return (resolved, choices);
+        var choices = new AutomaticChoices();
+        var resolved = FromScratchDefaults.Apply(options, profile, architecture, choices);
+        CheckImageSize(resolved.Preprocessing.ImageSize, architecture);
+        return (resolved, choices.Lines);
     }
 
     /// <summary>An image smaller than the network's total stride collapses to nothing before the head.</summary>
@@ -58,4 +29,25 @@ internal static class AutomaticSettings
             nameof(ImagePreprocessingOptions.ImageSize), size,
             $"must be at least {architecture.MinimumImageSize} pixels (the total stride of {architecture.Name})");
     }
+}
+
+/// <summary>The automatic choices of one run, one line each: "Name = value (why)".</summary>
+internal sealed class AutomaticChoices
+{
+    private readonly List<string> lines = [];
+
+    public IReadOnlyList<string> Lines => lines;
+
+    /// <summary><paramref name="given"/> when the user set it, else <paramref name="value"/>, recorded with its reason.</summary>
+    public T Choose<T>(T? given, string name, T value, string why) where T : struct
+    {
+        if (given is { } set)
+            return set;
+        lines.Add($"{name} = {Format(value)} ({why})");
+        return value;
+    }
+
+    private static string Format<T>(T value) => value is double d
+        ? d.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)
+        : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!;
 }
