@@ -9,15 +9,12 @@ namespace Microsoft.ML.NFNet.Native;
 /// kernels' channel blocks.
 /// </summary>
 /// <remarks>
-/// Measured on this project's CI CPU (AMD EPYC, AVX-512) against float64 references, for ungrouped convs: forward
-/// results are wrong (up to 100 % error or NaN, varying from run to run) when the input channel count is not a multiple
-/// of 16; input gradients are wrong when the output channel count is not a multiple of 16, and for stride-2 3×3 convs
-/// whose input channel count is not a multiple of 32; bfloat16 forward results are wrong in both cases. Capping oneDNN
-/// at AVX2 moves the failures to multiples of 8 instead of fixing them, and channels_last inputs fail on other shapes.
-/// Zero-padding the channels up to those multiples gives exact results (the padded products are zero) in every case we
-/// measured. No published NFNet variant has such convs except the 3-channel image input of the stem, so the cost
-/// there is a fraction of a percent; small custom configurations are the ones that need it. Grouped convs were correct
-/// in all measured shapes and are left alone. test/.../Modeling/ConvolutionCorrectnessTests.cs pins the behaviour.
+/// On AVX-512 CPUs, libtorch 2.10's oneDNN kernels give wrong results (up to 100 % error or NaN) for ungrouped convs
+/// whose input channel count is not a multiple of 16, wrong input gradients when the output count is not a multiple of
+/// 16 (or, for stride-2 3×3 convs, the input count not a multiple of 32), and wrong bfloat16 results in both cases; the
+/// README ("Known limitations") has the measurements. Zero-padding the channels up to those multiples is exact (the
+/// padded products are zero). Only the stem's 3-channel image input of the published variants needs it; grouped convs
+/// are correct and left alone. test/.../Modeling/ConvolutionCorrectnessTests.cs pins the behaviour.
 /// </remarks>
 internal static class CpuConvolution
 {

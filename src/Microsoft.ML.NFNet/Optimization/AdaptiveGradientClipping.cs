@@ -45,9 +45,8 @@ public static class AdaptiveGradientClipping
     /// <param name="statistics">Where to add the counts of units seen and clipped; null to count nothing.</param>
     /// <remarks>
     /// Three passes over each parameter (weight norms, gradient norms, scaling) and a few kernels on the per-unit
-    /// norms. Parameters are done one at a time so that the gradient is still in cache when it is scaled: on CPU this
-    /// was a third faster than doing the norm arithmetic once for all parameters together. Nothing is read back to
-    /// the host.
+    /// norms. Parameters are done one at a time so that the gradient is still in cache when it is scaled (faster on a
+    /// CPU than doing the norm arithmetic once for all parameters together). Nothing is read back to the host.
     /// </remarks>
     public static void Apply(IEnumerable<AgcParameter> parameters, double clipFactor = DefaultClipFactor, double eps = DefaultEps,
         AgcStatistics? statistics = null)
