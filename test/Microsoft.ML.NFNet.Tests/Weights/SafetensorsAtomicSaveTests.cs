@@ -4,16 +4,8 @@ namespace Microsoft.ML.NFNet.Tests.Weights;
 
 /// <summary>Save replaces the target file whole or not at all, and leaves no temporary files behind.</summary>
 [TestClass]
-public class SafetensorsAtomicSaveTests
+public class SafetensorsAtomicSaveTests : TempFolderTests
 {
-    private TempFolder folder = null!;
-
-    [TestInitialize]
-    public void CreateFolder() => folder = new TempFolder();
-
-    [TestCleanup]
-    public void DeleteFolder() => folder.Dispose();
-
     [TestMethod]
     public void SaveReplacesAnExistingFileAndLeavesNoTemporaryFiles()
     {

@@ -6,17 +6,9 @@ namespace Microsoft.ML.NFNet.Tests.Weights;
 
 /// <summary>Malformed files are rejected with an <see cref="InvalidDataException"/> that names the file and the tensor.</summary>
 [TestClass]
-public class SafetensorsMalformedFileTests
+public class SafetensorsMalformedFileTests : TempFolderTests
 {
     private const string F32One = """{"dtype":"F32","shape":[1],"data_offsets":[0,4]}""";
-
-    private TempFolder folder = null!;
-
-    [TestInitialize]
-    public void CreateFolder() => folder = new TempFolder();
-
-    [TestCleanup]
-    public void DeleteFolder() => folder.Dispose();
 
     [TestMethod]
     // The header itself.

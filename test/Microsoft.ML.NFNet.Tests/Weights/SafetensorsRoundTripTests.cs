@@ -5,16 +5,8 @@ using static Microsoft.ML.NFNet.Tests.Weights.SafetensorsTestFiles;
 namespace Microsoft.ML.NFNet.Tests.Weights;
 
 [TestClass]
-public class SafetensorsRoundTripTests
+public class SafetensorsRoundTripTests : TempFolderTests
 {
-    private TempFolder folder = null!;
-
-    [TestInitialize]
-    public void CreateFolder() => folder = new TempFolder();
-
-    [TestCleanup]
-    public void DeleteFolder() => folder.Dispose();
-
     [TestMethod]
     [DataRow(torch.ScalarType.Float32, "F32")]
     [DataRow(torch.ScalarType.Float16, "F16")]

@@ -78,3 +78,15 @@ internal static class SafetensorsTestFiles
         return (length, Encoding.UTF8.GetString(file, 8, (int)length));
     }
 }
+
+/// <summary>Tests that each get a fresh temporary folder, deleted afterwards.</summary>
+public abstract class TempFolderTests
+{
+    private protected TempFolder folder = null!;
+
+    [TestInitialize]
+    public void CreateFolder() => folder = new TempFolder();
+
+    [TestCleanup]
+    public void DeleteFolder() => folder.Dispose();
+}
