@@ -70,18 +70,19 @@ public sealed record NFNetOnnxPreprocessing
     {
         ArgumentNullException.ThrowIfNull(options);
         var size = options.ScoringSize;
+        var (mean, std) = (options.ResolvedMean, options.ResolvedStd);
         return new NFNetOnnxPreprocessing
         {
             ImageSize = size,
             InputHeight = inputHeight,
             InputWidth = inputWidth,
             DynamicImageSize = inputHeight is null,
-            ResizeMode = options.EvalResizeMode == EvalResizeMode.Squash ? "squash" : "shorter_side",
-            ResizeSize = (int)Math.Floor(size / options.EvalCropFraction),
-            CropFraction = options.EvalCropFraction,
-            Interpolation = options.Interpolation == ImageInterpolation.Bilinear ? "bilinear" : "bicubic",
-            Mean = [options.MeanRed, options.MeanGreen, options.MeanBlue],
-            Std = [options.StdRed, options.StdGreen, options.StdBlue],
+            ResizeMode = options.ResolvedEvalResizeMode == EvalResizeMode.Squash ? "squash" : "shorter_side",
+            ResizeSize = (int)Math.Floor(size / options.ResolvedEvalCropFraction),
+            CropFraction = options.ResolvedEvalCropFraction,
+            Interpolation = options.ResolvedInterpolation == ImageInterpolation.Bilinear ? "bilinear" : "bicubic",
+            Mean = [mean.Red, mean.Green, mean.Blue],
+            Std = [std.Red, std.Green, std.Blue],
         };
     }
 

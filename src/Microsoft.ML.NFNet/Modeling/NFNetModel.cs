@@ -103,6 +103,19 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
         return ClassifierHead.Pool(ForwardFeatureMap(images)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Logits [B, classes] from pooled features [B, <see cref="NumFeatures"/>] (what <see cref="ForwardFeatures"/>
+    /// returns): dropout in train mode, then the classifier. <c>forward(x)</c> is <c>ForwardHead(ForwardFeatures(x))</c>;
+    /// training a linear probe on features computed once uses this alone.
+    /// </summary>
+    public Tensor ForwardHead(Tensor features)
+    {
+        if (features.dim() != 2 || features.shape[1] != NumFeatures)
+            throw new ArgumentException(
+                $"The head expects pooled features shaped [batch, {NumFeatures}]; got [{string.Join(", ", features.shape)}].", nameof(features));
+        return head.Classify(features);
+    }
+
     /// <summary>The final feature map [B, <see cref="NumFeatures"/>, H/32, W/32] (after the final activation, before pooling).</summary>
     public Tensor ForwardFeatureMap(Tensor images) => ForwardTrace(images, trace: null);
 

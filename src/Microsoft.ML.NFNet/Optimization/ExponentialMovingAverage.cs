@@ -22,7 +22,9 @@ internal sealed class ExponentialMovingAverage : IDisposable
 
     /// <param name="model">The model whose parameters to average.</param>
     /// <param name="decay">The decay once warmed up (the recipe uses 0.99999), in (0, 1).</param>
-    public ExponentialMovingAverage(nn.Module model, double decay)
+    /// <param name="parameterNames">The parameters to average (by name); null averages all of them. Frozen parameters
+    /// never change, so fine-tuning averages only the trained ones.</param>
+    public ExponentialMovingAverage(nn.Module model, double decay, IReadOnlySet<string>? parameterNames = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!(decay > 0 && decay < 1))
@@ -31,6 +33,7 @@ internal sealed class ExponentialMovingAverage : IDisposable
         Decay = decay;
         using var _ = no_grad();
         tracked = model.named_parameters()
+            .Where(np => parameterNames is null || parameterNames.Contains(np.name))
             .Select(np => (np.name, np.parameter, np.parameter.detach().clone().DetachFromDisposeScope()))
             .ToArray();
     }

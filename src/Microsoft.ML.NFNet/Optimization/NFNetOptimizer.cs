@@ -15,10 +15,14 @@ public sealed class NFNetOptimizer : IDisposable
     private const string FormatTag = "Microsoft.ML.NFNet.NFNetOptimizer/1";
 
     private readonly AgcOptimizer? clipping;
+    // Each parameter group's share of the scheduled learning rate (the backbone's factor when fine-tuning, else 1).
+    private readonly double[] groupFactors;
 
-    private NFNetOptimizer(OptimizerHelper updateRule, AgcOptimizer? clipping, WarmupCosineSchedule schedule, ExponentialMovingAverage? ema)
+    private NFNetOptimizer(OptimizerHelper updateRule, double[] groupFactors, AgcOptimizer? clipping, WarmupCosineSchedule schedule,
+        ExponentialMovingAverage? ema)
     {
         UpdateRule = updateRule;
+        this.groupFactors = groupFactors;
         this.clipping = clipping;
         Schedule = schedule;
         Ema = ema;
@@ -30,7 +34,11 @@ public sealed class NFNetOptimizer : IDisposable
     /// <param name="batchSize">Images per step (scales the default learning rate).</param>
     /// <param name="stepsPerEpoch">Steps per epoch (converts the warm-up from epochs).</param>
     /// <param name="totalSteps">Steps of the whole training (the cosine reaches 0 there).</param>
-    public static NFNetOptimizer Create(NFNetModel model, NFNetOptimizerOptions options, int batchSize, long stepsPerEpoch, long totalSteps)
+    /// <param name="fineTuning">What trains, and the backbone's learning-rate factor (null: everything, at the scheduled
+    /// rate). Frozen parameters get no optimizer state, no EMA and no clipping; freezing them (<c>requires_grad</c>, eval
+    /// mode) is the caller's part.</param>
+    public static NFNetOptimizer Create(NFNetModel model, NFNetOptimizerOptions options, int batchSize, long stepsPerEpoch, long totalSteps,
+        NFNetFineTuningOptions? fineTuning = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -43,19 +51,41 @@ public sealed class NFNetOptimizer : IDisposable
         var warmup = Math.Min(options.WarmupSteps ?? WarmupEpochs(options) * stepsPerEpoch, totalSteps);
         var schedule = new WarmupCosineSchedule(peak, warmup, totalSteps);
 
-        var groups = WeightDecayGroups.Of(model);
+        fineTuning?.Validate();
+        var trainable = TrainableParameters.Of(model, fineTuning);
+        var backboneFactor = fineTuning?.BackboneLearningRateFactor ?? 1.0;
+        // Everything at one rate: the two weight-decay groups of the whole model (the layout checkpoints have always had).
+        // Otherwise the backbone's groups, at its factor, then the classifier's.
+        var splits = !trainable.FreezesAnything && backboneFactor == 1.0
+            ? [(WeightDecayGroups.Of(model), 1.0)]
+            : new[] { (WeightDecayGroups.Of(trainable.Backbone), backboneFactor), (WeightDecayGroups.Of(trainable.Classifier), 1.0) };
+        var groups = splits.SelectMany(split => new[]
+            {
+                (Parameters: split.Item1.Decayed, WeightDecay: options.WeightDecay, Factor: split.Item2),
+                (Parameters: split.Item1.NotDecayed, WeightDecay: 0.0, Factor: split.Item2),
+            })
+            .Where(group => group.Parameters.Count > 0)
+            .ToArray();
         OptimizerHelper updater = options.Optimizer switch
         {
             NFNetOptimizerKind.Sgd => new InPlaceSgd(
-                groups.ToSgdGroups(peak, options.Momentum, options.Nesterov, options.WeightDecay), peak, options.Momentum, nesterov: options.Nesterov),
-            NFNetOptimizerKind.AdamW => optim.AdamW(groups.ToAdamWGroups(peak, options.WeightDecay), peak),
+                groups.Select(g => new SGD.ParamGroup(g.Parameters.Select(np => np.Parameter).ToArray(), peak * g.Factor,
+                    options.Momentum, 0, g.WeightDecay, options.Nesterov)).ToArray(),
+                peak, options.Momentum, nesterov: options.Nesterov),
+            NFNetOptimizerKind.AdamW => optim.AdamW(
+                groups.Select(g => new AdamW.ParamGroup(g.Parameters.Select(np => np.Parameter).ToArray(), peak * g.Factor,
+                    weight_decay: g.WeightDecay)).ToArray(), peak),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
         };
+        var trainableHandles = trainable.Trainable.Select(np => np.Parameter.Handle).ToHashSet();
         var clipping = options.ClipsGradients
-            ? new AgcOptimizer(updater, AgcClippingSet.Of(model, options.ClippingConvention), options.ClippingFactor, options.ClippingEps)
+            ? new AgcOptimizer(updater, AgcClippingSet.Of(model, options.ClippingConvention).Where(p => trainableHandles.Contains(p.Parameter.Handle)),
+                options.ClippingFactor, options.ClippingEps)
             : null;
-        var ema = options.EmaDecay is { } decay ? new ExponentialMovingAverage(model, decay) : null;
-        return new NFNetOptimizer(updater, clipping, schedule, ema);
+        var ema = options.EmaDecay is { } decay
+            ? new ExponentialMovingAverage(model, decay, trainable.FreezesAnything ? trainable.Trainable.Select(np => np.Name).ToHashSet() : null)
+            : null;
+        return new NFNetOptimizer(updater, groups.Select(g => g.Factor).ToArray(), clipping, schedule, ema);
     }
 
     private static double WarmupEpochs(NFNetOptimizerOptions options) => options.WarmupEpochs ?? throw new InvalidOperationException(
@@ -100,7 +130,10 @@ public sealed class NFNetOptimizer : IDisposable
     /// the EMA and counts the step.</summary>
     public void UpdateParameters()
     {
-        UpdateRule.SetLearningRate(LearningRate);
+        var rate = LearningRate;
+        var index = 0;
+        foreach (var group in UpdateRule.ParamGroups)
+            group.LearningRate = rate * groupFactors[index++];
         UpdateRule.step();
         Ema?.Update();
         StepsDone++;

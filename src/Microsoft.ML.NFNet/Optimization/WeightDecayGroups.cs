@@ -18,7 +18,13 @@ internal sealed record WeightDecayGroups(
     public static WeightDecayGroups Of(nn.Module model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var all = model.named_parameters().ToList();
+        return Of(model.named_parameters().Select(np => (np.name, np.parameter)));
+    }
+
+    /// <summary>Splits <paramref name="parameters"/> (named as in their model), keeping their order within each group.</summary>
+    public static WeightDecayGroups Of(IEnumerable<(string Name, Parameter Parameter)> parameters)
+    {
+        var all = parameters.ToList();
         return new(all.Where(IsDecayed).ToList(), all.Where(np => !IsDecayed(np)).ToList());
     }
 

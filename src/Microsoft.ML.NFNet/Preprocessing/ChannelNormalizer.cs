@@ -11,9 +11,10 @@ internal static class ChannelNormalizer
     {
         using var scope = torch.NewDisposeScope();
         // Folded into one multiply-add: x * 1/(255 std) - mean/std.
-        var scale = ChannelVector(batch, 1 / (255 * options.StdRed), 1 / (255 * options.StdGreen), 1 / (255 * options.StdBlue));
-        var shift = ChannelVector(batch,
-            -options.MeanRed / options.StdRed, -options.MeanGreen / options.StdGreen, -options.MeanBlue / options.StdBlue);
+        var (meanRed, meanGreen, meanBlue) = options.ResolvedMean;
+        var (stdRed, stdGreen, stdBlue) = options.ResolvedStd;
+        var scale = ChannelVector(batch, 1 / (255 * stdRed), 1 / (255 * stdGreen), 1 / (255 * stdBlue));
+        var shift = ChannelVector(batch, -meanRed / stdRed, -meanGreen / stdGreen, -meanBlue / stdBlue);
         batch.mul_(scale).add_(shift);
     }
 

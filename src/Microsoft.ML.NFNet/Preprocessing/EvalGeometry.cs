@@ -10,8 +10,8 @@ internal static class EvalGeometry
     /// to a <paramref name="size"/>-square.</summary>
     public static (int Height, int Width) ResizedSize(int height, int width, int size, ImagePreprocessingOptions options)
     {
-        var scaleSize = (int)Math.Floor(size / options.EvalCropFraction);
-        if (options.EvalResizeMode == EvalResizeMode.Squash)
+        var scaleSize = (int)Math.Floor(size / options.ResolvedEvalCropFraction);
+        if (options.ResolvedEvalResizeMode == EvalResizeMode.Squash)
             return (scaleSize, scaleSize);
         // torchvision: the shorter side becomes scaleSize, the longer int(scaleSize * long / short) in floating point.
         return width <= height

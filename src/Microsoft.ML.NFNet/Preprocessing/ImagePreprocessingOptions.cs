@@ -12,12 +12,28 @@ namespace Microsoft.ML.NFNet.Preprocessing;
 /// The training-only properties (crop, flip, MixUp, CutMix) have no effect on scoring.</para>
 /// <para>A property documented as "null: automatic" is chosen from the data by the training engine (the choice is
 /// logged and saved with the model); a value you set always wins. Building batches directly with
-/// <see cref="ImageBatcher"/> needs the properties it uses to be set.</para>
+/// <see cref="ImageBatcher"/> needs the automatic properties it uses to be set.</para>
+/// <para>The evaluation geometry and normalisation (<see cref="EvalCropFraction"/>, <see cref="EvalResizeMode"/>,
+/// <see cref="Interpolation"/>, the means and standard deviations) are null by default too: when training starts from
+/// pretrained weights they follow the weights' configuration, otherwise ImageNet's values (which
+/// <see cref="ImageBatcher"/> also uses for a null). The training engine saves them resolved with the model.</para>
 /// </remarks>
 public sealed record ImagePreprocessingOptions
 {
     /// <summary>64 megapixels: an 8000×8000 photo passes, a crafted "decompression bomb" header does not.</summary>
     public const long DefaultMaxImagePixels = 64_000_000;
+
+    /// <summary>The evaluation crop fraction used when <see cref="EvalCropFraction"/> is null and no pretrained weights
+    /// say otherwise (the standard ImageNet ratio).</summary>
+    public const double DefaultEvalCropFraction = 0.875;
+
+    /// <summary>ImageNet's per-channel mean (red, green, blue; 0..1 scale): the default of <see cref="MeanRed"/>,
+    /// <see cref="MeanGreen"/> and <see cref="MeanBlue"/>.</summary>
+    public static IReadOnlyList<double> ImageNetMean { get; } = [0.485, 0.456, 0.406];
+
+    /// <summary>ImageNet's per-channel standard deviation (red, green, blue): the default of <see cref="StdRed"/>,
+    /// <see cref="StdGreen"/> and <see cref="StdBlue"/>.</summary>
+    public static IReadOnlyList<double> ImageNetStd { get; } = [0.229, 0.224, 0.225];
 
     private static readonly OptionCheck Check = new(nameof(ImagePreprocessingOptions));
 
@@ -31,39 +47,47 @@ public sealed record ImagePreprocessingOptions
 
     /// <summary>
     /// Evaluation crop fraction (timm's <c>crop_pct</c>): resize to <c>floor(size / EvalCropFraction)</c>, then take the
-    /// centre square. In (0, 1]; 1 means no cropping beyond the aspect ratio.
+    /// centre square. In (0, 1]; 1 means no cropping beyond the aspect ratio. Null (default): the pretrained weights'
+    /// value when training starts from them, else <see cref="DefaultEvalCropFraction"/>.
     /// </summary>
     /// <remarks>
-    /// Default 0.875, the standard ImageNet evaluation ratio (torchvision, timm's default). It equals DeepMind's
+    /// 0.875 is the standard ImageNet evaluation ratio (torchvision, timm's default). It equals DeepMind's
     /// "resize to size + 32" rule at 224 px (224 / 256) and, being a fraction, scales sensibly with any image size,
     /// which a fixed margin does not. timm's <c>dm_nfnet_f0..f6</c> weights were evaluated with 0.9 … 0.956 and
-    /// <see cref="EvalResizeMode.Squash"/>; the pretrained catalog sets those.
+    /// <see cref="Preprocessing.EvalResizeMode.Squash"/>; the pretrained catalog sets those.
     /// </remarks>
-    public double EvalCropFraction { get; init; } = 0.875;
+    public double? EvalCropFraction { get; init; }
 
-    /// <summary>Whether evaluation resizing keeps the aspect ratio (default) or squashes both sides to the same length.</summary>
-    public EvalResizeMode EvalResizeMode { get; init; } = EvalResizeMode.ShorterSide;
+    /// <summary>Whether evaluation resizing keeps the aspect ratio or squashes both sides to the same length. Null
+    /// (default): the pretrained weights' crop mode when training starts from them, else
+    /// <see cref="Preprocessing.EvalResizeMode.ShorterSide"/>.</summary>
+    public EvalResizeMode? EvalResizeMode { get; init; }
 
-    /// <summary>Resampling filter for every resize (default bicubic, antialiased when downscaling).</summary>
-    public ImageInterpolation Interpolation { get; init; } = ImageInterpolation.Bicubic;
+    /// <summary>Resampling filter for every resize (antialiased when downscaling). Null (default): the pretrained
+    /// weights' filter when training starts from them, else bicubic.</summary>
+    public ImageInterpolation? Interpolation { get; init; }
 
-    /// <summary>Mean of the red channel on a 0..1 scale (default ImageNet, 0.485).</summary>
-    public double MeanRed { get; init; } = 0.485;
+    /// <summary>Mean of the red channel on a 0..1 scale. Null (default): the pretrained weights' value when training
+    /// starts from them, else ImageNet's 0.485.</summary>
+    public double? MeanRed { get; init; }
 
-    /// <summary>Mean of the green channel on a 0..1 scale (default ImageNet, 0.456).</summary>
-    public double MeanGreen { get; init; } = 0.456;
+    /// <summary>Mean of the green channel on a 0..1 scale. Null (default): the pretrained weights' value, else ImageNet's 0.456.</summary>
+    public double? MeanGreen { get; init; }
 
-    /// <summary>Mean of the blue channel on a 0..1 scale (default ImageNet, 0.406).</summary>
-    public double MeanBlue { get; init; } = 0.406;
+    /// <summary>Mean of the blue channel on a 0..1 scale. Null (default): the pretrained weights' value, else ImageNet's 0.406.</summary>
+    public double? MeanBlue { get; init; }
 
-    /// <summary>Standard deviation of the red channel on a 0..1 scale (default ImageNet, 0.229). Positive.</summary>
-    public double StdRed { get; init; } = 0.229;
+    /// <summary>Standard deviation of the red channel on a 0..1 scale, positive. Null (default): the pretrained
+    /// weights' value, else ImageNet's 0.229.</summary>
+    public double? StdRed { get; init; }
 
-    /// <summary>Standard deviation of the green channel on a 0..1 scale (default ImageNet, 0.224). Positive.</summary>
-    public double StdGreen { get; init; } = 0.224;
+    /// <summary>Standard deviation of the green channel on a 0..1 scale, positive. Null (default): the pretrained
+    /// weights' value, else ImageNet's 0.224.</summary>
+    public double? StdGreen { get; init; }
 
-    /// <summary>Standard deviation of the blue channel on a 0..1 scale (default ImageNet, 0.225). Positive.</summary>
-    public double StdBlue { get; init; } = 0.225;
+    /// <summary>Standard deviation of the blue channel on a 0..1 scale, positive. Null (default): the pretrained
+    /// weights' value, else ImageNet's 0.225.</summary>
+    public double? StdBlue { get; init; }
 
     /// <summary>
     /// Largest accepted width × height, checked from the image header before any pixel is decoded, so a tiny file that
@@ -129,15 +153,18 @@ public sealed record ImagePreprocessingOptions
             Check.That(size is >= 1 and <= 4096, nameof(ImageSize), size, "must be between 1 and 4096 pixels");
         if (EvalImageSize is { } evalSize)
             Check.That(evalSize is >= 1 and <= 4096, nameof(EvalImageSize), evalSize, "must be between 1 and 4096 pixels");
-        Check.That(EvalCropFraction > 0 && EvalCropFraction <= 1, nameof(EvalCropFraction), EvalCropFraction, "must be in (0, 1]");
-        Check.Defined(EvalResizeMode, nameof(EvalResizeMode));
-        Check.Defined(Interpolation, nameof(Interpolation));
-        Check.That(double.IsFinite(MeanRed), nameof(MeanRed), MeanRed, "must be a finite number");
-        Check.That(double.IsFinite(MeanGreen), nameof(MeanGreen), MeanGreen, "must be a finite number");
-        Check.That(double.IsFinite(MeanBlue), nameof(MeanBlue), MeanBlue, "must be a finite number");
-        Check.Positive(StdRed, nameof(StdRed));
-        Check.Positive(StdGreen, nameof(StdGreen));
-        Check.Positive(StdBlue, nameof(StdBlue));
+        if (EvalCropFraction is { } crop)
+            Check.That(crop > 0 && crop <= 1, nameof(EvalCropFraction), crop, "must be in (0, 1]");
+        if (EvalResizeMode is { } resizeMode)
+            Check.Defined(resizeMode, nameof(EvalResizeMode));
+        if (Interpolation is { } interpolation)
+            Check.Defined(interpolation, nameof(Interpolation));
+        foreach (var (name, mean) in new[] { (nameof(MeanRed), MeanRed), (nameof(MeanGreen), MeanGreen), (nameof(MeanBlue), MeanBlue) })
+            if (mean is { } value)
+                Check.That(double.IsFinite(value), name, value, "must be a finite number");
+        foreach (var (name, std) in new[] { (nameof(StdRed), StdRed), (nameof(StdGreen), StdGreen), (nameof(StdBlue), StdBlue) })
+            if (std is { } value)
+                Check.Positive(value, name);
         Check.AtLeast(MaxImagePixels, 1, nameof(MaxImagePixels));
         if (CropScaleMin is { } scaleMin)
             Check.That(scaleMin > 0 && scaleMin <= 1, nameof(CropScaleMin), scaleMin, "must be in (0, 1]");
@@ -161,6 +188,39 @@ public sealed record ImagePreprocessingOptions
 
     /// <summary>The scoring resolution.</summary>
     internal int ScoringSize => EvalImageSize ?? TrainingSize;
+
+    /// <summary>The evaluation crop fraction in use (<see cref="DefaultEvalCropFraction"/> for null).</summary>
+    internal double ResolvedEvalCropFraction => EvalCropFraction ?? DefaultEvalCropFraction;
+
+    /// <summary>The evaluation resize mode in use (shorter side for null).</summary>
+    internal EvalResizeMode ResolvedEvalResizeMode => EvalResizeMode ?? Preprocessing.EvalResizeMode.ShorterSide;
+
+    /// <summary>The resampling filter in use (bicubic for null).</summary>
+    internal ImageInterpolation ResolvedInterpolation => Interpolation ?? ImageInterpolation.Bicubic;
+
+    /// <summary>The per-channel mean in use (red, green, blue; ImageNet's for a null).</summary>
+    internal (double Red, double Green, double Blue) ResolvedMean =>
+        (MeanRed ?? ImageNetMean[0], MeanGreen ?? ImageNetMean[1], MeanBlue ?? ImageNetMean[2]);
+
+    /// <summary>The per-channel standard deviation in use (red, green, blue; ImageNet's for a null).</summary>
+    internal (double Red, double Green, double Blue) ResolvedStd =>
+        (StdRed ?? ImageNetStd[0], StdGreen ?? ImageNetStd[1], StdBlue ?? ImageNetStd[2]);
+
+    /// <summary>These options with every null evaluation and normalisation setting replaced by its ImageNet default, so
+    /// a saved model states the values it scores with.</summary>
+    internal ImagePreprocessingOptions WithEvaluationDefaults()
+    {
+        var (meanRed, meanGreen, meanBlue) = ResolvedMean;
+        var (stdRed, stdGreen, stdBlue) = ResolvedStd;
+        return this with
+        {
+            EvalCropFraction = ResolvedEvalCropFraction,
+            EvalResizeMode = ResolvedEvalResizeMode,
+            Interpolation = ResolvedInterpolation,
+            MeanRed = meanRed, MeanGreen = meanGreen, MeanBlue = meanBlue,
+            StdRed = stdRed, StdGreen = stdGreen, StdBlue = stdBlue,
+        };
+    }
 
     internal double ResolvedCropScaleMin => CropScaleMin ?? throw Unresolved(nameof(CropScaleMin));
 

@@ -16,7 +16,7 @@ namespace Microsoft.ML.NFNet.Preprocessing;
 internal sealed class ImagePreprocessor(ImagePreprocessingOptions options)
 {
     private readonly InterpolationMode mode =
-        options.Interpolation == ImageInterpolation.Bilinear ? InterpolationMode.Bilinear : InterpolationMode.Bicubic;
+        options.ResolvedInterpolation == ImageInterpolation.Bilinear ? InterpolationMode.Bilinear : InterpolationMode.Bicubic;
 
     public ImagePreprocessingOptions Options => options;
 

@@ -11,12 +11,21 @@ namespace Microsoft.ML.NFNet.Training;
 /// </summary>
 internal static class AutomaticSettings
 {
+    /// <param name="options">The options as given.</param>
+    /// <param name="profile">What the data scan saw.</param>
+    /// <param name="architecture">The network.</param>
+    /// <param name="fromPretrained">Whether the model starts from pretrained weights (fine-tuning defaults) or from
+    /// random weights (from-scratch defaults).</param>
     public static (NFNetTrainingOptions Options, IReadOnlyList<string> Choices) Resolve(
-        NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture)
+        NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture, bool fromPretrained = false)
     {
         var choices = new AutomaticChoices();
-        var resolved = FromScratchDefaults.Apply(options, profile, architecture, choices);
+        var resolved = fromPretrained
+            ? FineTuningDefaults.Apply(options, profile, architecture, choices)
+            : FromScratchDefaults.Apply(options, profile, architecture, choices);
         CheckImageSize(resolved.Preprocessing.ImageSize, architecture);
+        // Saved with the model: the values it scores with, not "null".
+        resolved = resolved with { Preprocessing = resolved.Preprocessing.WithEvaluationDefaults() };
         return (resolved, choices.Lines);
     }
 

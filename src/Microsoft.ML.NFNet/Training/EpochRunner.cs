@@ -8,10 +8,19 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace Microsoft.ML.NFNet.Training;
 
-/// <summary>One training epoch: batches prepared in the background, forward, loss, backward, the optimizer step, and the
-/// progress reports.</summary>
+/// <summary>One training epoch: batches prepared in the background (or taken from the feature cache), forward, loss,
+/// backward, the optimizer step, and the progress reports.</summary>
+/// <param name="settings">The resolved settings.</param>
+/// <param name="epochs">Epochs of the whole run.</param>
+/// <param name="seed">The run's seed.</param>
+/// <param name="batcher">The preprocessing.</param>
+/// <param name="device">Where the model is.</param>
+/// <param name="skippedImages">Images the data scan left out (reported).</param>
+/// <param name="trainable">What trains; frozen parts stay in eval mode, and a frozen backbone runs without gradients.</param>
+/// <param name="features">The backbone's features of every training image, when only the head trains on
+/// un-augmented images.</param>
 internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int seed, ImageBatcher batcher, Device device,
-    int skippedImages)
+    int skippedImages, TrainableParameters trainable, FeatureCache? features)
 {
     public TrainingMetrics Train(NFNetModel model, NFNetOptimizer optimizer, IImageDataSource data, int[] usable, int epoch,
         Stopwatch clock, TimeSpan elapsedBefore, CancellationToken cancellationToken)
@@ -19,7 +28,7 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
         var batchSize = Math.Min(settings.BatchSize, usable.Length);
         var plan = new EpochPlan(seed, epoch, usable, batchSize);
         manual_seed(plan.TorchSeed);
-        model.train();
+        trainable.SetTrainingMode();
         optimizer.ClippingStatistics?.Reset();
 
         var epochClock = Stopwatch.StartNew();
@@ -44,8 +53,9 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
             SkippedImages = skippedImages,
         };
 
-        using var prefetcher = new BatchPrefetcher(data, plan, batcher, settings.LabelSmoothing);
-        foreach (var (index, batch) in prefetcher.Batches())
+        using var prefetcher = features is null ? new BatchPrefetcher(data, plan, batcher, settings.LabelSmoothing) : null;
+        var batches = prefetcher?.Batches() ?? plan.Batches.Select((indices, index) => (index, features!.Batch(indices)));
+        foreach (var (index, batch) in batches)
         {
             using (batch)
             {
@@ -72,7 +82,7 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
         var images = batch.Images.to(device);
         var targets = batch.Targets.to(device);
         optimizer.ZeroGrad();
-        var logits = model.call(images);
+        var logits = Forward(model, images);
         var loss = batch.HasSoftTargets
             ? -(targets * F.log_softmax(logits, 1)).sum(1).mean()
             : F.cross_entropy(logits, targets, label_smoothing: settings.LabelSmoothing);
@@ -87,6 +97,20 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
 
         var hard = batch.HasSoftTargets ? targets.argmax(1) : targets;
         return (lossValue, logits.shape[0], logits.argmax(1).eq(hard).sum().item<long>());
+    }
+
+    // The whole network; or, when only the head trains, the frozen backbone without an autograd graph (or no backbone at
+    // all: the batch already holds its features).
+    private Tensor Forward(NFNetModel model, Tensor input)
+    {
+        if (features is not null)
+            return model.ForwardHead(input);
+        if (!trainable.HeadOnly)
+            return model.call(input);
+        Tensor pooled;
+        using (no_grad())
+            pooled = model.ForwardFeatures(input);
+        return model.ForwardHead(pooled);
     }
 
     private static NonFiniteTrainingException Diverged(string what, long step, int epoch, int index) => new(

@@ -51,7 +51,8 @@ public sealed class NFNetTrainingEngine
             TrainingCheckpoint.PrepareDirectory(checkpoints);
 
         var data = TrainingData.Scan(train, validation, options, cancellationToken);
-        var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config);
+        // FineTuning set: the model starts from pretrained weights (the ML.NET trainer sets it with PretrainedWeights).
+        var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config, fromPretrained: options.FineTuning is not null);
         foreach (var note in data.Notes().Concat(choices.Select(choice => "Automatic: " + choice)))
             options.Log?.Invoke(note);
         var earlyStopping = data.HasValidation ? settings.EarlyStopping : null;
@@ -64,28 +65,40 @@ public sealed class NFNetTrainingEngine
         var epochs = settings.Epochs!.Value;
         var batchSize = Math.Min(settings.BatchSize, data.Profile.ImageCount);
         var stepsPerEpoch = (data.Profile.ImageCount + batchSize - 1) / batchSize;
-        using var optimizer = NFNetOptimizer.Create(model, settings.Optimizer, batchSize, stepsPerEpoch, (long)stepsPerEpoch * epochs);
+        var trainable = TrainableParameters.Of(model, settings.FineTuning);
+        using var optimizer = NFNetOptimizer.Create(model, settings.Optimizer, batchSize, stepsPerEpoch, (long)stepsPerEpoch * epochs,
+            settings.FineTuning);
         var seed = settings.Seed ?? NFNetTrainingOptions.DefaultSeed;
 
-        var run = new RunState(model, train, optimizer, data);
-        if (settings.ResumeFrom is { } resume)
-        {
-            run.Restore(resume, seed);
-            options.Log?.Invoke($"Resumed from '{resume}' after epoch {run.History.Count}.");
-        }
-        var clock = Stopwatch.StartNew();
-        var elapsedBefore = run.History.Count > 0 ? run.History[^1].Elapsed : TimeSpan.Zero;
-        var epochRunner = new EpochRunner(settings, epochs, seed, batcher, device, data.SkippedImages);
+        var run = new RunState(model, train, optimizer, data, settings.FineTuning?.Describe() ?? TrainingProgress.AllParts);
+        FeatureCache? features = null;
         try
         {
+            if (settings.ResumeFrom is { } resume)
+            {
+                run.Restore(resume, seed);
+                options.Log?.Invoke($"Resumed from '{resume}' after epoch {run.History.Count}.");
+            }
+            trainable.Freeze();
+            if (trainable.HeadOnly && FeatureCache.Applies(settings.Preprocessing) && run.History.Count < epochs)
+            {
+                features = FeatureCache.Compute(model, train, data.UsableTraining, validation, data.UsableValidation, batcher, batchSize,
+                    device, settings.LabelSmoothing, cancellationToken);
+                options.Log?.Invoke($"Only the head trains and augmentation is off: computed the backbone's features of " +
+                    $"{features.Images:N0} images once ({features.Bytes / 1e6:0.#} MB in memory) and train the head on them.");
+            }
+            var clock = Stopwatch.StartNew();
+            var elapsedBefore = run.History.Count > 0 ? run.History[^1].Elapsed : TimeSpan.Zero;
+            var epochRunner = new EpochRunner(settings, epochs, seed, batcher, device, data.SkippedImages, trainable, features);
             for (var epoch = run.History.Count + 1; epoch <= epochs && !run.Stopped; epoch++)
             {
                 var metrics = epochRunner.Train(run.Model, run.Optimizer, train, data.UsableTraining, epoch, clock, elapsedBefore, cancellationToken);
                 if (data.HasValidation)
                 {
                     using var ema = optimizer.Ema?.SwapIn();
-                    var (loss, accuracy) = ValidationEvaluator.Evaluate(model, validation!, data.UsableValidation, batcher, batchSize,
-                        device, cancellationToken);
+                    var (loss, accuracy) = features?.Validation is { } cached
+                        ? ValidationEvaluator.Evaluate(model, cached, features.ValidationLabels!, batchSize, cancellationToken)
+                        : ValidationEvaluator.Evaluate(model, validation!, data.UsableValidation, batcher, batchSize, device, cancellationToken);
                     metrics = metrics with { ValidationLoss = loss, ValidationAccuracy = accuracy };
                 }
                 run.EndEpoch(metrics, earlyStopping);
@@ -97,6 +110,8 @@ public sealed class NFNetTrainingEngine
         }
         finally
         {
+            features?.Dispose();
+            trainable.Release();
             model.TrainingPrecision = precision;
             model.eval();
             run.Dispose();
@@ -104,7 +119,8 @@ public sealed class NFNetTrainingEngine
     }
 
     /// <summary>Everything that changes across epochs and goes into a checkpoint.</summary>
-    private sealed class RunState(NFNetModel model, IImageDataSource train, NFNetOptimizer optimizer, TrainingData data) : IDisposable
+    private sealed class RunState(NFNetModel model, IImageDataSource train, NFNetOptimizer optimizer, TrainingData data,
+        string trainableParts) : IDisposable
     {
         public NFNetModel Model { get; } = model;
         public NFNetOptimizer Optimizer { get; } = optimizer;
@@ -170,11 +186,12 @@ public sealed class NFNetTrainingEngine
             BestMetric = BestMetric,
             EpochsWithoutImprovement = EpochsWithoutImprovement,
             SkippedImages = data.TrainingScan.Invalid.Order().ToList(),
+            TrainableParts = trainableParts,
         });
 
         public void Restore(string path, int seed)
         {
-            var (progress, best) = TrainingCheckpoint.Load(path, Model, Optimizer, seed, train.Count);
+            var (progress, best) = TrainingCheckpoint.Load(path, Model, Optimizer, seed, train.Count, trainableParts);
             History = progress.History;
             BestEpoch = progress.BestEpoch;
             BestMetric = progress.BestMetric;

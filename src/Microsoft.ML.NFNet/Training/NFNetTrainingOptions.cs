@@ -60,6 +60,15 @@ public sealed record NFNetTrainingOptions
     /// <summary>Optimizer, learning-rate schedule, AGC and EMA.</summary>
     public NFNetOptimizerOptions Optimizer { get; init; } = new();
 
+    /// <summary>
+    /// Fine-tuning of a model that starts from pretrained weights: which parts train, and the backbone's learning-rate
+    /// factor. Null (default): the model trains as a whole with the from-scratch defaults. The ML.NET trainer sets an
+    /// automatic <c>new NFNetFineTuningOptions()</c> when <c>PretrainedWeights</c> is given; with the engine, set it (e.g.
+    /// to <c>new()</c>) after loading pretrained weights into the model, and the automatic settings follow the
+    /// fine-tuning defaults instead (README, "Transfer learning").
+    /// </summary>
+    public NFNetFineTuningOptions? FineTuning { get; init; }
+
     /// <summary>Label smoothing of the cross-entropy loss, in [0, 1) (default 0.1).</summary>
     public double LabelSmoothing { get; init; } = 0.1;
 
@@ -119,5 +128,6 @@ public sealed record NFNetTrainingOptions
         Preprocessing.Validate();
         Optimizer.Validate();
         EarlyStopping?.Validate();
+        FineTuning?.Validate();
     }
 }

@@ -22,6 +22,12 @@ internal sealed record TrainingProgress
     public double? BestMetric { get; init; }
     public int EpochsWithoutImprovement { get; init; }
     public List<int> SkippedImages { get; init; } = [];
+
+    /// <summary>What trained (<c>NFNetFineTuningOptions.Describe</c>); null in checkpoints from before fine-tuning existed,
+    /// which trained everything.</summary>
+    public string? TrainableParts { get; init; }
+
+    public const string AllParts = "All";
 }
 
 /// <summary>
@@ -99,7 +105,7 @@ internal static class TrainingCheckpoint
     /// <exception cref="InvalidDataException">The file is not a checkpoint of this run (architecture, data or format
     /// differ), or it is corrupt or truncated; the message names the file.</exception>
     public static (TrainingProgress Progress, Dictionary<string, TorchSharp.torch.Tensor>? Best) Load(
-        string path, NFNetModel model, NFNetOptimizer optimizer, int seed, int trainCount)
+        string path, NFNetModel model, NFNetOptimizer optimizer, int seed, int trainCount, string trainableParts)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
@@ -116,6 +122,10 @@ internal static class TrainingCheckpoint
                 throw new InvalidDataException(
                     $"Checkpoint '{path}' belongs to another run (architecture, class count, training set size or seed " +
                     "differ); resume with the same model, data and options, or start afresh.");
+            if ((progress.TrainableParts ?? TrainingProgress.AllParts) != trainableParts)
+                throw new InvalidDataException(
+                    $"Checkpoint '{path}' belongs to another run: it trained {progress.TrainableParts ?? TrainingProgress.AllParts}, " +
+                    $"this run trains {trainableParts} (NFNetFineTuningOptions.TrainableParts); resume with the same options, or start afresh.");
             return Corrupt(path, () =>
             {
                 Extract(zip, ModelEntry, path, Path.Combine(temp, ModelEntry));

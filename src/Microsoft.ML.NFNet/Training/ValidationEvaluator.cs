@@ -55,4 +55,34 @@ internal static class ValidationEvaluator
             model.train(wasTraining);
         }
     }
+
+    /// <summary>Loss and accuracy of the model's head on cached validation features (see <see cref="FeatureCache"/>).</summary>
+    public static (double Loss, double Accuracy) Evaluate(NFNetModel model, Tensor features, Tensor labels, int batchSize,
+        CancellationToken cancellationToken)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            double lossSum = 0;
+            long correct = 0;
+            var count = features.shape[0];
+            using var _ = no_grad();
+            for (long start = 0; start < count; start += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var length = Math.Min(batchSize, count - start);
+                var target = labels.narrow(0, start, length);
+                var logits = model.ForwardHead(features.narrow(0, start, length));
+                lossSum += F.cross_entropy(logits, target, reduction: nn.Reduction.Sum).item<float>();
+                correct += logits.argmax(1).eq(target).sum().item<long>();
+            }
+            return (lossSum / count, (double)correct / count);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
 }

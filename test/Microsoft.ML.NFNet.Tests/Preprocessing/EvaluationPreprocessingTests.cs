@@ -16,11 +16,12 @@ public class EvaluationPreprocessingTests
 
         Assert.AreEqual(ScalarType.Float32, batch.dtype);
         CollectionAssert.AreEqual(new long[] { 1, 3, 224, 224 }, batch.shape);
+        // Null mean and std: ImageNet's (0.485, 0.456, 0.406) and (0.229, 0.224, 0.225).
         var expected = new[]
         {
-            (128 / 255.0 - options.MeanRed) / options.StdRed,
-            (64 / 255.0 - options.MeanGreen) / options.StdGreen,
-            (32 / 255.0 - options.MeanBlue) / options.StdBlue,
+            (128 / 255.0 - 0.485) / 0.229,
+            (64 / 255.0 - 0.456) / 0.224,
+            (32 / 255.0 - 0.406) / 0.225,
         };
         for (var channel = 0; channel < 3; channel++)
         {

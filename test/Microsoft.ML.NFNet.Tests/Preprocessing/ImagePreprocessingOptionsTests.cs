@@ -10,10 +10,16 @@ public class ImagePreprocessingOptionsTests
     {
         var defaults = new ImagePreprocessingOptions();
         defaults.Validate();
-        Assert.AreEqual(0.875, defaults.EvalCropFraction);
-        Assert.AreEqual(ImageInterpolation.Bicubic, defaults.Interpolation);
-        Assert.AreEqual((0.485, 0.456, 0.406), (defaults.MeanRed, defaults.MeanGreen, defaults.MeanBlue));
-        Assert.AreEqual((0.229, 0.224, 0.225), (defaults.StdRed, defaults.StdGreen, defaults.StdBlue));
+        // Null evaluation settings mean "the pretrained weights' values, else ImageNet's", which is what a batcher uses.
+        Assert.IsNull(defaults.EvalCropFraction);
+        Assert.IsNull(defaults.Interpolation);
+        var resolved = defaults.WithEvaluationDefaults();
+        Assert.AreEqual(0.875, resolved.EvalCropFraction);
+        Assert.AreEqual(EvalResizeMode.ShorterSide, resolved.EvalResizeMode);
+        Assert.AreEqual(ImageInterpolation.Bicubic, resolved.Interpolation);
+        Assert.AreEqual((0.485, 0.456, 0.406), (resolved.MeanRed!.Value, resolved.MeanGreen!.Value, resolved.MeanBlue!.Value));
+        Assert.AreEqual((0.229, 0.224, 0.225), (resolved.StdRed!.Value, resolved.StdGreen!.Value, resolved.StdBlue!.Value));
+        Assert.AreEqual(resolved with { }, defaults.WithEvaluationDefaults().WithEvaluationDefaults(), "idempotent");
         Assert.IsTrue(defaults.RandomResizedCrop);
         Assert.AreEqual((1.0, 0.75, 4.0 / 3), (defaults.CropScaleMax, defaults.CropRatioMin, defaults.CropRatioMax));
         CollectionAssert.AreEqual(new[] { "ImageSize", "CropScaleMin", "HorizontalFlipProbability", "MixUpAlpha", "CutMixAlpha" },

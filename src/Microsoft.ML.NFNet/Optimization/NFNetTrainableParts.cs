@@ -1,0 +1,17 @@
+namespace Microsoft.ML.NFNet.Optimization;
+
+/// <summary>Which parts of a pretrained NFNet are trained; the rest is frozen (eval mode, no gradients, no optimizer
+/// state).</summary>
+public enum NFNetTrainableParts
+{
+    /// <summary>The whole network (full fine-tuning); <see cref="NFNetFineTuningOptions.BackboneLearningRateFactor"/>
+    /// scales the rate of everything but the classifier.</summary>
+    All = 0,
+
+    /// <summary>Only the classifier <c>head.fc</c> (a linear probe on the frozen backbone's pooled features).</summary>
+    Head = 1,
+
+    /// <summary>The last <see cref="NFNetFineTuningOptions.LastStageCount"/> stages, the final 1×1 conv and the
+    /// classifier; the stem and the earlier stages are frozen.</summary>
+    LastStages = 2,
+}
