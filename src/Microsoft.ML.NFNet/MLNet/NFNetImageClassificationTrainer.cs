@@ -22,7 +22,9 @@ namespace Microsoft.ML.NFNet;
 /// <c>Evaluate</c>, <c>CrossValidate</c>, <c>PredictionEngine</c> and <c>mlContext.Model.Save/Load</c> work as with
 /// ML.NET's own trainers. The model holds native memory: see <see cref="NFNetModelParameters"/> for its lifetime.</para>
 /// <para>Every row is read into memory and every image decoded once before training, so a bad row fails fast with its
-/// row number. Training starts from random weights (starting from pretrained weights is planned).</para>
+/// row number. Training starts from random weights, or from <see cref="Options.PretrainedWeights"/> (transfer learning:
+/// published ImageNet weights, a safetensors file, or a model zip of this trainer), which are found, downloaded and
+/// checked before the data is read.</para>
 /// </remarks>
 public sealed class NFNetImageClassificationTrainer
     : ITrainerEstimator<MulticlassPredictionTransformer<NFNetModelParameters>, NFNetModelParameters>
@@ -49,6 +51,31 @@ public sealed class NFNetImageClassificationTrainer
         /// <c>nfnet_l0</c>, <c>eca_nfnet_l*</c>) are 35–440 M parameters and are meant for GPUs or pretrained weights.
         /// </summary>
         public NFNetConfig? Architecture;
+
+        /// <summary>
+        /// Start from pretrained weights (transfer learning) instead of random ones. Null (default): random weights. One of:
+        /// <list type="bullet">
+        /// <item>a published name from <c>NFNetPretrained.All</c>, e.g. <c>"eca_nfnet_l0.ra2_in1k"</c> (or just the
+        /// architecture, <c>"eca_nfnet_l0"</c>, for its default weights): downloaded once from the Hugging Face hub into
+        /// huggingface_hub's cache (<c>~/.cache/huggingface/hub</c>, shared with Python's timm), see
+        /// <see cref="PretrainedWeightsDownload"/>;</item>
+        /// <item>a <c>.safetensors</c> file with timm's tensor names (timm's, <c>SaveWeights</c>', <c>ExportTimm</c>'s), or a
+        /// folder holding <c>model.safetensors</c> and timm's <c>config.json</c> (an <c>ExportTimm</c> folder, a hub snapshot);</item>
+        /// <item>a model zip saved from this trainer: continue training it, or fine-tune it again on new classes.</item>
+        /// </list>
+        /// <para>The architecture follows from the weights (an explicit <see cref="Architecture"/> must agree with them; it may
+        /// change only the drop rates). The preprocessing settings left null follow the weights' configuration: their
+        /// training resolution for training, their test resolution and crop for scoring, crop mode, filter, mean and
+        /// standard deviation. A head for other classes is replaced by a new one (timm's initialisation); everything else
+        /// is loaded strictly. <see cref="NFNetTrainingOptions.FineTuning"/> says what trains (automatic by default).
+        /// Every check runs before the data is read.</para>
+        /// </summary>
+        public string? PretrainedWeights;
+
+        /// <summary>How a published <see cref="PretrainedWeights"/> name is downloaded: hub endpoint, cache folder, token,
+        /// offline mode, progress. Null (default): huggingface_hub's environment variables (<c>HF_ENDPOINT</c>,
+        /// <c>HF_HUB_CACHE</c>, <c>HF_TOKEN</c>, <c>HF_HUB_OFFLINE</c>…); progress is logged to the MLContext log.</summary>
+        public Weights.HubDownloadOptions? PretrainedWeightsDownload;
 
         /// <summary>Labelled images to validate on after each epoch (same columns as the training data). Null (default)
         /// splits <see cref="ValidationSetFraction"/> off the training data.</summary>
@@ -122,6 +149,18 @@ public sealed class NFNetImageClassificationTrainer
         var seed = training.Seed ?? host.Rand.Next();
         using var channel = host.Start(nameof(Fit));
 
+        // Found, downloaded, read and checked before the data is read: a wrong file fails in seconds.
+        using var pretrained = options.PretrainedWeights is { } weights
+            ? PretrainedStart.Resolve(weights, options.Architecture, options.PretrainedWeightsDownload, note => channel.Info(note), token)
+            : null;
+        var architecture = pretrained?.Architecture ?? options.Architecture ?? DefaultArchitecture;
+        if (pretrained is not null)
+        {
+            AutomaticSettings.CheckImageSize(training.Preprocessing.ImageSize, architecture);
+            if (training.FineTuning is { } fineTuning)
+                TrainableParameters.CheckStages(fineTuning, architecture);
+        }
+
         var rows = ReadRows(channel, input, classCount, "training", token);
         InMemoryImageDataSource train = rows.Images, validation;
         if (options.ValidationSet is { } validationSet)
@@ -139,9 +178,24 @@ public sealed class NFNetImageClassificationTrainer
         }
         CheckTrainingRows(train, classCount);
 
-        var architecture = options.Architecture ?? DefaultArchitecture;
-        if (options.Architecture is null)
-            channel.Info($"Automatic: Architecture = {architecture.Name} (small enough to train from scratch on a CPU)");
+        var labelNames = LabelNames(input.Schema[options.LabelColumnName], classCount);
+        var startChoices = new AutomaticChoices();
+        if (pretrained is null && options.Architecture is null)
+            startChoices.Add($"Architecture = {architecture.Name} (small enough to train from scratch on a CPU)");
+        if (pretrained is not null)
+        {
+            if (options.Architecture is null)
+                startChoices.Add($"Architecture = {Weights.WeightsArchitecture.NameOf(architecture)} (the architecture of {pretrained.Description})");
+            training = training with
+            {
+                Preprocessing = pretrained.Preprocessing is { } pretrainedPreprocessing
+                    ? PretrainedPreprocessingDefaults.Apply(training.Preprocessing, pretrainedPreprocessing, pretrained.Description, startChoices)
+                    : training.Preprocessing,
+                FineTuning = training.FineTuning ?? new NFNetFineTuningOptions(),
+            };
+        }
+        foreach (var choice in startChoices.Lines)
+            channel.Info("Automatic: " + choice);
         var engineOptions = training with
         {
             Seed = seed,
@@ -157,14 +211,13 @@ public sealed class NFNetImageClassificationTrainer
         var model = new NFNetModel(architecture, classCount);
         try
         {
+            if (pretrained is not null)
+                channel.Info(pretrained.LoadInto(model, labelNames));
             var result = new NFNetTrainingEngine(engineOptions).Train(model, train, validation.Count > 0 ? validation : null, token);
-            var choices = options.Architecture is null
-                ? result.AutomaticChoices.Prepend($"Architecture = {architecture.Name}").ToArray()
-                : result.AutomaticChoices;
+            var choices = startChoices.Lines.Concat(result.AutomaticChoices).ToArray();
             var summary = new NFNetTrainingSummary(choices, result.Profile, result.EpochsCompleted, result.SelectedEpoch,
                 result.SkippedImages, (int)rows.MissingLabels);
-            var parameters = new NFNetModelParameters(host, model, result.Settings!.Preprocessing,
-                LabelNames(input.Schema[options.LabelColumnName], classCount), summary);
+            var parameters = new NFNetModelParameters(host, model, result.Settings!.Preprocessing, labelNames, summary);
             return new MulticlassPredictionTransformer<NFNetModelParameters>(host, parameters, input.Schema,
                 options.FeatureColumnName, options.LabelColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
         }
@@ -207,9 +260,18 @@ public sealed class NFNetImageClassificationTrainer
             "needs Training.CheckpointDirectory and an explicit Training.Seed");
         check.That(training.ResumeFrom is null, "Training.ResumeFrom", training.ResumeFrom,
             "is for the training engine; with ML.NET set ResumeFromCheckpoint = true and Training.CheckpointDirectory");
+        check.That(options.PretrainedWeights is null || options.PretrainedWeights.Trim().Length > 0, nameof(Options.PretrainedWeights),
+            options.PretrainedWeights, "must name published weights, a file or a folder (or be null for random initial weights)");
+        check.That(training.FineTuning is null || options.PretrainedWeights is not null, "Training.FineTuning", training.FineTuning,
+            "applies to pretrained weights: set PretrainedWeights too (or leave FineTuning null to train from scratch)");
+        options.PretrainedWeightsDownload?.Validate();
         options.Architecture?.Validate();
         training.Validate();
-        AutomaticSettings.CheckImageSize(training.Preprocessing.ImageSize, options.Architecture ?? DefaultArchitecture);
+        // With pretrained weights the architecture is known only once they are found (checked in Fit).
+        if (options.PretrainedWeights is null || options.Architecture is not null)
+            AutomaticSettings.CheckImageSize(training.Preprocessing.ImageSize, options.Architecture ?? DefaultArchitecture);
+        if (options.Architecture is not null && training.FineTuning is { } fineTuning)
+            TrainableParameters.CheckStages(fineTuning, options.Architecture);
     }
 
     /// <summary>Checks the feature and label columns; returns the label column.</summary>

@@ -141,6 +141,23 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
         return result;
     }
 
+    /// <summary>
+    /// Writes the model for PyTorch into <paramref name="directory"/>: <c>model.safetensors</c> (timm's tensor names) and
+    /// timm's hub <c>config.json</c> (architecture, class count, <see cref="Labels"/> as <c>label_names</c>, and
+    /// <see cref="Preprocessing"/> as <c>pretrained_cfg</c>). <c>timm.create_model("local-dir:&lt;directory&gt;")</c> then
+    /// gives the same logits (README, "Transfer learning"), and <c>PretrainedWeights = directory</c> reads it back.
+    /// </summary>
+    /// <remarks>Written into a temporary folder and renamed into place: a failure leaves nothing half-written. In an
+    /// existing folder only these two files are replaced.</remarks>
+    /// <exception cref="InvalidOperationException">A weight holds NaN or ∞; nothing is written.</exception>
+    /// <exception cref="NotSupportedException">The architecture cannot be described to timm (tanh-GELU activations).</exception>
+    public void ExportTimm(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        lock (forwardLock)
+            Weights.NFNetTimmExport.ExportTimm(Model, directory, Preprocessing, Labels);
+    }
+
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ctx.CheckAtModel();

@@ -47,6 +47,9 @@ internal sealed class AutomaticChoices
 
     public IReadOnlyList<string> Lines => lines;
 
+    /// <summary>Records a choice made elsewhere ("Name = value (why)").</summary>
+    public void Add(string line) => lines.Add(line);
+
     /// <summary><paramref name="given"/> when the user set it, else <paramref name="value"/>, recorded with its reason.</summary>
     public T Choose<T>(T? given, string name, T value, string why) where T : struct
     {

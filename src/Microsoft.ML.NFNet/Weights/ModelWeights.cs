@@ -26,9 +26,17 @@ internal static class ModelWeights
 
     /// <summary>Checks names and shapes in a file's header against <paramref name="expected"/> without reading any data.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing, unexpected or of another shape (named).</exception>
-    public static void CheckHeader(SafetensorsHeader header, IReadOnlyDictionary<string, long[]> expected, string what, string path)
+    /// <param name="header">The file's header.</param>
+    /// <param name="expected">The model's names and shapes.</param>
+    /// <param name="what">The model, for messages.</param>
+    /// <param name="path">The file, for messages.</param>
+    /// <param name="ignore">Tensors left out of the comparison on both sides (the classifier, when it is replaced).</param>
+    public static void CheckHeader(SafetensorsHeader header, IReadOnlyDictionary<string, long[]> expected, string what, string path,
+        Func<string, bool>? ignore = null)
     {
-        var present = header.Entries.ToDictionary(e => e.Name, e => e);
+        if (ignore is not null)
+            expected = expected.Where(kv => !ignore(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var present = header.Entries.Where(e => ignore is null || !ignore(e.Name)).ToDictionary(e => e.Name, e => e);
         var missing = expected.Keys.Where(k => !present.ContainsKey(k)).ToList();
         var unexpected = present.Keys.Where(k => !expected.ContainsKey(k)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
@@ -49,23 +57,35 @@ internal static class ModelWeights
 
     /// <summary>Loads <paramref name="source"/> into <paramref name="model"/> strictly: every parameter present with its
     /// exact shape, nothing else, every value finite. Nothing is copied into the model unless everything checks out.</summary>
-    public static void Load(NFNetModel model, SafetensorsSource source)
+    public static void Load(NFNetModel model, SafetensorsSource source) => Load(model, source, loadClassifier: true);
+
+    /// <summary>As <see cref="Load(NFNetModel, SafetensorsSource)"/>; with <paramref name="loadClassifier"/> false the
+    /// classifier (<c>head.*</c>) is neither checked nor loaded (the model keeps its own, e.g. a new one for other classes).</summary>
+    public static void Load(NFNetModel model, SafetensorsSource source, bool loadClassifier)
     {
         var header = SafetensorsHeader.Read(source);
-        var expected = model.state_dict();
-        CheckHeader(header, expected.ToDictionary(kv => kv.Key, kv => kv.Value.shape), Describe(model), source.Name);
+        Func<string, bool>? ignore = loadClassifier ? null : IsClassifier;
+        var expected = model.state_dict().Where(kv => ignore is null || !ignore(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        CheckHeader(header, expected.ToDictionary(kv => kv.Key, kv => kv.Value.shape), Describe(model), source.Name, ignore);
         using var scope = NewDisposeScope();
         var loaded = Safetensors.Load(source, header);
         foreach (var (name, tensor) in loaded)
-            EnsureFinite(tensor, name, () => new InvalidDataException(
-                $"'{source.Name}': tensor '{name}' holds NaN or infinite values, so the weights are unusable (a diverged " +
-                "training run or a damaged file). Use weights saved before the problem."));
+            if (ignore is null || !ignore(name))
+                EnsureFinite(tensor, name, () => NonFinite(source.Name, name));
         using (no_grad())
         {
             foreach (var (name, target) in expected)
                 target.copy_(loaded[name]);
         }
     }
+
+    /// <summary>Whether a parameter belongs to the classifier head (timm's <c>head.fc</c>).</summary>
+    public static bool IsClassifier(string name) => name.StartsWith("head.", StringComparison.Ordinal);
+
+    /// <summary>The error for weights that hold NaN or ∞.</summary>
+    public static InvalidDataException NonFinite(string source, string tensor) => new(
+        $"'{source}': tensor '{tensor}' holds NaN or infinite values, so the weights are unusable (a diverged " +
+        "training run or a damaged file). Use weights saved before the problem.");
 
     /// <summary>The parameters as a safetensors state dict with our metadata (checksum, format tag).</summary>
     /// <exception cref="InvalidOperationException">A parameter holds NaN or ∞ (named): such a model is not saved.</exception>
@@ -96,7 +116,7 @@ internal static class ModelWeights
         Safetensors.Write(stream, tensors, metadata);
     }
 
-    private static void EnsureFinite(Tensor tensor, string name, Func<Exception> error)
+    internal static void EnsureFinite(Tensor tensor, string name, Func<Exception> error)
     {
         if (!tensor.is_floating_point())
             return;
