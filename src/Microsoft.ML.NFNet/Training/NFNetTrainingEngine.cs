@@ -26,6 +26,10 @@ public sealed class NFNetTrainingEngine
         this.options = options;
     }
 
+    /// <summary>Whether head-only training on un-augmented images computes the backbone's features once (default true);
+    /// false runs the frozen backbone every step, as with augmentation (tests compare the two).</summary>
+    internal bool CacheHeadFeatures { get; init; } = true;
+
     /// <summary>
     /// Trains <paramref name="model"/> in place and leaves it in eval mode on the training device, holding the weights of
     /// the selected epoch (the best one when early stopping restores it; the EMA weights when EMA is on).
@@ -80,7 +84,7 @@ public sealed class NFNetTrainingEngine
                 options.Log?.Invoke($"Resumed from '{resume}' after epoch {run.History.Count}.");
             }
             trainable.Freeze();
-            if (trainable.HeadOnly && FeatureCache.Applies(settings.Preprocessing) && run.History.Count < epochs)
+            if (CacheHeadFeatures && trainable.HeadOnly && FeatureCache.Applies(settings.Preprocessing) && run.History.Count < epochs)
             {
                 features = FeatureCache.Compute(model, train, data.UsableTraining, validation, data.UsableValidation, batcher, batchSize,
                     device, settings.LabelSmoothing, cancellationToken);

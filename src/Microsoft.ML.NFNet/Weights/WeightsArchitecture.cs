@@ -24,10 +24,14 @@ internal static class WeightsArchitecture
 
     /// <summary>The architecture and class count of the weights described by <paramref name="header"/>.</summary>
     /// <exception cref="InvalidDataException">No known variant fits; the message names the closest one and how it differs.</exception>
-    public static (NFNetConfig Config, int ClassCount) Infer(SafetensorsHeader header, string path)
+    public static (NFNetConfig Config, int ClassCount) Infer(SafetensorsHeader header, string path) => Infer(Tensors(header, path), path);
+
+    /// <summary>As <see cref="Infer(SafetensorsHeader, string)"/>, from tensor names and shapes.</summary>
+    public static (NFNetConfig Config, int ClassCount) Infer(IReadOnlyDictionary<string, long[]> file, string path)
     {
-        var file = Tensors(header, path);
-        var classCount = (int)file[ClassifierWeight][0];
+        if (!file.TryGetValue(ClassifierWeight, out var head) || head.Length != 2)
+            throw new InvalidDataException($"'{path}' has no 2-D classifier '{ClassifierWeight}'.");
+        var classCount = (int)head[0];
         var depths = StageDepths(file.Keys);
         var exact = Known.Value.Where(v => v.Config.Depths.SequenceEqual(depths))
             .FirstOrDefault(v => Differences(file, v.Config) is { Count: 0 });
