@@ -198,6 +198,20 @@ public class FineTuningTests
         Assert.AreEqual(0.875, fineTuning.Preprocessing.EvalCropFraction, "evaluation settings are saved resolved");
     }
 
+    [TestMethod]
+    [DataRow(50, 28, 50, 0.35, DisplayName = "10 per class of 5, 28 px: capped at 50 epochs, gentle crops")]
+    [DataRow(500, 28, 15, 0.35, DisplayName = "100 per class: 16 steps per epoch, 15 epochs")]
+    [DataRow(30_000, 224, 10, 0.08, DisplayName = "30,000 photos: at least 10 epochs, timm's crops")]
+    public void FineTuningEpochsAimForAFewHundredStepsAndCropsFollowTheImageSize(int images, int side, int epochs, double cropScaleMin)
+    {
+        var profile = new DatasetProfile(images, 5, images / 5, images / 5, side, side, 0);
+        var (settings, _) = AutomaticSettings.Resolve(new NFNetTrainingOptions { FineTuning = new() }, profile, Network, fromPretrained: true);
+        Assert.AreEqual(epochs, settings.Epochs);
+        Assert.AreEqual(cropScaleMin, settings.Preprocessing.CropScaleMin);
+        Assert.AreEqual(NFNetTrainableParts.All, settings.FineTuning!.TrainableParts);
+        Assert.AreEqual(0.03, settings.Optimizer.LearningRate);
+    }
+
     // A "pretrained" network: random weights with gains and biases moved off their initial values.
     private static NFNetModel Pretrained(int seed)
     {
