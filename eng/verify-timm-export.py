@@ -7,6 +7,7 @@ For each export it builds the network the way a timm user would:
   * timm.create_model("local-dir:<folder>", pretrained=True): timm's own hub loader (config.json + model.safetensors,
     the same code path as "hf-hub:<repo>"); for an architecture timm has no name for, config.json's model_args overlay
     the NfCfg of an NFNet entry point;
+  * timm.create_model(architecture, pretrained=True, pretrained_cfg_overlay=dict(file=..., num_classes=...), **model_args);
   * NormFreeNet(NfCfg(**config["nf_cfg"])) with the weights loaded strictly, the route for custom configurations;
     a stem NfCfg cannot describe (nfnet_stem_channels, e.g. nfnet_tiny's 16-32-32-64) is rebuilt by load_exported().
 Then it compares logits and pooled features on the reference input, checks timm's data config against the exported
@@ -55,6 +56,11 @@ def check(folder: Path) -> bool:
     routes = {"NfCfg": load_exported(folder)}
     if not config.get("nfnet_stem_channels"):
         routes["local-dir"] = timm.create_model(f"local-dir:{folder}", pretrained=True).eval()
+        # The architecture name with the file; num_classes in the overlay too, or timm drops a head of another size.
+        classes = config["num_classes"]
+        routes["overlay"] = timm.create_model(config["architecture"], pretrained=True, num_classes=classes,
+                                              pretrained_cfg_overlay=dict(file=str(folder / "model.safetensors"), num_classes=classes),
+                                              **config.get("model_args", {})).eval()
     result = {"export": folder.name, "architecture": config["architecture"], "model_args": "model_args" in config}
     for route, model in routes.items():
         with torch.no_grad():
