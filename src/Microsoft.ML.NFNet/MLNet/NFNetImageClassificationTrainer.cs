@@ -2,7 +2,6 @@ using Microsoft.ML.Data;
 using Microsoft.ML.NFNet.MLNet;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
-using Microsoft.ML.Transforms.Image;
 using Microsoft.ML.NFNet.Modeling;
 using Microsoft.ML.NFNet.Native;
 using Microsoft.ML.NFNet.Preprocessing;
@@ -17,15 +16,16 @@ namespace Microsoft.ML.NFNet;
 /// <c>MapValueToKey</c>). Create it with <c>mlContext.MulticlassClassification.Trainers.NFNet(...)</c>.
 /// </summary>
 /// <remarks>
-/// <para>The result is ML.NET's <see cref="MulticlassPredictionTransformer{TModel}"/>: <c>Score</c> holds one probability
-/// per class (slot names = the label's key values), <c>PredictedLabel</c> is a key, so <c>MapKeyToValue</c>,
-/// <c>Evaluate</c>, <c>CrossValidate</c>, <c>PredictionEngine</c> and <c>mlContext.Model.Save/Load</c> work as with
-/// ML.NET's own trainers. The model holds native memory: see <see cref="NFNetModelParameters"/> for its lifetime.</para>
+/// <para>The result is an <see cref="NFNetPredictionTransformer"/>: <c>Score</c> holds one probability per class (slot
+/// names = the label's key values), <c>PredictedLabel</c> is a key, with the annotations of ML.NET's multiclass trainers,
+/// so <c>MapKeyToValue</c>, <c>Evaluate</c>, <c>CrossValidate</c>, <c>PredictionEngine</c> and
+/// <c>mlContext.Model.Save/Load</c> work as with ML.NET's own trainers; its <c>Transform</c> scores in batches. The
+/// model holds native memory: see <see cref="NFNetModelParameters"/> for its lifetime.</para>
 /// <para>Every row is read into memory and every image decoded once before training, so a bad row fails fast with its
 /// row number. Training starts from random weights (starting from pretrained weights is planned).</para>
 /// </remarks>
 public sealed class NFNetImageClassificationTrainer
-    : ITrainerEstimator<MulticlassPredictionTransformer<NFNetModelParameters>, NFNetModelParameters>
+    : ITrainerEstimator<NFNetPredictionTransformer, NFNetModelParameters>
 {
     /// <summary>Settings of <see cref="NFNetImageClassificationTrainer"/>: the ML.NET-specific ones here, everything
     /// about training in <see cref="Training"/> (the same record the training engine takes).</summary>
@@ -67,6 +67,19 @@ public sealed class NFNetImageClassificationTrainer
         /// <summary>Cancels training (<see cref="OperationCanceledException"/>), also while the data is read and checked.</summary>
         public CancellationToken CancellationToken;
 
+        /// <summary>Images the trained model's <c>Transform</c> scores per forward pass (default 32, at most 4096); saved
+        /// with the model. A <c>PredictionEngine</c> always scores its one row.</summary>
+        public int ScoringBatchSize = 32;
+
+        /// <summary>
+        /// Null (default): when the trained model scores an image that cannot be decoded (corrupt, truncated, empty, not
+        /// an image, over the pixel limit), reading that row throws an <see cref="InvalidImageException"/> that names the
+        /// row. A column name: such a row gets NaN in every <c>Score</c> slot, a missing <c>PredictedLabel</c> (key 0)
+        /// and <c>true</c> in this Boolean output column (false for every other row), and scoring goes on. Saved with
+        /// the model; training itself is governed by <see cref="NFNetTrainingOptions.SkipInvalidImages"/>.
+        /// </summary>
+        public string? InvalidImageColumnName;
+
         /// <summary>Epochs, batch size, preprocessing and augmentation, the optimizer, early stopping, checkpoints,
         /// device, precision, seed and progress reporting. Settings left null are chosen from the data (logged, and
         /// saved with the model in <see cref="NFNetModelParameters.Training"/>).</summary>
@@ -107,12 +120,14 @@ public sealed class NFNetImageClassificationTrainer
             new SchemaShape(AnnotationUtils.AnnotationsForMulticlassScoreColumn(label)));
         columns[options.PredictedLabelColumnName] = new SchemaShape.Column(options.PredictedLabelColumnName,
             SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, new SchemaShape(predictedLabelAnnotations));
+        if (options.InvalidImageColumnName is { } invalid)
+            columns[invalid] = new SchemaShape.Column(invalid, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
         return new SchemaShape(columns.Values);
     }
 
     /// <summary>Reads and checks the data, trains the network and returns the scoring transformer.</summary>
     /// <exception cref="InvalidImageException">An image cannot be decoded (the message names the row).</exception>
-    public MulticlassPredictionTransformer<NFNetModelParameters> Fit(IDataView input)
+    public NFNetPredictionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckColumns(SchemaShape.Create(input.Schema));
@@ -165,8 +180,10 @@ public sealed class NFNetImageClassificationTrainer
                 result.SkippedImages, (int)rows.MissingLabels);
             var parameters = new NFNetModelParameters(host, model, result.Settings!.Preprocessing,
                 LabelNames(input.Schema[options.LabelColumnName], classCount), summary);
-            return new MulticlassPredictionTransformer<NFNetModelParameters>(host, parameters, input.Schema,
+            var scorer = new MulticlassPredictionTransformer<NFNetModelParameters>(host, parameters, input.Schema,
                 options.FeatureColumnName, options.LabelColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
+            return new NFNetPredictionTransformer(host, scorer, options.ScoreColumnName, options.PredictedLabelColumnName,
+                options.ScoringBatchSize, options.InvalidImageColumnName);
         }
         catch
         {
@@ -201,6 +218,12 @@ public sealed class NFNetImageClassificationTrainer
                  })
             check.That(!string.IsNullOrWhiteSpace(value), name, value, "must name a column");
         check.Fraction(options.ValidationSetFraction, nameof(Options.ValidationSetFraction));
+        check.That(options.ScoringBatchSize is >= 1 and <= NFNetPredictionTransformer.MaxBatchSize, nameof(Options.ScoringBatchSize),
+            options.ScoringBatchSize, $"must be in [1, {NFNetPredictionTransformer.MaxBatchSize}]");
+        check.That(options.InvalidImageColumnName is null || (!string.IsNullOrWhiteSpace(options.InvalidImageColumnName)
+                && options.InvalidImageColumnName != options.ScoreColumnName && options.InvalidImageColumnName != options.PredictedLabelColumnName),
+            nameof(Options.InvalidImageColumnName), options.InvalidImageColumnName,
+            "must be null (bad images fail scoring) or name a new column, not the Score or PredictedLabel column");
         var training = options.Training;
         check.That(!options.ResumeFromCheckpoint || (training.CheckpointDirectory is not null && training.Seed is not null),
             nameof(Options.ResumeFromCheckpoint), options.ResumeFromCheckpoint,
@@ -215,20 +238,7 @@ public sealed class NFNetImageClassificationTrainer
     /// <summary>Checks the feature and label columns; returns the label column.</summary>
     private SchemaShape.Column CheckColumns(SchemaShape schema)
     {
-        if (!schema.TryFindColumn(options.FeatureColumnName, out var feature))
-            throw host.ExceptSchemaMismatch(nameof(schema), "feature", options.FeatureColumnName);
-        if (feature.Kind == SchemaShape.Column.VectorKind.Scalar || feature.ItemType != NumberDataViewType.Byte)
-        {
-            // MulticlassPredictionTransformer persists its training schema with BinarySaver, which drops MLImage
-            // columns; encoded bytes are the type that survives Save/Load.
-            var hint = feature.ItemType is ImageDataViewType
-                ? "Load the encoded file bytes instead of MLImage, e.g. with mlContext.Transforms.LoadRawImageBytes."
-                : feature.ItemType is TextDataViewType
-                    ? "The column holds text (a path?): load the image files' bytes, e.g. with mlContext.Transforms.LoadRawImageBytes or File.ReadAllBytes."
-                    : "Pass the image files' bytes (byte[]), e.g. from mlContext.Transforms.LoadRawImageBytes or File.ReadAllBytes.";
-            throw host.ExceptSchemaMismatch(nameof(schema), "feature", options.FeatureColumnName,
-                "vector of Byte (encoded image bytes). " + hint, feature.GetTypeString());
-        }
+        ImageColumnCheck.Check(host, schema, options.FeatureColumnName, "feature");
         if (!schema.TryFindColumn(options.LabelColumnName, out var label))
             throw host.ExceptSchemaMismatch(nameof(schema), "label", options.LabelColumnName);
         if (!label.IsKey)

@@ -21,13 +21,14 @@ public class CommandLineTests
     public static IEnumerable<object[]> DocumentedOptions =>
     [
         ["", new[] { "--epochs", "--image-size", "--batch-size", "--learning-rate", "--arch", "--seed", "--output",
-            "train", "predict", "evaluate", "bench" }],
+            "train", "predict", "evaluate", "bench", "bench-scoring" }],
         ["train", new[] { "--data", "--arch", "--epochs", "--image-size", "--batch-size", "--learning-rate",
             "--validation-fraction", "--seed", "--output" }],
         ["predict", new[] { "--model", "--top", "<images>" }],
         ["evaluate", new[] { "--model", "--data", "--output" }],
         ["bench", new[] { "--variants", "--variant", "--modes", "--mode", "--batch", "--size", "--runs", "--warmup",
             "--threads", "--precision", "--result-line", "--data", "--data-image-size", "--output" }],
+        ["bench-scoring", new[] { "--figures", "--images", "--batch", "--rounds", "--threads" }],
     ];
 
     [TestMethod]
