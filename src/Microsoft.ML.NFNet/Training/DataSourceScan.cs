@@ -35,7 +35,8 @@ internal sealed class DataSourceScan
     {
         var failures = new InvalidImageException?[data.Count];
         var shapes = new (int Width, int Height, bool Gray, int Label)[data.Count];
-        var parallel = new ParallelOptions { CancellationToken = cancellationToken };
+        // One image per core: more would only make each decode slower and a cancellation wait for all of them.
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
         try
         {
             Parallel.For(0, data.Count, parallel, (i, state) =>

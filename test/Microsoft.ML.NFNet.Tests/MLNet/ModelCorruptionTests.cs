@@ -209,6 +209,7 @@ public class ModelCorruptionTests
             }
         });
         clock.Stop();
+        Console.WriteLine($"Failed in {clock.ElapsedMilliseconds} ms, peak RSS growth {(growth is null ? "unknown" : $"{growth.Value / (double)MiB:F1} MiB")}: {error?.GetType().Name}");
         Assert.IsNotNull(error, "the load must fail");
         Assert.IsInstanceOfType<InvalidOperationException>(error);
         var cause = Cause<FormatException>(error);

@@ -37,6 +37,30 @@ public class ThinImageScoringTests
     }
 
     [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void AugmentingAThinStripForTrainingCostsASmallMultipleOfItsPixels(bool randomResizedCrop)
+    {
+        // The random-resized crop is sampled in source coordinates (torchvision falls back to a centre crop within
+        // the ratio range for such a shape), so only that region is resized; without it training uses the evaluation plan.
+        var png = Strip(1_000_000, 1);
+        var options = TestAugmentation.Standard with { ImageSize = 128, MaxAspectRatio = double.PositiveInfinity, RandomResizedCrop = randomResizedCrop };
+        var batcher = new ImageBatcher(options);
+        batcher.CreateTrainingBatch([Strip(8, 8)], [0], 2, 0.1, new Random(1)).Dispose();
+
+        long[]? shape = null;
+        var growth = PeakRss.Growth(() =>
+        {
+            using var batch = batcher.CreateTrainingBatch([png], [1], 2, 0.1, new Random(2));
+            shape = batch.Images.shape;
+        });
+
+        CollectionAssert.AreEqual(new long[] { 1, 3, 128, 128 }, shape);
+        if (growth is not null)
+            Assert.IsLessThan(4 * 4_000_000L + 48 * MiB, growth.Value, $"peak RSS growth: {growth.Value / (double)MiB:F1} MiB");
+    }
+
+    [TestMethod]
     public void WithTheDefaultLimitAThinStripIsRefusedBeforeItIsDecoded()
     {
         var png = Strip(1_000_000, 1);
