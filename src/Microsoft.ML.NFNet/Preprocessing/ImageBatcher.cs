@@ -117,6 +117,7 @@ public sealed class ImageBatcher
         out Exception?[] failures)
     {
         var batch = torch.empty([images.Count, 3, size, size], ScalarType.Float32);
+        var limit = ImageSizeLimit.Of(Options);
         var imageFailures = failures = new Exception?[images.Count];
         Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, i =>
         {
@@ -124,7 +125,7 @@ public sealed class ImageBatcher
             {
                 // Dispose scopes are per thread: each image gets its own, so nothing outlives its iteration.
                 using var imageScope = torch.NewDisposeScope();
-                var rgb = ImageDecoder.DecodeRgb(images[i].Span, Options.MaxImagePixels);
+                var rgb = ImageDecoder.DecodeRgb(images[i].Span, limit);
                 batch[i].copy_(transform(rgb, seeds?[i] ?? 0));
             }
             catch (Exception e)

@@ -99,7 +99,10 @@ internal static class TestImages
         return (scored.GetColumn<float[]>("Score").ToArray(), scored.GetColumn<string>("PredictedLabel").ToArray());
     }
 
-    public static NFNetModelParameters Parameters(ITransformer model) => Scorer(model).Model;
+    /// <summary>The model parameters of a pipeline, trained now or loaded from a zip of any format (older zips hold
+    /// ML.NET's MulticlassPredictionTransformer).</summary>
+    public static NFNetModelParameters Parameters(ITransformer model) =>
+        ((IEnumerable<ITransformer>)model).OfType<ISingleFeaturePredictionTransformer<NFNetModelParameters>>().Single().Model;
 
     /// <summary>The NFNet transformer of a trained pipeline.</summary>
     public static NFNetPredictionTransformer Scorer(ITransformer model) =>
