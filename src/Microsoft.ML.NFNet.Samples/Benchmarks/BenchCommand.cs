@@ -22,8 +22,9 @@ internal sealed class BenchCommand : System.CommandLine.Command
         "What to measure, comma-separated: infer (eval-mode forward; also 'inference'), train (one training step), " +
         "data (the data pipeline), onnx (ONNX Runtime vs TorchSharp scoring of the exported graph), transform (ML.NET " +
         "Transform rows/s vs batched PredictProbabilities on the Fashion-MNIST test images), first-prediction (Model.Load " +
-        "of a saved zip + first PredictionEngine.Predict in fresh processes); the last three not by default",
-        ValueParsers.OneOf(BenchSettings.ModeNames), "infer|train|data|onnx|transform|first-prediction",
+        "of a saved zip + first PredictionEngine.Predict in fresh processes), bf16-agreement (bf16 vs fp32 top-1 and " +
+        "max |Δp| on the 300 Fashion-MNIST test images); the last four not by default",
+        ValueParsers.OneOf(BenchSettings.ModeNames), "infer|train|data|onnx|transform|first-prediction|bf16-agreement",
         string.Join(',', DefaultModes.Select(BenchSettings.NameOf)), "--mode");
     private readonly Option<int?> batch = CliOptions.Single<int?>("--batch",
         "Batch size of one figure per variant and mode (with --size); default: inference at batch 1 / 256 px and " +
@@ -48,7 +49,8 @@ internal sealed class BenchCommand : System.CommandLine.Command
                       "(NFNetModel.FreezeForScoring, what NFNetModelParameters does)",
     };
     private readonly Option<string> model = CliOptions.Single("--model",
-        "first-prediction: measure this saved model zip in this process (the child side; the parent passes it)",
+        "A saved model zip: bf16-agreement scores it instead of a random-init variant; first-prediction measures it in " +
+        "this process (the child side, which the parent starts)",
         ValueParsers.ExistingFile, "zip");
     private readonly Option<bool> resultLine = new("--result-line")
     {
@@ -104,6 +106,7 @@ internal sealed class BenchCommand : System.CommandLine.Command
         BenchMode.Onnx => "ONNX Runtime vs TorchSharp",
         BenchMode.Transform => "ML.NET Transform vs batched scoring",
         BenchMode.FirstPrediction => "first prediction in a fresh process",
+        BenchMode.Agreement => "bf16 vs fp32 agreement",
         _ => "training step",
     };
 
@@ -113,7 +116,7 @@ internal sealed class BenchCommand : System.CommandLine.Command
     private static int Run(BenchSettings settings)
     {
         AnchorProtocol.SetThreads(settings.Threads);
-        if (settings.ModelPath is { } zip)
+        if (settings.ModelPath is { } zip && settings.Modes.Contains(BenchMode.FirstPrediction))
             return FirstPredictionBenchmark.MeasureInThisProcess(zip, settings);
         var machine = BenchmarkReport.DescribeMachine();
         var rows = new List<BenchmarkResult>();
@@ -129,6 +132,7 @@ internal sealed class BenchCommand : System.CommandLine.Command
                     settings.Runs, settings.Threads),
                 BenchMode.Transform => TransformBenchmark.Run(figure, settings),
                 BenchMode.FirstPrediction => FirstPredictionBenchmark.Run(figure, settings),
+                BenchMode.Agreement => PrecisionAgreementBenchmark.Run(figure, settings, settings.ModelPath),
                 // One figure per process (as side-by-side.py runs it) reports the process's peak, as perf_anchor.py does.
                 _ => [TrainingStepBenchmark.Run(figure, settings, resetPeak: figures.Length > 1)],
             };
@@ -150,7 +154,7 @@ internal sealed class BenchCommand : System.CommandLine.Command
             {
                 var row = mode == BenchMode.Data
                     ? measuredRow
-                    : measuredRow with { Precision = BenchSettings.NameOf(settings.Precision) };
+                    : measuredRow with { Precision = measuredRow.Precision ?? BenchSettings.NameOf(settings.Precision) };
                 rows.Add(row);
                 // Printed as each figure finishes, on stdout as plain text (no markup, no wrapping): the tool reads the line.
                 if (settings.ResultLine)

@@ -17,6 +17,8 @@ internal enum BenchMode
     Transform,
     /// <summary><c>Model.Load</c> of a saved zip and the first <c>PredictionEngine.Predict</c> in fresh processes (not by default).</summary>
     FirstPrediction,
+    /// <summary>bfloat16 vs float32 scoring of the 300 Fashion-MNIST test images: top-1 agreement, max |Δp| (not by default).</summary>
+    Agreement,
 }
 
 /// <summary>What scores in the inference, transform and first-prediction figures.</summary>
@@ -55,6 +57,7 @@ internal sealed record BenchSettings(
         {
             ["infer"] = BenchMode.Infer, ["inference"] = BenchMode.Infer, ["train"] = BenchMode.Train, ["data"] = BenchMode.Data,
             ["onnx"] = BenchMode.Onnx, ["transform"] = BenchMode.Transform, ["first-prediction"] = BenchMode.FirstPrediction,
+            ["bf16-agreement"] = BenchMode.Agreement,
         };
 
     /// <summary>CLI names of the engines.</summary>
@@ -74,7 +77,7 @@ internal sealed record BenchSettings(
     // The standard figures of the README's table: scoring one image at the evaluation size, a batch at the training size.
     private static readonly (BenchMode Mode, int Batch, int Size)[] StandardFigures =
         [(BenchMode.Infer, 1, 256), (BenchMode.Infer, 8, 192), (BenchMode.Onnx, 1, 256), (BenchMode.Onnx, 8, 192), (BenchMode.Train, 8, 192),
-         (BenchMode.Transform, 8, 224), (BenchMode.FirstPrediction, 1, 224)];
+         (BenchMode.Transform, 8, 224), (BenchMode.FirstPrediction, 1, 224), (BenchMode.Agreement, 8, 224)];
 
     /// <summary>The model figures in the order they run: per variant, inference then the training step; one
     /// batch × size when --batch and --size are given, else the standard ones.</summary>
@@ -82,7 +85,7 @@ internal sealed record BenchSettings(
     {
         var shapes = Batch is { } batch && Size is { } size
             ? [(BenchMode.Infer, batch, size), (BenchMode.Onnx, batch, size), (BenchMode.Train, batch, size),
-               (BenchMode.Transform, batch, size), (BenchMode.FirstPrediction, batch, size)]
+               (BenchMode.Transform, batch, size), (BenchMode.FirstPrediction, batch, size), (BenchMode.Agreement, batch, size)]
             : StandardFigures;
         return from variant in Variants
                from shape in shapes
@@ -93,8 +96,13 @@ internal sealed record BenchSettings(
     /// <summary>The CLI name of a precision, as the table, the JSON and the RESULT lines print it.</summary>
     public static string NameOf(NFNetPrecision precision) => precision == NFNetPrecision.BFloat16 ? "bf16" : "fp32";
 
-    /// <summary>The CLI name of a mode (infer, train, data, onnx, transform, first-prediction).</summary>
-    public static string NameOf(BenchMode mode) => mode == BenchMode.FirstPrediction ? "first-prediction" : mode.ToString().ToLowerInvariant();
+    /// <summary>The CLI name of a mode (infer, train, data, onnx, transform, first-prediction, bf16-agreement).</summary>
+    public static string NameOf(BenchMode mode) => mode switch
+    {
+        BenchMode.FirstPrediction => "first-prediction",
+        BenchMode.Agreement => "bf16-agreement",
+        _ => mode.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>The CLI name of an engine.</summary>
     public static string NameOf(BenchEngine engine) => engine == BenchEngine.OnnxRuntime ? "onnxruntime" : "torchsharp";

@@ -15,9 +15,13 @@ namespace Microsoft.ML.NFNet.Native;
 /// whose input channel count is not a multiple of 32; bfloat16 forward results are wrong in both cases. Capping oneDNN
 /// at AVX2 moves the failures to multiples of 8 instead of fixing them, and channels_last inputs fail on other shapes.
 /// Zero-padding the channels up to those multiples gives exact results (the padded products are zero) in every case we
-/// measured. No published NFNet variant has such convs except the 3-channel image input of the stem, so the cost
-/// there is a fraction of a percent; small custom configurations are the ones that need it. Grouped convs were correct
-/// in all measured shapes and are left alone. test/.../Modeling/ConvolutionCorrectnessTests.cs pins the behaviour.
+/// measured. Convs with fewer input channels than a block (the 3-channel image input of every stem, and small custom
+/// configurations) skip the conv kernels altogether: they run as im2col (<c>unfold</c>) and one matrix product, which
+/// is exact by construction and about a tenth of the cost of the padded conv (padding 3 channels to 32 multiplies the
+/// stem's first conv by ten). Other shapes that need it are padded. No published NFNet variant has such convs beyond
+/// the stem's first. Grouped convs were correct in all measured shapes and are left alone; float64 (not served by
+/// oneDNN) keeps the padded conv, so tests have an independent reference.
+/// test/.../Modeling/ConvolutionCorrectnessTests.cs pins the behaviour.
 /// </remarks>
 internal static class CpuConvolution
 {
@@ -33,6 +37,8 @@ internal static class CpuConvolution
 
         var inChannels = weight.shape[1];
         var outChannels = weight.shape[0];
+        if (inChannels < ChannelBlock && input.dtype != ScalarType.Float64)
+            return MatmulConv2d(input, weight, bias, stride, padding);
         var paddedIn = RoundUp(inChannels, stride > 1 ? StridedInputChannelBlock : ChannelBlock);
         var paddedOut = RoundUp(outChannels, ChannelBlock);
         if (paddedIn == inChannels && paddedOut == outChannels)
@@ -47,6 +53,20 @@ internal static class CpuConvolution
         if (paddedOut != outChannels)
             y = y.narrow(1, 0, outChannels).contiguous();
         return y.MoveToOuterDisposeScope();
+    }
+
+    // im2col: every k×k patch of every input channel becomes a column [B, C·k·k, L], times the filters [O, C·k·k].
+    private static Tensor MatmulConv2d(Tensor input, Tensor weight, Tensor? bias, long stride, long padding)
+    {
+        using var scope = NewDisposeScope();
+        var kernel = weight.shape[2];
+        long OutputSize(long size) => (size + 2 * padding - kernel) / stride + 1;
+        var columns = F.unfold(input, kernel, padding: padding, stride: stride);
+        var y = weight.reshape(weight.shape[0], -1).matmul(columns);
+        if (bias is not null)
+            y = y + bias.view(1, -1, 1);
+        return y.view(input.shape[0], weight.shape[0], OutputSize(input.shape[2]), OutputSize(input.shape[3]))
+            .MoveToOuterDisposeScope();
     }
 
     private static long RoundUp(long value, long multiple) => (value + multiple - 1) / multiple * multiple;
