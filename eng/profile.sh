@@ -19,7 +19,7 @@ perf report -i "$WORK/perf.data" --time "$START,$END" --stdio --sort sym 2>/dev/
 python3 - "$WORK/report.txt" <<'PY'
 import collections, re, sys
 categories = [  # first match wins
-    ('convolution kernels (oneDNN)', r'conv_fwd_kernel|1x1_conv|conv_bwd|convolution|brgconv|brgemm|brg_|conv_kernel|wino|_conv_'),
+    ('convolution kernels (oneDNN)', r'conv_|_conv|convolution|fwd_kernel|bwd_|brgemm|brg_|wino'),
     ('layout reorders (oneDNN)', r'reorder|single_blk|transpose'),
     ('other oneDNN kernels', r'jit_uni_kernel|dnnl'),
     ('weight standardization (batch_norm)', r'batch_norm'),

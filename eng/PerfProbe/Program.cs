@@ -14,6 +14,7 @@ using static TorchSharp.torch;
 //   freeze VARIANT BATCH SIZE ITERS                                      per-pass standardization vs FreezeForScoring
 //   precision VARIANT BATCH SIZE ITERS                                   fp32 vs bf16, both frozen
 //   stem BATCH SIZE ITERS                                                the 3-channel stem conv: padded to 32 channels vs im2col + matmul
+//   pool BATCH CHANNELS SIZE ITERS                                       the shortcut's 2x2 average pool: avg_pool2d vs a reshaped mean
 //   curve fp32|bf16 SEED EPOCHS SIZE                                      nfnet_tiny on the sample's Fashion-MNIST, per-epoch losses
 if (args.Length == 0)
 {
@@ -31,6 +32,7 @@ switch (mode)
     case "precision": AlternateArms(args[1], Int(2), Int(3), Int(4), ["fp32 frozen", "bf16 frozen"],
         (model, arm) => { model.InferencePrecision = arm == 1 ? NFNetPrecision.BFloat16 : NFNetPrecision.Float32; model.FreezeForScoring(); }); break;
     case "stem": Stem(Int(1), Int(2), Int(3)); break;
+    case "pool": Pool(Int(1), Int(2), Int(3), Int(4)); break;
     case "curve": Curve(args[1] == "bf16" ? NFNetPrecision.BFloat16 : NFNetPrecision.Float32, Int(2), Int(3), Int(4)); break;
     default: Console.WriteLine($"unknown mode {mode}"); return 1;
 }
@@ -156,6 +158,27 @@ static void Stem(int batch, int size, int iterations)
         for (var i = 0; i < iterations; i++)
             conv().Dispose();
         Console.WriteLine($"stem conv 3->16 s2 b{batch}@{size} {name,-22}: CPU {(CpuMs() - before) / iterations:F2} ms per call");
+    }
+}
+
+static void Pool(int batch, int channels, int size, int iterations)
+{
+    using var _ = no_grad();
+    foreach (var type in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+    {
+        using var x = randn(batch, channels, size, size).to(type);
+        Tensor AvgPool() => nn.functional.avg_pool2d(x, [2, 2], [2, 2], ceil_mode: true, count_include_pad: false);
+        Tensor ViewMean() => x.view(batch, channels, size / 2, 2, size / 2, 2).mean([3, 5]);
+        Console.WriteLine($"{type}: max |avg_pool2d - view mean| {(AvgPool().to(float32) - ViewMean().to(float32)).abs().max().item<float>():E2}");
+        foreach (var (name, pool) in new (string, Func<Tensor>)[] { ("avg_pool2d", AvgPool), ("view + mean", ViewMean), ("avg_pool2d", AvgPool), ("view + mean", ViewMean) })
+        {
+            for (var i = 0; i < 3; i++)
+                pool().Dispose();
+            var before = CpuMs();
+            for (var i = 0; i < iterations; i++)
+                pool().Dispose();
+            Console.WriteLine($"  {type} [{batch}, {channels}, {size}, {size}] {name,-12}: CPU {(CpuMs() - before) / iterations:F2} ms per call");
+        }
     }
 }
 
