@@ -110,9 +110,10 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     public NFNetModel Model { get; }
 
     /// <summary>
-    /// The number format of the TorchSharp engine's activations and convolutions (default float32). bfloat16 runs
-    /// 1.6–1.9× faster on CPUs with AVX512_BF16 (and on GPUs) with probabilities within about 1e-2 of float32 (see the
-    /// README's performance section). Not saved with the model; ONNX Runtime always scores in float32.
+    /// The number format of the TorchSharp engine's activations and convolutions (default float32). bfloat16 took
+    /// 36–47 % less CPU time than float32 on a CPU with AVX512_BF16 (it is slower on CPUs without bfloat16
+    /// instructions), with probabilities within a few 1e-2 of float32 (see the README's performance section). Not
+    /// saved with the model; ONNX Runtime always scores in float32.
     /// </summary>
     public NFNetPrecision InferencePrecision
     {
