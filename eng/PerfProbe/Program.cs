@@ -4,6 +4,7 @@ using Microsoft.ML.NFNet.Native;
 using Microsoft.ML.NFNet.Optimization;
 using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.NFNet.Training;
+using Microsoft.ML;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,6 +16,7 @@ using static TorchSharp.torch;
 //   precision VARIANT BATCH SIZE ITERS                                   fp32 vs bf16, both frozen
 //   stem BATCH SIZE ITERS                                                the 3-channel stem conv: padded to 32 channels vs im2col + matmul
 //   pool BATCH CHANNELS SIZE ITERS                                       the shortcut's 2x2 average pool: avg_pool2d vs a reshaped mean
+//   save VARIANT SIZE ZIP / load ZIP                                     a random-init model zip; Model.Load of it, timed (for perf)
 //   curve fp32|bf16 SEED EPOCHS SIZE                                      nfnet_tiny on the sample's Fashion-MNIST, per-epoch losses
 if (args.Length == 0)
 {
@@ -33,6 +35,8 @@ switch (mode)
         (model, arm) => { model.InferencePrecision = arm == 1 ? NFNetPrecision.BFloat16 : NFNetPrecision.Float32; model.FreezeForScoring(); }); break;
     case "stem": Stem(Int(1), Int(2), Int(3)); break;
     case "pool": Pool(Int(1), Int(2), Int(3), Int(4)); break;
+    case "save": SaveZip(args[1], Int(2), args[3]); break;
+    case "load": LoadZip(args[1]); break;
     case "curve": Curve(args[1] == "bf16" ? NFNetPrecision.BFloat16 : NFNetPrecision.Float32, Int(2), Int(3), Int(4)); break;
     default: Console.WriteLine($"unknown mode {mode}"); return 1;
 }
@@ -182,6 +186,32 @@ static void Pool(int batch, int channels, int size, int iterations)
     }
 }
 
+static void SaveZip(string variant, int size, string path)
+{
+    var mlContext = new Microsoft.ML.MLContext(seed: 0);
+    manual_seed(0);
+    var model = new NFNetModel(NFNetConfig.Variant(variant), 10);
+    var parameters = new Microsoft.ML.NFNet.NFNetModelParameters(mlContext, model, new ImagePreprocessingOptions { ImageSize = size },
+        Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray(), training: null);
+    var rows = Enumerable.Range(0, 10).Select(i => new ProbeImage { Label = $"c{i}", ImageSource = [1] }).ToArray();
+    var data = mlContext.Data.LoadFromEnumerable(rows);
+    var keyed = mlContext.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+    var transformer = Microsoft.ML.NFNet.NFNetImageClassificationTrainer.ScoringTransformer(mlContext, parameters, keyed.Schema,
+        new Microsoft.ML.NFNet.NFNetImageClassificationTrainer.Options { FeatureColumnName = "ImageSource" });
+    mlContext.Model.Save(transformer, keyed.Schema, path);
+    Console.WriteLine($"saved {path}: {new FileInfo(path).Length / 1048576.0:F1} MiB");
+}
+
+static void LoadZip(string path)
+{
+    var start = Stopwatch.GetTimestamp();
+    var cpu = CpuMs();
+    Console.WriteLine($"MARK start {Seconds():F6}");
+    var model = new Microsoft.ML.MLContext(seed: 0).Model.Load(path, out _);
+    Console.WriteLine($"MARK end {Seconds():F6}");
+    Console.WriteLine($"Model.Load: wall {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms, CPU {CpuMs() - cpu:F0} ms ({model.GetType().Name})");
+}
+
 static void Curve(NFNetPrecision precision, int seed, int epochs, int size)
 {
     var data = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Microsoft.ML.NFNet.Samples", "Data");
@@ -202,4 +232,10 @@ static void Curve(NFNetPrecision precision, int seed, int epochs, int size)
         },
     };
     new NFNetTrainingEngine(options).Train(model, train, test);
+}
+
+internal sealed class ProbeImage
+{
+    public string Label { get; set; } = "";
+    public byte[] ImageSource { get; set; } = [];
 }
