@@ -153,6 +153,11 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
                 onnxRuntime?.Dispose();
                 onnxRuntime = session;
                 scoringEngine = value;
+                // TorchSharp's frozen weights are of no use while ONNX Runtime scores (it holds its own copy).
+                if (session is null)
+                    Model.FreezeForScoring();
+                else
+                    Model.Unfreeze();
             }
         }
     }

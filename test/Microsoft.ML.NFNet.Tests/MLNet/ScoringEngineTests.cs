@@ -29,7 +29,9 @@ public class ScoringEngineTests
         Assert.IsTrue(torchSharp.Average(p => p.Max()) > 0.5, $"mean top probability {torchSharp.Average(p => p.Max())}");
         Assert.IsTrue(images.Select((_, i) => ArgMax(torchSharp[i]) == ArgMax(onnxRuntime[i])).All(same => same), "same top-1");
 
+        Assert.IsFalse(parameters.Model.IsFrozenForScoring, "ONNX Runtime holds its own weights; TorchSharp's frozen copy is released");
         parameters.ScoringEngine = NFNetScoringEngine.TorchSharp;
+        Assert.IsTrue(parameters.Model.IsFrozenForScoring, "frozen again for TorchSharp scoring");
         var again = parameters.PredictProbabilities(images, batchSize: 5);
         for (var i = 0; i < images.Length; i++)
             CollectionAssert.AreEqual(torchSharp[i], again[i], $"image {i}: TorchSharp after switching back");
