@@ -17,7 +17,7 @@ namespace Microsoft.ML.NFNet.Native;
 /// Zero-padding the channels up to those multiples gives exact results (the padded products are zero) in every case we
 /// measured. Convs with fewer input channels than a block (the 3-channel image input of every stem, and small custom
 /// configurations) skip the conv kernels altogether: they run as im2col (<c>unfold</c>) and one matrix product, which
-/// is exact by construction and about a tenth of the cost of the padded conv (padding 3 channels to 32 multiplies the
+/// is exact by construction and much cheaper than the padded conv (padding 3 channels to 32 multiplies the work of the
 /// stem's first conv by ten). Other shapes that need it are padded. No published NFNet variant has such convs beyond
 /// the stem's first. Grouped convs were correct in all measured shapes and are left alone; float64 (not served by
 /// oneDNN) keeps the padded conv, so tests have an independent reference.
