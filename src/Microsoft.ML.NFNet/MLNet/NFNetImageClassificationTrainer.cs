@@ -84,6 +84,16 @@ public sealed class NFNetImageClassificationTrainer
         /// device, precision, seed and progress reporting. Settings left null are chosen from the data (logged, and
         /// saved with the model in <see cref="NFNetModelParameters.Training"/>).</summary>
         public NFNetTrainingOptions Training = new();
+
+        /// <summary>What the returned model scores with (default <see cref="NFNetScoringEngine.TorchSharp"/>); sets
+        /// <see cref="NFNetModelParameters.ScoringEngine"/>. <see cref="NFNetScoringEngine.OnnxRuntime"/> needs the
+        /// application to reference <c>Microsoft.ML.OnnxRuntime</c>. A runtime choice: not saved with the model.</summary>
+        public NFNetScoringEngine ScoringEngine = NFNetScoringEngine.TorchSharp;
+
+        /// <summary>The number format the returned model scores in on TorchSharp (default float32); sets
+        /// <see cref="NFNetModelParameters.InferencePrecision"/>. Training's own is <see cref="NFNetTrainingOptions.Precision"/>.
+        /// A runtime choice: not saved with the model.</summary>
+        public NFNetPrecision ScoringPrecision = NFNetPrecision.Float32;
     }
 
     /// <summary>The architecture used when <see cref="Options.Architecture"/> is null.</summary>
@@ -179,17 +189,29 @@ public sealed class NFNetImageClassificationTrainer
             var summary = new NFNetTrainingSummary(choices, result.Profile, result.EpochsCompleted, result.SelectedEpoch,
                 result.SkippedImages, (int)rows.MissingLabels);
             var parameters = new NFNetModelParameters(host, model, result.Settings!.Preprocessing,
-                LabelNames(input.Schema[options.LabelColumnName], classCount), summary);
-            var scorer = new MulticlassPredictionTransformer<NFNetModelParameters>(host, parameters, input.Schema,
-                options.FeatureColumnName, options.LabelColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
-            return new NFNetPredictionTransformer(host, scorer, options.ScoreColumnName, options.PredictedLabelColumnName,
-                options.ScoringBatchSize, options.InvalidImageColumnName);
+                LabelNames(input.Schema[options.LabelColumnName], classCount), summary)
+            {
+                InferencePrecision = options.ScoringPrecision,
+                ScoringEngine = options.ScoringEngine,
+            };
+            return ScoringTransformer(host, parameters, input.Schema, options);
         }
         catch
         {
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The transformer that scores with <paramref name="parameters"/>: what <c>Fit</c> returns, and what the
+    /// sample's benchmark measures <c>Transform</c> through.</summary>
+    internal static NFNetPredictionTransformer ScoringTransformer(IHostEnvironment env,
+        NFNetModelParameters parameters, DataViewSchema inputSchema, Options options)
+    {
+        var scorer = new MulticlassPredictionTransformer<NFNetModelParameters>(env, parameters, inputSchema,
+            options.FeatureColumnName, options.LabelColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
+        return new NFNetPredictionTransformer(env, scorer, options.ScoreColumnName, options.PredictedLabelColumnName,
+            options.ScoringBatchSize, options.InvalidImageColumnName);
     }
 
     private ImageRows ReadRows(IChannel channel, IDataView data, int classCount, string role, CancellationToken token)
@@ -224,6 +246,8 @@ public sealed class NFNetImageClassificationTrainer
                 && options.InvalidImageColumnName != options.ScoreColumnName && options.InvalidImageColumnName != options.PredictedLabelColumnName),
             nameof(Options.InvalidImageColumnName), options.InvalidImageColumnName,
             "must be null (bad images fail scoring) or name a new column, not the Score or PredictedLabel column");
+        check.Defined(options.ScoringEngine, nameof(Options.ScoringEngine));
+        check.Defined(options.ScoringPrecision, nameof(Options.ScoringPrecision));
         var training = options.Training;
         check.That(!options.ResumeFromCheckpoint || (training.CheckpointDirectory is not null && training.Seed is not null),
             nameof(Options.ResumeFromCheckpoint), options.ResumeFromCheckpoint,

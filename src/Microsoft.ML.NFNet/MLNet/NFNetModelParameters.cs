@@ -30,6 +30,10 @@ namespace Microsoft.ML.NFNet;
 /// <para><b>Threads.</b> Scoring is safe from several threads at once (e.g. one <c>PredictionEngine</c> per thread):
 /// images are preprocessed in parallel and the forward passes take turns, because libtorch already spreads one forward
 /// pass over all cores. <see cref="Dispose"/> waits for the forward pass in flight.</para>
+/// <para><b>Speed.</b> The model is frozen for scoring (<see cref="NFNetModel.FreezeForScoring"/>): its standardized
+/// conv weights are computed once, which makes small batches faster and costs one more copy of the conv weights.
+/// <see cref="InferencePrecision"/> and <see cref="ScoringEngine"/> choose bfloat16 or ONNX Runtime; both are runtime
+/// choices of this object, not saved with the model.</para>
 /// </remarks>
 public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VBuffer<float>>, IValueMapper, IDisposable
 {
@@ -98,6 +102,40 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
 
     /// <summary>The scoring network shared with the transformer that batches <c>Transform</c>.</summary>
     internal ScoringNetwork Network => network;
+
+    /// <summary>
+    /// The number format of the TorchSharp engine's activations and convolutions (default float32). bfloat16 is faster
+    /// on CPUs with bfloat16 instructions (slower on others), with probabilities within a few 1e-2 of float32 (see the
+    /// README's performance section). Not saved with the model; ONNX Runtime always scores in float32.
+    /// </summary>
+    public NFNetPrecision InferencePrecision
+    {
+        get => network.InferencePrecision;
+        set => network.InferencePrecision = value;
+    }
+
+    /// <summary>
+    /// What runs the network when this object scores (default <see cref="NFNetScoringEngine.TorchSharp"/>). Setting
+    /// <see cref="NFNetScoringEngine.OnnxRuntime"/> exports the model to ONNX in memory and opens an ONNX Runtime session
+    /// at once (a few seconds for the large variants); the application must reference <c>Microsoft.ML.OnnxRuntime</c>.
+    /// Not saved with the model: set it again after <c>Model.Load</c> (e.g. through <see cref="FindIn"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">ONNX Runtime's native library is missing (the message says what to add).</exception>
+    public NFNetScoringEngine ScoringEngine
+    {
+        get => network.ScoringEngine;
+        set => network.ScoringEngine = value;
+    }
+
+    /// <summary>The NFNet model parameters inside a fitted or loaded pipeline (a transformer chain, or the prediction
+    /// transformer itself), to set <see cref="ScoringEngine"/> or <see cref="InferencePrecision"/> after
+    /// <c>Model.Load</c>; null when there is none.</summary>
+    public static NFNetModelParameters? FindIn(ITransformer transformer) => transformer switch
+    {
+        IPredictionTransformer<NFNetModelParameters> prediction => prediction.Model,
+        IEnumerable<ITransformer> chain => chain.Select(FindIn).LastOrDefault(p => p is not null),
+        _ => null,
+    };
 
     // Called by ML.NET's ComponentCatalog when a model file names this loader.
     internal static NFNetModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)

@@ -15,10 +15,11 @@ internal enum NetworkOutput
 }
 
 /// <summary>
-/// A network in eval mode that any number of threads score with, and that can be freed while they do: images are
-/// preprocessed in parallel outside the lock, the forward passes take turns (libtorch already spreads one pass over
-/// every core), and <see cref="Dispose"/> waits for the pass in flight, frees the native weights and makes every later
-/// call fail with <see cref="ObjectDisposedException"/>.
+/// A network in eval mode, frozen for scoring, that any number of threads score with, and that can be freed while they
+/// do: images are preprocessed in parallel outside the lock, the forward passes take turns (libtorch already spreads one
+/// pass over every core), and <see cref="Dispose"/> waits for the pass in flight, frees the native weights and makes
+/// every later call fail with <see cref="ObjectDisposedException"/>. Probabilities come from TorchSharp or, when
+/// <see cref="ScoringEngine"/> says so, from ONNX Runtime on the same weights.
 /// </summary>
 internal sealed class ScoringNetwork : IDisposable
 {
@@ -26,6 +27,9 @@ internal sealed class ScoringNetwork : IDisposable
     private readonly string owner;
     private readonly Lock forwardLock = new();
     private bool disposed;
+    private NFNetScoringEngine scoringEngine;
+    // The ONNX Runtime session while ScoringEngine is OnnxRuntime.
+    private OnnxRuntimeScorer? onnxRuntime;
 
     /// <param name="model">Owned from now on; put in eval mode.</param>
     /// <param name="preprocessing">The scoring preprocessing (validated here).</param>
@@ -36,6 +40,7 @@ internal sealed class ScoringNetwork : IDisposable
         Model = model;
         this.owner = owner;
         Model.eval();
+        Model.FreezeForScoring();
     }
 
     /// <summary>The network (do not change its weights or mode while it scores).</summary>
@@ -46,6 +51,53 @@ internal sealed class ScoringNetwork : IDisposable
 
     /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
     public bool IsDisposed => Volatile.Read(ref disposed);
+
+    /// <summary>The TorchSharp engine's number format (see <see cref="NFNetModelParameters.InferencePrecision"/>).</summary>
+    public NFNetPrecision InferencePrecision
+    {
+        get => Model.InferencePrecision;
+        set
+        {
+            if (!Enum.IsDefined(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"{nameof(InferencePrecision)} must be one of: " +
+                    string.Join(", ", Enum.GetNames<NFNetPrecision>()) + ".");
+            lock (forwardLock)
+            {
+                ThrowIfDisposed();
+                Model.InferencePrecision = value;
+            }
+        }
+    }
+
+    /// <summary>What computes probabilities (see <see cref="NFNetModelParameters.ScoringEngine"/>); features always come
+    /// from TorchSharp.</summary>
+    public NFNetScoringEngine ScoringEngine
+    {
+        get => scoringEngine;
+        set
+        {
+            if (!Enum.IsDefined(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"{nameof(ScoringEngine)} must be one of: " +
+                    string.Join(", ", Enum.GetNames<NFNetScoringEngine>()) + ".");
+            lock (forwardLock)
+            {
+                ThrowIfDisposed();
+                if (value == scoringEngine)
+                    return;
+                var session = value == NFNetScoringEngine.OnnxRuntime
+                    ? OnnxRuntimeScorer.Create(Model, Preprocessing, get_num_threads())
+                    : null;
+                onnxRuntime?.Dispose();
+                onnxRuntime = session;
+                scoringEngine = value;
+                // TorchSharp's frozen weights are of no use while ONNX Runtime scores (it holds its own copy).
+                if (session is null)
+                    Model.FreezeForScoring();
+                else
+                    Model.Unfreeze();
+            }
+        }
+    }
 
     /// <summary>How many floats <see cref="Run"/> returns per image.</summary>
     public int Width(NetworkOutput output) => output == NetworkOutput.Probabilities ? Model.NumClasses : Model.NumFeatures;
@@ -67,9 +119,19 @@ internal sealed class ScoringNetwork : IDisposable
         var batch = invalidImages is null
             ? batcher.CreateEvaluationBatch(images)
             : batcher.CreateEvaluationBatch(images, invalidImages);
+        return RunPreprocessed(batch, output);
+    }
+
+    /// <summary>The outputs for a preprocessed float32 batch <c>[B, 3, H, W]</c>, row-major.</summary>
+    internal float[] RunPreprocessed(Tensor batch, NetworkOutput output)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
         lock (forwardLock)
         {
             ThrowIfDisposed();
+            if (output == NetworkOutput.Probabilities && onnxRuntime is not null)
+                return onnxRuntime.Score(batch);
             var input = batch.to(Model.Classifier.weight!.device);
             var result = output == NetworkOutput.Probabilities
                 ? nn.functional.softmax(Model.call(input), dim: 1)
@@ -97,6 +159,8 @@ internal sealed class ScoringNetwork : IDisposable
             if (disposed)
                 return;
             Volatile.Write(ref disposed, true);
+            onnxRuntime?.Dispose();
+            onnxRuntime = null;
             Model.Dispose();
         }
     }

@@ -80,6 +80,9 @@ internal static class ModelWeights
             foreach (var (name, target) in expected)
                 target.copy_(loaded[name]);
         }
+        // Standardized weights frozen for scoring belong to the old weights.
+        if (model.IsFrozenForScoring)
+            model.FreezeForScoring();
     }
 
     /// <summary>The parameters as a safetensors state dict with our metadata (checksum, format tag).</summary>
