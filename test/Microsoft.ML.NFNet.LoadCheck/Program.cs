@@ -2,13 +2,20 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-// Usage: Microsoft.ML.NFNet.LoadCheck <model.zip> <feature column> <row file>...
+// Usage: Microsoft.ML.NFNet.LoadCheck [--vector-column <name>] <model.zip> <feature column> <row file>...
 // Loads the model the way an application does, scores each row file's bytes as one row of the feature column
-// (a variable-length byte vector) and prints one JSON object to stdout: the assemblies loaded before and after
-// Model.Load, the Score column's slot names, and per row the Score vector and the PredictedLabel text, if any.
+// (a variable-length byte vector) through Transform and prints one JSON object to stdout: the assemblies loaded before
+// and after Model.Load, the type names of the loaded transformers, the slot names of the vector column (default
+// "Score"; none when it has no slot names), and per row that column's values and the PredictedLabel text, if any.
+var vectorColumn = "Score";
+if (args.Length >= 2 && args[0] == "--vector-column")
+{
+    vectorColumn = args[1];
+    args = args[2..];
+}
 if (args.Length < 3)
 {
-    Console.Error.WriteLine("Usage: Microsoft.ML.NFNet.LoadCheck <model.zip> <feature column> <row file>...");
+    Console.Error.WriteLine("Usage: Microsoft.ML.NFNet.LoadCheck [--vector-column <name>] <model.zip> <feature column> <row file>...");
     return 2;
 }
 
@@ -23,14 +30,16 @@ var rows = args.Skip(2).Select(path => new Row { Bytes = File.ReadAllBytes(path)
 var scored = model.Transform(mlContext.Data.LoadFromEnumerable(rows, definition));
 
 var slotNames = default(VBuffer<ReadOnlyMemory<char>>);
-scored.Schema["Score"].GetSlotNames(ref slotNames);
+if (scored.Schema[vectorColumn].HasSlotNames())
+    scored.Schema[vectorColumn].GetSlotNames(ref slotNames);
 var hasTextLabel = scored.Schema.GetColumnOrNull("PredictedLabel")?.Type is TextDataViewType;
 
 var report = new Report(
     loadedBefore,
     loadedAfter,
+    Transformers(model).Select(t => t.GetType().Name).ToArray(),
     slotNames.DenseValues().Select(s => s.ToString()).ToArray(),
-    scored.GetColumn<float[]>("Score").ToArray(),
+    scored.GetColumn<float[]>(vectorColumn).ToArray(),
     hasTextLabel ? scored.GetColumn<string>("PredictedLabel").ToArray() : null);
 // Floats are written shortest-round-trip, so the reader gets the exact bits back.
 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions
@@ -42,6 +51,9 @@ return 0;
 static string[] LoadedAssemblyNames() =>
     AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name!).Order().ToArray();
 
+static IEnumerable<ITransformer> Transformers(ITransformer transformer) =>
+    transformer is IEnumerable<ITransformer> chain ? chain.SelectMany(Transformers) : [transformer];
+
 internal sealed class Row
 {
     public byte[] Bytes { get; set; } = [];
@@ -50,6 +62,7 @@ internal sealed class Row
 internal sealed record Report(
     string[] LoadedBeforeModelLoad,
     string[] LoadedAfterModelLoad,
+    string[] TransformerTypes,
     string[] ScoreSlotNames,
     float[][] Scores,
     string[]? PredictedLabels);

@@ -20,8 +20,11 @@ internal sealed class BenchCommand : System.CommandLine.Command
         ValueParsers.Architecture, "names", string.Join(',', DefaultVariants), "--variant");
     private readonly Option<BenchMode[]> modes = CliOptions.List("--modes",
         "What to measure, comma-separated: infer (eval-mode forward; also 'inference'), train (one training step), " +
-        "data (the data pipeline), onnx (ONNX Runtime vs TorchSharp scoring of the exported graph; not by default)",
-        ValueParsers.OneOf(BenchSettings.ModeNames), "infer|train|data|onnx",
+        "data (the data pipeline), onnx (ONNX Runtime vs TorchSharp scoring of the exported graph), transform (ML.NET " +
+        "Transform rows/s vs batched PredictProbabilities on the Fashion-MNIST test images), first-prediction (Model.Load " +
+        "of a saved zip + first PredictionEngine.Predict in fresh processes), bf16-agreement (bf16 vs fp32 top-1 and " +
+        "max |Δp| on the 300 Fashion-MNIST test images); the last four not by default",
+        ValueParsers.OneOf(BenchSettings.ModeNames), "infer|train|data|onnx|transform|first-prediction|bf16-agreement",
         string.Join(',', DefaultModes.Select(BenchSettings.NameOf)), "--mode");
     private readonly Option<int?> batch = CliOptions.Single<int?>("--batch",
         "Batch size of one figure per variant and mode (with --size); default: inference at batch 1 / 256 px and " +
@@ -37,6 +40,18 @@ internal sealed class BenchCommand : System.CommandLine.Command
     private readonly Option<string> precision = CliOptions.Choice("--precision",
         "Precision of activations and convolutions in infer and train (bf16: NFNetModel.InferencePrecision / " +
         "TrainingPrecision = BFloat16, float32 parameters)", BenchSettings.PrecisionNames, "fp32");
+    private readonly Option<string> engine = CliOptions.Choice("--engine",
+        "What scores in infer, transform and first-prediction: torchsharp, or onnxruntime (NFNetScoringEngine.OnnxRuntime: " +
+        "the model exported in memory, ONNX Runtime's CPU provider, fp32)", BenchSettings.EngineNames, "torchsharp");
+    private readonly Option<bool> noFreeze = new("--no-freeze")
+    {
+        Description = "infer on TorchSharp: standardize the conv weights on every pass instead of once " +
+                      "(NFNetModel.FreezeForScoring, what NFNetModelParameters does)",
+    };
+    private readonly Option<string> model = CliOptions.Single("--model",
+        "A saved model zip: bf16-agreement scores it instead of a random-init variant; first-prediction measures it in " +
+        "this process (the child side, which the parent starts)",
+        ValueParsers.ExistingFile, "zip");
     private readonly Option<bool> resultLine = new("--result-line")
     {
         Description = "Also print one line 'RESULT {json}' per figure (variant, mode, batch, size, precision, median_ms, " +
@@ -55,8 +70,8 @@ internal sealed class BenchCommand : System.CommandLine.Command
         "optimizer shares) and the data pipeline, with peak RSS; prints one table and writes benchmarks.json and " +
         "benchmarks.csv.")
     {
-        foreach (var option in new Option[] { variants, modes, batch, size, runs, warmup, threads, precision,
-                     resultLine, data, dataImageSize, output })
+        foreach (var option in new Option[] { variants, modes, batch, size, runs, warmup, threads, precision, engine,
+                     noFreeze, model, resultLine, data, dataImageSize, output })
             Options.Add(option);
         Validators.Add(result =>
         {
@@ -80,28 +95,46 @@ internal sealed class BenchCommand : System.CommandLine.Command
         result.GetValue(resultLine),
         result.GetValue(data) ?? DefaultDataFolder,
         result.GetValue(dataImageSize),
-        result.GetValue(output)!);
+        result.GetValue(output)!,
+        BenchSettings.EngineNames[result.GetValue(engine)!],
+        !result.GetValue(noFreeze),
+        result.GetValue(model));
+
+    private static string Describe(BenchMode mode) => mode switch
+    {
+        BenchMode.Infer => "inference",
+        BenchMode.Onnx => "ONNX Runtime vs TorchSharp",
+        BenchMode.Transform => "ML.NET Transform vs batched scoring",
+        BenchMode.FirstPrediction => "first prediction in a fresh process",
+        BenchMode.Agreement => "bf16 vs fp32 agreement",
+        _ => "training step",
+    };
 
     // An absent list option reads as empty (a given one has at least one item).
     private static T[] OrDefault<T>(T[]? given, T[] defaultValue) => given is { Length: > 0 } ? given : defaultValue;
 
     private static int Run(BenchSettings settings)
     {
-        torch.set_num_threads(settings.Threads);
+        AnchorProtocol.SetThreads(settings.Threads);
+        if (settings.ModelPath is { } zip && settings.Modes.Contains(BenchMode.FirstPrediction))
+            return FirstPredictionBenchmark.MeasureInThisProcess(zip, settings);
         var machine = BenchmarkReport.DescribeMachine();
         var rows = new List<BenchmarkResult>();
-        foreach (var figure in settings.Figures())
+        var figures = settings.Figures().ToArray();
+        foreach (var figure in figures)
         {
-            AnsiConsole.MarkupLine($"[grey]{figure.Variant}: {figure.Mode switch { BenchMode.Infer => "inference", BenchMode.Onnx => "ONNX Runtime vs TorchSharp", _ => "training step" }}, " +
-                                   $"batch {figure.Batch}, {figure.Size} px, {BenchSettings.NameOf(settings.Precision)}...[/]");
+            AnsiConsole.MarkupLine($"[grey]{figure.Variant}: {Describe(figure.Mode)}, batch {figure.Batch}, {figure.Size} px, " +
+                                   $"{BenchSettings.NameOf(settings.Precision)}, {BenchSettings.NameOf(settings.Engine)}...[/]");
             var measured = figure.Mode switch
             {
-                BenchMode.Infer => InferenceBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup,
-                    settings.Runs, settings.Precision),
+                BenchMode.Infer => InferenceBenchmark.Run(figure, settings),
                 BenchMode.Onnx => OnnxRuntimeBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup,
                     settings.Runs, settings.Threads),
-                _ => [TrainingStepBenchmark.Run(figure.Variant, figure.Batch, figure.Size, settings.Warmup, settings.Runs,
-                    settings.Precision)],
+                BenchMode.Transform => TransformBenchmark.Run(figure, settings),
+                BenchMode.FirstPrediction => FirstPredictionBenchmark.Run(figure, settings),
+                BenchMode.Agreement => PrecisionAgreementBenchmark.Run(figure, settings, settings.ModelPath),
+                // One figure per process (as side-by-side.py runs it) reports the process's peak, as perf_anchor.py does.
+                _ => [TrainingStepBenchmark.Run(figure, settings, resetPeak: figures.Length > 1)],
             };
             Record(measured, figure.Mode);
         }
@@ -121,7 +154,7 @@ internal sealed class BenchCommand : System.CommandLine.Command
             {
                 var row = mode == BenchMode.Data
                     ? measuredRow
-                    : measuredRow with { Precision = BenchSettings.NameOf(settings.Precision) };
+                    : measuredRow with { Precision = measuredRow.Precision ?? BenchSettings.NameOf(settings.Precision) };
                 rows.Add(row);
                 // Printed as each figure finishes, on stdout as plain text (no markup, no wrapping): the tool reads the line.
                 if (settings.ResultLine)

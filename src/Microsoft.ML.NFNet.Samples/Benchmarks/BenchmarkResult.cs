@@ -18,4 +18,13 @@ internal sealed record BenchmarkResult(
 {
     /// <summary>fp32 or bf16 for network figures; null for the data pipeline.</summary>
     public string? Precision { get; init; }
+
+    /// <summary>torchsharp or onnxruntime for network figures; null for the data pipeline.</summary>
+    public string? Engine { get; init; }
+
+    /// <summary>Whether TorchSharp scoring used standardized weights frozen for scoring; null where it does not apply.</summary>
+    public bool? Frozen { get; init; }
+
+    /// <summary>More figures of the row for its RESULT line (snake_case keys), e.g. rows/s of Transform and of batches.</summary>
+    public IReadOnlyDictionary<string, double>? Extra { get; init; }
 }

@@ -16,8 +16,9 @@ internal static class OnnxRuntimeBenchmark
     public static IEnumerable<BenchmarkResult> Run(string variant, int batch, int resolution, int warmup, int runs, int threads)
     {
         var config = NFNetConfig.Variant(variant);
-        using var model = new NFNetModel(config, numClasses: 1000);
-        model.eval();
+        using var model = AnchorProtocol.CreateModel(variant, forTraining: false);
+        // TorchSharp as NFNetModelParameters scores: frozen for scoring.
+        model.FreezeForScoring();
         var path = Path.Combine(Path.GetTempPath(), $"nfnet-bench-{Guid.NewGuid():N}.onnx");
         try
         {
@@ -32,7 +33,7 @@ internal static class OnnxRuntimeBenchmark
                 ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             };
             using var session = new InferenceSession(path, options);
-            using var images = randn(batch, 3, resolution, resolution);
+            using var images = AnchorProtocol.Images(batch, resolution);
             var pixels = images.data<float>().ToArray();
             using var input = OrtValue.CreateTensorValueFromMemory(pixels, images.shape);
             using var runOptions = new RunOptions();
@@ -64,7 +65,7 @@ internal static class OnnxRuntimeBenchmark
             var torchMedian = Timing.Median(torchTimes);
             var onnxMedian = Timing.Median(onnxTimes);
             yield return new BenchmarkResult(config.Name, "scoring", "cpu", batch, resolution, runs, torchMedian, torchTimes.Min(),
-                batch * 1000.0 / torchMedian, null, $"TorchSharp, {threads} threads");
+                batch * 1000.0 / torchMedian, null, $"TorchSharp, {threads} threads, frozen for scoring");
             yield return new BenchmarkResult(config.Name, "scoring", "cpu", batch, resolution, runs, onnxMedian, onnxTimes.Min(),
                 batch * 1000.0 / onnxMedian, null,
                 $"ONNX Runtime {OrtEnv.Instance().GetVersionString()}, {threads} intra-op threads, all optimizations: " +

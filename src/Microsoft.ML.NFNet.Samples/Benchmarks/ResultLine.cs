@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 
@@ -12,27 +11,30 @@ internal static class ResultLine
 {
     public const string Prefix = "RESULT ";
 
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-
-    public static string Format(BenchmarkResult row, BenchMode mode, int warmup, int threads) => Prefix + JsonSerializer.Serialize(
-        new Figure(row.Variant, BenchSettings.NameOf(mode), row.Batch, row.Resolution, row.Precision, Math.Round(row.MedianMs, 3),
-            Math.Round(row.MinMs, 3), row.Runs, warmup, threads, row.PeakRssMiB is { } peak ? Math.Round(peak, 1) : null,
-            Math.Round(row.ImagesPerSecond, 3), row.AgcShare, row.OptimizerShare), Json);
-
-    // snake_case keys, as perf_anchor.py writes them.
-    private sealed record Figure(
-        [property: JsonPropertyName("variant")] string Variant,
-        [property: JsonPropertyName("mode")] string Mode,
-        [property: JsonPropertyName("batch")] int Batch,
-        [property: JsonPropertyName("size")] int Size,
-        [property: JsonPropertyName("precision")] string? Precision,
-        [property: JsonPropertyName("median_ms")] double MedianMs,
-        [property: JsonPropertyName("min_ms")] double MinMs,
-        [property: JsonPropertyName("runs")] int Runs,
-        [property: JsonPropertyName("warmup")] int Warmup,
-        [property: JsonPropertyName("threads")] int Threads,
-        [property: JsonPropertyName("peak_rss_mib")] double? PeakRssMiB,
-        [property: JsonPropertyName("images_per_s")] double ImagesPerSecond,
-        [property: JsonPropertyName("agc_share")] double? AgcShare,
-        [property: JsonPropertyName("optimizer_share")] double? OptimizerShare);
+    public static string Format(BenchmarkResult row, BenchMode mode, int warmup, int threads)
+    {
+        // snake_case keys, as perf_anchor.py writes them; absent values are left out.
+        var figure = new Dictionary<string, object?>
+        {
+            ["variant"] = row.Variant,
+            ["mode"] = BenchSettings.NameOf(mode),
+            ["batch"] = row.Batch,
+            ["size"] = row.Resolution,
+            ["precision"] = row.Precision,
+            ["engine"] = row.Engine,
+            ["frozen"] = row.Frozen,
+            ["median_ms"] = Math.Round(row.MedianMs, 3),
+            ["min_ms"] = Math.Round(row.MinMs, 3),
+            ["runs"] = row.Runs,
+            ["warmup"] = warmup,
+            ["threads"] = threads,
+            ["peak_rss_mib"] = row.PeakRssMiB is { } peak ? Math.Round(peak, 1) : null,
+            ["images_per_s"] = Math.Round(row.ImagesPerSecond, 3),
+            ["agc_share"] = row.AgcShare,
+            ["optimizer_share"] = row.OptimizerShare,
+        };
+        foreach (var (key, value) in row.Extra ?? new Dictionary<string, double>())
+            figure[key] = Math.Round(value, 3);
+        return Prefix + JsonSerializer.Serialize(figure.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value));
+    }
 }

@@ -1,45 +1,56 @@
 using System.Diagnostics;
-using TorchSharp;
-using static TorchSharp.torch;
 using Microsoft.ML.NFNet.Modeling;
 using Microsoft.ML.NFNet.Optimization;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 
 /// <summary>
-/// One full training step of a real variant (zero grad, forward, cross-entropy, backward, AGC, optimizer update), with
-/// the AGC and optimizer parts timed on their own to show their share of the step.
+/// One full training step of a real variant as perf_anchor.py times timm's (zero grad, forward, cross-entropy,
+/// backward, AGC, SGD update), the parameters reset to their initial values before each step (untimed), with the AGC
+/// and optimizer parts timed on their own to show their share of the step. The peak RSS is the process's.
 /// </summary>
 internal static class TrainingStepBenchmark
 {
-    private const int NumClasses = 1000;
-
-    public static BenchmarkResult Run(string variant, int batch, int resolution, int warmup, int runs, NFNetPrecision precision = NFNetPrecision.Float32)
+    public static BenchmarkResult Run(BenchFigure figure, BenchSettings settings, bool resetPeak)
     {
-        var config = NFNetConfig.Variant(variant);
-        PeakMemory.Reset();
-        using var model = new NFNetModel(config, NumClasses) { TrainingPrecision = precision };
+        if (resetPeak)
+            PeakMemory.Reset();
+        using var model = AnchorProtocol.CreateModel(figure.Variant, forTraining: true);
+        model.TrainingPrecision = settings.Precision;
         model.train();
-        using var optimizer = NFNetOptimizer.Create(model, new NFNetOptimizerOptions(), batch, 100, 1000);
-        using var images = randn(batch, 3, resolution, resolution);
-        using var labels = randint(0, NumClasses, batch, dtype: ScalarType.Int64);
+        using var optimizer = AnchorProtocol.CreateOptimizer(model, figure.Batch);
+        using var images = AnchorProtocol.Images(figure.Batch, figure.Size);
+        using var labels = AnchorProtocol.Labels(figure.Batch);
+        var parameters = model.parameters().ToArray();
+        var initial = parameters.Select(p => p.detach().clone()).ToArray();
 
-        for (var i = 0; i < warmup; i++)
-            Step(model, optimizer, images, labels);
-        var steps = Enumerable.Range(0, runs).Select(_ => Step(model, optimizer, images, labels)).ToArray();
+        for (var i = 0; i < settings.Warmup; i++)
+            ResetThenStep(model, optimizer, images, labels, parameters, initial);
+        var steps = Enumerable.Range(0, settings.Runs)
+            .Select(_ => ResetThenStep(model, optimizer, images, labels, parameters, initial)).ToArray();
+        foreach (var copy in initial)
+            copy.Dispose();
 
         var median = Timing.Median(steps.Select(s => s.TotalMs).ToArray());
         var agcShare = Timing.Median(steps.Select(s => s.ClipMs).ToArray()) / median;
         var optimizerShare = Timing.Median(steps.Select(s => s.UpdateMs).ToArray()) / median;
-        return new BenchmarkResult(config.Name, "train-step", "cpu", batch, resolution, runs, median, steps.Min(s => s.TotalMs),
-            batch * 1000.0 / median, PeakMemory.PeakMiB(), $"AGC {agcShare:P1} of step, optimizer {optimizerShare:P1}",
-            agcShare, optimizerShare);
+        return new BenchmarkResult(model.Config.Name, "train-step", "cpu", figure.Batch, figure.Size, settings.Runs, median,
+            steps.Min(s => s.TotalMs), figure.Batch * 1000.0 / median, PeakMemory.PeakMiB(),
+            $"AGC {agcShare:P1} of step, optimizer {optimizerShare:P1}; loss {steps[^1].Loss:F3}", agcShare, optimizerShare)
+        {
+            Engine = BenchSettings.NameOf(BenchEngine.TorchSharp),
+        };
     }
 
-    private readonly record struct StepTimes(double TotalMs, double ClipMs, double UpdateMs);
+    private readonly record struct StepTimes(double TotalMs, double ClipMs, double UpdateMs, double Loss);
 
-    private static StepTimes Step(NFNetModel model, NFNetOptimizer optimizer, Tensor images, Tensor labels)
+    private static StepTimes ResetThenStep(NFNetModel model, NFNetOptimizer optimizer, Tensor images, Tensor labels,
+        Tensor[] parameters, Tensor[] initial)
     {
+        using (no_grad())
+            for (var i = 0; i < parameters.Length; i++)
+                parameters[i].copy_(initial[i]);
         using var scope = NewDisposeScope();
         var start = Stopwatch.GetTimestamp();
         optimizer.ZeroGrad();
@@ -50,7 +61,10 @@ internal static class TrainingStepBenchmark
         var updateStart = Stopwatch.GetTimestamp();
         optimizer.UpdateParameters();
         var end = Stopwatch.GetTimestamp();
-        return new StepTimes(Milliseconds(start, end), Milliseconds(clipStart, updateStart), Milliseconds(updateStart, end));
+        var value = loss.item<float>(); // after the clock: the step is done; reading it only checks it is finite
+        if (!float.IsFinite(value))
+            throw new InvalidOperationException($"The training step's loss is {value}.");
+        return new StepTimes(Milliseconds(start, end), Milliseconds(clipStart, updateStart), Milliseconds(updateStart, end), value);
     }
 
     private static double Milliseconds(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;

@@ -203,7 +203,7 @@ internal sealed class TransferDemoCommand : System.CommandLine.Command
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var load = File.ReadAllText("/proc/loadavg").Trim();
         var model = progress.Run(() => trainer.Fit(data));
-        var parameters = ((IEnumerable<ITransformer>)model).OfType<Microsoft.ML.Data.MulticlassPredictionTransformer<NFNetModelParameters>>().Single().Model;
+        var parameters = NFNetModelParameters.FindIn(model)!;
         var probabilities = parameters.PredictProbabilities(test.Select(t => (ReadOnlyMemory<byte>)t.ImageSource).ToArray(), 128);
         var accuracy = test.Zip(probabilities).Count(p => parameters.Labels![Array.IndexOf(p.Second, p.Second.Max())] == p.First.Label) / (double)test.Count;
         parameters.ExportTimm(target);

@@ -84,7 +84,7 @@ internal sealed class TransferExperiment(string pretrained, PretrainedShape shap
         };
         var trainer = mlContext.Transforms.Conversion.MapValueToKey("Label").Append(mlContext.MulticlassClassification.Trainers.NFNet(options));
         var model = trainer.Fit(data);
-        var parameters = ((IEnumerable<ITransformer>)model).OfType<MulticlassPredictionTransformer<NFNetModelParameters>>().Single().Model;
+        var parameters = NFNetModelParameters.FindIn(model)!;
         var labels = parameters.Labels!;
         var choices = parameters.Training!.AutomaticChoices;
         string[] Predict(IReadOnlyList<ModelInput> images) => parameters.PredictProbabilities(

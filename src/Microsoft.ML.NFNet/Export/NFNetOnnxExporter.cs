@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using System.Reflection;
 using Microsoft.ML.NFNet.Export.Onnx;
 using Microsoft.ML.NFNet.Modeling;
@@ -49,6 +50,10 @@ public static class NFNetOnnxExporter
         var onnx = Build(model, options);
         OnnxModelFile.Write(onnx, fullPath);
     }
+
+    /// <summary>The ONNX model as bytes in memory (what <see cref="Export"/> would write), e.g. for an ONNX Runtime
+    /// session that scores without a file.</summary>
+    internal static byte[] ExportToBytes(NFNetModel model, NFNetOnnxExportOptions options) => Build(model, options).ToByteArray();
 
     internal static ModelProto Build(NFNetModel model, NFNetOnnxExportOptions options)
     {

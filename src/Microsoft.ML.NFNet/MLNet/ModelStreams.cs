@@ -39,7 +39,7 @@ internal static class ModelStreams
     public const string WeightsStream = "Weights.safetensors";
     public const string FormatOneWeightsStream = "TorchWeights";
 
-    // Room for a safetensors header (names, shapes, offsets, metadata) beyond the parameter bytes.
+    // Room for format 1's per-tensor records (names, shapes) beyond the parameter bytes.
     private const long HeaderAllowance = 16 << 20;
     private const long MaxJsonBytes = 64 << 20;
 
@@ -74,7 +74,15 @@ internal static class ModelStreams
     }
 
     /// <summary>Reads format 2 and builds the model; throws a decode error naming what is wrong.</summary>
-    public static (NFNetModel Model, SavedModelContent Content) LoadFormatTwo(IHost host, ModelLoadContext ctx)
+    public static (NFNetModel Model, SavedModelContent Content) LoadFormatTwo(IHost host, ModelLoadContext ctx) =>
+        MainStream(host, () => ReadFormatTwo(host, ctx));
+
+    /// <summary>Reads format 1 (TorchSharp's own weights stream), checking its length against the architecture
+    /// before allocating.</summary>
+    public static (NFNetModel Model, SavedModelContent Content) LoadFormatOne(IHost host, ModelLoadContext ctx) =>
+        MainStream(host, () => ReadFormatOne(host, ctx));
+
+    private static (NFNetModel Model, SavedModelContent Content) ReadFormatTwo(IHost host, ModelLoadContext ctx)
     {
         var classCount = ReadClassCount(host, ctx);
         var count = ctx.Reader.ReadInt32();
@@ -92,14 +100,16 @@ internal static class ModelStreams
             $"The model is corrupt: it has {labels.Length} label names for {classCount} classes.");
         var content = new SavedModelContent(classCount, architecture, preprocessing, labels.Length == 0 ? null : labels, training);
 
-        var expected = Parse(host, ArchitectureStream, () => ModelWeights.ExpectedShapes(architecture, classCount));
-        var expectedBytes = expected.Values.Sum(shape => 4L * shape.Aggregate(1L, (a, b) => a * b));
-        var bytes = Verified(host, ctx, hashes, WeightsStream, expectedBytes + HeaderAllowance);
+        // The weights are read (bounded by what one buffer holds) and verified first: then nothing is built for the stored
+        // architecture and class count until they are known to fit the tensors the file actually holds.
+        var bytes = Verified(host, ctx, hashes, WeightsStream, Array.MaxLength);
         var name = $"the model's '{WeightsStream}' stream";
         using var source = SafetensorsSource.FromMemory(bytes, name);
         var header = Corrupt(host, WeightsStream, () => SafetensorsHeader.Read(source));
-        Corrupt(host, WeightsStream, () => ModelWeights.CheckHeader(header, expected,
-            $"the architecture ({architecture.Name}) and class count ({classCount}) stored in the model", name));
+        var stored = $"the architecture ({architecture.Name}) and class count ({classCount:N0}) stored in the model";
+        Corrupt(host, WeightsStream, () => ModelWeights.ThrowIfTooFewTensors(header, architecture, stored, name));
+        var expected = Parse(host, ArchitectureStream, () => ModelWeights.ExpectedShapes(architecture, classCount));
+        Corrupt(host, WeightsStream, () => ModelWeights.CheckHeader(header, expected, stored, name));
         var model = new NFNetModel(architecture, classCount);
         try
         {
@@ -113,26 +123,26 @@ internal static class ModelStreams
         }
     }
 
-    /// <summary>Reads format 1 (TorchSharp's own weights stream), checking its length against the architecture
-    /// before allocating.</summary>
-    public static (NFNetModel Model, SavedModelContent Content) LoadFormatOne(IHost host, ModelLoadContext ctx)
+    private static (NFNetModel Model, SavedModelContent Content) ReadFormatOne(IHost host, ModelLoadContext ctx)
     {
         var classCount = ReadClassCount(host, ctx);
         string ReadText(string name)
         {
             string? text = null;
             if (!ctx.TryLoadTextStream(name, reader => text = reader.ReadToEnd()) || text is null)
-                throw host.ExceptDecode($"The model has no '{name}' stream.");
+                throw host.ExceptDecode($"The model is corrupt or truncated: it has no '{name}' stream.");
             return text;
         }
         var architecture = Parse(host, ArchitectureStream, () => NFNetConfig.FromJson(ReadText(ArchitectureStream)));
         var preprocessing = Parse(host, PreprocessingStream, () => Deserialize<ImagePreprocessingOptions>(ReadText(PreprocessingStream)));
         var expected = Parse(host, ArchitectureStream, () => ModelWeights.ExpectedShapes(architecture, classCount));
-        var expectedBytes = expected.Values.Sum(shape => 4L * shape.Aggregate(1L, (a, b) => a * b));
+        var expectedBytes = Parse(host, ArchitectureStream, () => checked(expected.Values.Sum(shape => 4L * shape.Aggregate(1L, (a, b) => a * b))));
 
+        var limit = expectedBytes >= Array.MaxLength - HeaderAllowance ? Array.MaxLength : expectedBytes + HeaderAllowance;
         byte[]? weights = null;
-        if (!ctx.TryLoadBinaryStream(FormatOneWeightsStream, reader => weights = ReadBounded(reader.BaseStream, expectedBytes + HeaderAllowance)))
-            throw host.ExceptDecode($"The model has no '{FormatOneWeightsStream}' stream.");
+        if (!Corrupt(host, FormatOneWeightsStream,
+                () => ctx.TryLoadBinaryStream(FormatOneWeightsStream, reader => weights = ReadBounded(reader.BaseStream, limit))))
+            throw host.ExceptDecode($"The model is corrupt or truncated: it has no '{FormatOneWeightsStream}' stream.");
         if (weights is null || weights.Length < expectedBytes)
             throw host.ExceptDecode($"The '{FormatOneWeightsStream}' stream of the model is corrupt or truncated: the architecture " +
                 $"({architecture.Name}, {classCount} classes) needs {expectedBytes:N0} bytes of weights, the stream has " +
@@ -158,10 +168,24 @@ internal static class ModelStreams
         }
     }
 
+    /// <summary>Runs a load; what the main stream's own reads (class count, stream table) cannot parse becomes the
+    /// library's "corrupt or truncated" error, like every other stream's.</summary>
+    private static T MainStream<T>(IHost host, Func<T> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or DecoderFallbackException)
+        {
+            throw host.ExceptDecode(e, $"The main stream of the NFNet model is corrupt or truncated: {e.Message}");
+        }
+    }
+
     private static int ReadClassCount(IHost host, ModelLoadContext ctx)
     {
         var classCount = ctx.Reader.ReadInt32();
-        host.CheckDecode(classCount > 1, "The model's class count must be at least 2.");
+        host.CheckDecode(classCount > 1, $"The model is corrupt: its class count is {classCount}, and a classifier has at least 2.");
         return classCount;
     }
 
@@ -181,7 +205,7 @@ internal static class ModelStreams
             throw host.ExceptDecode(e, $"The '{name}' stream of the model is corrupt or truncated: {e.Message}");
         }
         if (!found)
-            throw host.ExceptDecode($"The model has no '{name}' stream.");
+            throw host.ExceptDecode($"The model is corrupt or truncated: it has no '{name}' stream.");
         if (bytes is null)
             throw host.ExceptDecode($"The '{name}' stream of the model is corrupt or truncated: it is larger than the " +
                 $"{limit:N0} bytes its architecture allows.");

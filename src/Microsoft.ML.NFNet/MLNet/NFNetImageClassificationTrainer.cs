@@ -2,7 +2,6 @@ using Microsoft.ML.Data;
 using Microsoft.ML.NFNet.MLNet;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
-using Microsoft.ML.Transforms.Image;
 using Microsoft.ML.NFNet.Modeling;
 using Microsoft.ML.NFNet.Native;
 using Microsoft.ML.NFNet.Preprocessing;
@@ -17,17 +16,18 @@ namespace Microsoft.ML.NFNet;
 /// <c>MapValueToKey</c>). Create it with <c>mlContext.MulticlassClassification.Trainers.NFNet(...)</c>.
 /// </summary>
 /// <remarks>
-/// <para>The result is ML.NET's <see cref="MulticlassPredictionTransformer{TModel}"/>: <c>Score</c> holds one probability
-/// per class (slot names = the label's key values), <c>PredictedLabel</c> is a key, so <c>MapKeyToValue</c>,
-/// <c>Evaluate</c>, <c>CrossValidate</c>, <c>PredictionEngine</c> and <c>mlContext.Model.Save/Load</c> work as with
-/// ML.NET's own trainers. The model holds native memory: see <see cref="NFNetModelParameters"/> for its lifetime.</para>
+/// <para>The result is an <see cref="NFNetPredictionTransformer"/>: <c>Score</c> holds one probability per class (slot
+/// names = the label's key values), <c>PredictedLabel</c> is a key, with the annotations of ML.NET's multiclass trainers,
+/// so <c>MapKeyToValue</c>, <c>Evaluate</c>, <c>CrossValidate</c>, <c>PredictionEngine</c> and
+/// <c>mlContext.Model.Save/Load</c> work as with ML.NET's own trainers; its <c>Transform</c> scores in batches. The
+/// model holds native memory: see <see cref="NFNetModelParameters"/> for its lifetime.</para>
 /// <para>Every row is read into memory and every image decoded once before training, so a bad row fails fast with its
 /// row number. Training starts from random weights, or from <see cref="Options.PretrainedWeights"/> (transfer learning:
 /// published ImageNet weights, a safetensors file, or a model zip of this trainer), which are found, downloaded and
 /// checked before the data is read.</para>
 /// </remarks>
 public sealed class NFNetImageClassificationTrainer
-    : ITrainerEstimator<MulticlassPredictionTransformer<NFNetModelParameters>, NFNetModelParameters>
+    : ITrainerEstimator<NFNetPredictionTransformer, NFNetModelParameters>
 {
     /// <summary>Settings of <see cref="NFNetImageClassificationTrainer"/>: the ML.NET-specific ones here, everything
     /// about training in <see cref="Training"/> (the same record the training engine takes).</summary>
@@ -94,10 +94,33 @@ public sealed class NFNetImageClassificationTrainer
         /// <summary>Cancels training (<see cref="OperationCanceledException"/>), also while the data is read and checked.</summary>
         public CancellationToken CancellationToken;
 
+        /// <summary>Images the trained model's <c>Transform</c> scores per forward pass (default 32, at most 4096); saved
+        /// with the model. A <c>PredictionEngine</c> always scores its one row.</summary>
+        public int ScoringBatchSize = 32;
+
+        /// <summary>
+        /// Null (default): when the trained model scores an image that cannot be decoded (corrupt, truncated, empty, not
+        /// an image, over the pixel limit), reading that row throws an <see cref="InvalidImageException"/> that names the
+        /// row. A column name: such a row gets NaN in every <c>Score</c> slot, a missing <c>PredictedLabel</c> (key 0)
+        /// and <c>true</c> in this Boolean output column (false for every other row), and scoring goes on. Saved with
+        /// the model; training itself is governed by <see cref="NFNetTrainingOptions.SkipInvalidImages"/>.
+        /// </summary>
+        public string? InvalidImageColumnName;
+
         /// <summary>Epochs, batch size, preprocessing and augmentation, the optimizer, early stopping, checkpoints,
         /// device, precision, seed and progress reporting. Settings left null are chosen from the data (logged, and
         /// saved with the model in <see cref="NFNetModelParameters.Training"/>).</summary>
         public NFNetTrainingOptions Training = new();
+
+        /// <summary>What the returned model scores with (default <see cref="NFNetScoringEngine.TorchSharp"/>); sets
+        /// <see cref="NFNetModelParameters.ScoringEngine"/>. <see cref="NFNetScoringEngine.OnnxRuntime"/> needs the
+        /// application to reference <c>Microsoft.ML.OnnxRuntime</c>. A runtime choice: not saved with the model.</summary>
+        public NFNetScoringEngine ScoringEngine = NFNetScoringEngine.TorchSharp;
+
+        /// <summary>The number format the returned model scores in on TorchSharp (default float32); sets
+        /// <see cref="NFNetModelParameters.InferencePrecision"/>. Training's own is <see cref="NFNetTrainingOptions.Precision"/>.
+        /// A runtime choice: not saved with the model.</summary>
+        public NFNetPrecision ScoringPrecision = NFNetPrecision.Float32;
     }
 
     /// <summary>The architecture used when <see cref="Options.Architecture"/> is null.</summary>
@@ -134,12 +157,14 @@ public sealed class NFNetImageClassificationTrainer
             new SchemaShape(AnnotationUtils.AnnotationsForMulticlassScoreColumn(label)));
         columns[options.PredictedLabelColumnName] = new SchemaShape.Column(options.PredictedLabelColumnName,
             SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, new SchemaShape(predictedLabelAnnotations));
+        if (options.InvalidImageColumnName is { } invalid)
+            columns[invalid] = new SchemaShape.Column(invalid, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false);
         return new SchemaShape(columns.Values);
     }
 
     /// <summary>Reads and checks the data, trains the network and returns the scoring transformer.</summary>
     /// <exception cref="InvalidImageException">An image cannot be decoded (the message names the row).</exception>
-    public MulticlassPredictionTransformer<NFNetModelParameters> Fit(IDataView input)
+    public NFNetPredictionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         CheckColumns(SchemaShape.Create(input.Schema));
@@ -151,7 +176,8 @@ public sealed class NFNetImageClassificationTrainer
 
         // Found, downloaded, read and checked before the data is read: a wrong file fails in seconds.
         using var pretrained = options.PretrainedWeights is { } weights
-            ? PretrainedStart.Resolve(weights, options.Architecture, options.PretrainedWeightsDownload, note => channel.Info(note), token)
+            ? PretrainedStart.Resolve(weights, nameof(Options.PretrainedWeights), options.Architecture, options.PretrainedWeightsDownload,
+                note => channel.Info(note), token)
             : null;
         var architecture = pretrained?.Architecture ?? options.Architecture ?? DefaultArchitecture;
         if (pretrained is not null)
@@ -217,15 +243,29 @@ public sealed class NFNetImageClassificationTrainer
             var choices = startChoices.Lines.Concat(result.AutomaticChoices).ToArray();
             var summary = new NFNetTrainingSummary(choices, result.Profile, result.EpochsCompleted, result.SelectedEpoch,
                 result.SkippedImages, (int)rows.MissingLabels);
-            var parameters = new NFNetModelParameters(host, model, result.Settings!.Preprocessing, labelNames, summary);
-            return new MulticlassPredictionTransformer<NFNetModelParameters>(host, parameters, input.Schema,
-                options.FeatureColumnName, options.LabelColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
+            var parameters = new NFNetModelParameters(host, model, result.Settings!.Preprocessing, labelNames, summary)
+            {
+                InferencePrecision = options.ScoringPrecision,
+                ScoringEngine = options.ScoringEngine,
+            };
+            return ScoringTransformer(host, parameters, input.Schema, options);
         }
         catch
         {
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The transformer that scores with <paramref name="parameters"/>: what <c>Fit</c> returns, and what the
+    /// sample's benchmark measures <c>Transform</c> through.</summary>
+    internal static NFNetPredictionTransformer ScoringTransformer(IHostEnvironment env,
+        NFNetModelParameters parameters, DataViewSchema inputSchema, Options options)
+    {
+        var scorer = new MulticlassPredictionTransformer<NFNetModelParameters>(env, parameters, inputSchema,
+            options.FeatureColumnName, options.LabelColumnName, options.ScoreColumnName, options.PredictedLabelColumnName);
+        return new NFNetPredictionTransformer(env, scorer, options.ScoreColumnName, options.PredictedLabelColumnName,
+            options.ScoringBatchSize, options.InvalidImageColumnName);
     }
 
     private ImageRows ReadRows(IChannel channel, IDataView data, int classCount, string role, CancellationToken token)
@@ -254,6 +294,14 @@ public sealed class NFNetImageClassificationTrainer
                  })
             check.That(!string.IsNullOrWhiteSpace(value), name, value, "must name a column");
         check.Fraction(options.ValidationSetFraction, nameof(Options.ValidationSetFraction));
+        check.That(options.ScoringBatchSize is >= 1 and <= NFNetPredictionTransformer.MaxBatchSize, nameof(Options.ScoringBatchSize),
+            options.ScoringBatchSize, $"must be in [1, {NFNetPredictionTransformer.MaxBatchSize}]");
+        check.That(options.InvalidImageColumnName is null || (!string.IsNullOrWhiteSpace(options.InvalidImageColumnName)
+                && options.InvalidImageColumnName != options.ScoreColumnName && options.InvalidImageColumnName != options.PredictedLabelColumnName),
+            nameof(Options.InvalidImageColumnName), options.InvalidImageColumnName,
+            "must be null (bad images fail scoring) or name a new column, not the Score or PredictedLabel column");
+        check.Defined(options.ScoringEngine, nameof(Options.ScoringEngine));
+        check.Defined(options.ScoringPrecision, nameof(Options.ScoringPrecision));
         var training = options.Training;
         check.That(!options.ResumeFromCheckpoint || (training.CheckpointDirectory is not null && training.Seed is not null),
             nameof(Options.ResumeFromCheckpoint), options.ResumeFromCheckpoint,
@@ -277,20 +325,7 @@ public sealed class NFNetImageClassificationTrainer
     /// <summary>Checks the feature and label columns; returns the label column.</summary>
     private SchemaShape.Column CheckColumns(SchemaShape schema)
     {
-        if (!schema.TryFindColumn(options.FeatureColumnName, out var feature))
-            throw host.ExceptSchemaMismatch(nameof(schema), "feature", options.FeatureColumnName);
-        if (feature.Kind == SchemaShape.Column.VectorKind.Scalar || feature.ItemType != NumberDataViewType.Byte)
-        {
-            // MulticlassPredictionTransformer persists its training schema with BinarySaver, which drops MLImage
-            // columns; encoded bytes are the type that survives Save/Load.
-            var hint = feature.ItemType is ImageDataViewType
-                ? "Load the encoded file bytes instead of MLImage, e.g. with mlContext.Transforms.LoadRawImageBytes."
-                : feature.ItemType is TextDataViewType
-                    ? "The column holds text (a path?): load the image files' bytes, e.g. with mlContext.Transforms.LoadRawImageBytes or File.ReadAllBytes."
-                    : "Pass the image files' bytes (byte[]), e.g. from mlContext.Transforms.LoadRawImageBytes or File.ReadAllBytes.";
-            throw host.ExceptSchemaMismatch(nameof(schema), "feature", options.FeatureColumnName,
-                "vector of Byte (encoded image bytes). " + hint, feature.GetTypeString());
-        }
+        ImageColumnCheck.Check(host, schema, options.FeatureColumnName, "feature");
         if (!schema.TryFindColumn(options.LabelColumnName, out var label))
             throw host.ExceptSchemaMismatch(nameof(schema), "label", options.LabelColumnName);
         if (!label.IsKey)

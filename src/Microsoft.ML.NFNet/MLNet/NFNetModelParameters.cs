@@ -1,11 +1,11 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.NFNet;
+using Microsoft.ML.NFNet.Export;
 using Microsoft.ML.NFNet.MLNet;
 using Microsoft.ML.NFNet.Modeling;
 using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.Runtime;
-using static TorchSharp.torch;
 
 // Registers the loader that mlContext.Model.Load finds through the loader signature and assembly name in the model file.
 [assembly: LoadableClass(typeof(NFNetModelParameters), null, typeof(SignatureLoadModel),
@@ -15,21 +15,27 @@ namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// A trained NFNet image classifier as ML.NET model parameters: maps encoded image bytes (JPEG, PNG, …) to class
-/// probabilities (softmax). It is the <c>Model</c> of the <see cref="MulticlassPredictionTransformer{TModel}"/> that
-/// <see cref="NFNetImageClassificationTrainer"/> returns, and is saved into (and loaded from) ML.NET model files.
+/// probabilities (softmax). It is the <c>Model</c> of the <see cref="NFNetPredictionTransformer"/> that
+/// <see cref="NFNetImageClassificationTrainer"/> returns (and of the <see cref="MulticlassPredictionTransformer{TModel}"/>
+/// in models saved by earlier versions), and is saved into (and loaded from) ML.NET model files.
 /// </summary>
 /// <remarks>
-/// <para><b>Lifetime.</b> The network's weights live in native (libtorch) memory, owned by <see cref="Model"/>. ML.NET
-/// disposes a model's parameters whenever a <c>PredictionEngine</c> that owns its transformer is disposed (the default,
-/// and what <c>PredictionEnginePool</c> does with surplus engines), which would break every other engine sharing the
-/// model; so this class is deliberately not <see cref="IDisposable"/>: engines and <c>Transform</c> results can be
-/// created and disposed freely. The native memory is released when the model becomes unreachable and is collected, or
-/// at once with <c>Model.Dispose()</c> when you know nothing scores with it any more.</para>
-/// <para><b>Threads.</b> Scoring is safe from several threads at once (e.g. one <c>PredictionEngine</c> per thread, as
-/// <c>PredictionEnginePool</c> does): images are preprocessed in parallel and the forward passes take turns, because
-/// libtorch already spreads one forward pass over all cores.</para>
+/// <para><b>Lifetime.</b> The network's weights live in native (libtorch) memory. <see cref="Dispose"/> frees it, and
+/// so does disposing the transformer that holds this object — directly, through the <c>ITransformer</c> pipeline you
+/// got from <c>Fit</c> or <c>Model.Load</c>, or through a <c>PredictionEngine</c> that owns that transformer (ML.NET's
+/// default). Scoring afterwards throws <see cref="ObjectDisposedException"/>. Engines that share one model and are
+/// disposed while others still score (pools) must be created with
+/// <c>new PredictionEngineOptions { OwnsTransformer = false }</c>, as ML.NET's own <c>PredictionEnginePool</c> does
+/// from its next release on. Undisposed, the memory is released when the model is collected.</para>
+/// <para><b>Threads.</b> Scoring is safe from several threads at once (e.g. one <c>PredictionEngine</c> per thread):
+/// images are preprocessed in parallel and the forward passes take turns, because libtorch already spreads one forward
+/// pass over all cores. <see cref="Dispose"/> waits for the forward pass in flight.</para>
+/// <para><b>Speed.</b> The model is frozen for scoring (<see cref="NFNetModel.FreezeForScoring"/>): its standardized
+/// conv weights are computed once, which makes small batches faster and costs one more copy of the conv weights.
+/// <see cref="InferencePrecision"/> and <see cref="ScoringEngine"/> choose bfloat16 or ONNX Runtime; both are runtime
+/// choices of this object, not saved with the model.</para>
 /// </remarks>
-public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VBuffer<float>>, IValueMapper
+public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VBuffer<float>>, IValueMapper, IDisposable
 {
     // At most 24 ASCII characters; stored in the model file and matched by the LoadableClass above.
     internal const string LoaderSignature = "NFNetImageClassifier";
@@ -40,9 +46,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     private const uint FormatTwo = 0x00020001;
 
     private readonly IHost host;
-    private readonly ImageBatcher batcher;
-    // The forward passes take turns (see remarks); preprocessing does not hold it.
-    private readonly Lock forwardLock = new();
+    private readonly ScoringNetwork network;
 
     internal static VersionInfo GetVersionInfo() => new(
         modelSignature: ModelSignature,
@@ -58,12 +62,9 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
         IReadOnlyList<string>? labels, NFNetTrainingSummary? training)
     {
         host = env.Register(LoaderSignature);
-        Model = model;
-        Preprocessing = preprocessing;
         Labels = labels;
         Training = training;
-        batcher = new ImageBatcher(preprocessing);
-        Model.eval();
+        network = new ScoringNetwork(model, preprocessing, nameof(NFNetModelParameters));
     }
 
     // Private, while Create is internal: ComponentCatalog refuses a loadable class whose Create and constructor
@@ -71,12 +72,9 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     private NFNetModelParameters(IHost host, NFNetModel model, SavedModelContent content)
     {
         this.host = host;
-        Model = model;
-        Preprocessing = content.Preprocessing;
         Labels = content.Labels;
         Training = content.Training;
-        batcher = new ImageBatcher(Preprocessing); // validates the preprocessing
-        Model.eval();
+        network = new ScoringNetwork(model, content.Preprocessing, nameof(NFNetModelParameters)); // validates the preprocessing
     }
 
     /// <summary>The network architecture.</summary>
@@ -91,7 +89,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
 
     /// <summary>How images are decoded, resized, cropped and normalised for scoring (training-only augmentation
     /// settings are kept for reference and have no effect on scoring).</summary>
-    public ImagePreprocessingOptions Preprocessing { get; }
+    public ImagePreprocessingOptions Preprocessing => network.Preprocessing;
 
     /// <summary>How the model was trained (automatic choices, data profile, epochs); null for older models.</summary>
     public NFNetTrainingSummary? Training { get; }
@@ -100,7 +98,44 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     /// The trained network, for advanced use (feature extraction, export). It stays owned by this object: do not dispose
     /// it, and do not change its weights or mode while this object scores.
     /// </summary>
-    public NFNetModel Model { get; }
+    public NFNetModel Model => network.Model;
+
+    /// <summary>The scoring network shared with the transformer that batches <c>Transform</c>.</summary>
+    internal ScoringNetwork Network => network;
+
+    /// <summary>
+    /// The number format of the TorchSharp engine's activations and convolutions (default float32). bfloat16 is faster
+    /// on CPUs with bfloat16 instructions (slower on others), with probabilities within a few 1e-2 of float32 (see the
+    /// README's performance section). Not saved with the model; ONNX Runtime always scores in float32.
+    /// </summary>
+    public NFNetPrecision InferencePrecision
+    {
+        get => network.InferencePrecision;
+        set => network.InferencePrecision = value;
+    }
+
+    /// <summary>
+    /// What runs the network when this object scores (default <see cref="NFNetScoringEngine.TorchSharp"/>). Setting
+    /// <see cref="NFNetScoringEngine.OnnxRuntime"/> exports the model to ONNX in memory and opens an ONNX Runtime session
+    /// at once (a few seconds for the large variants); the application must reference <c>Microsoft.ML.OnnxRuntime</c>.
+    /// Not saved with the model: set it again after <c>Model.Load</c> (e.g. through <see cref="FindIn"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">ONNX Runtime's native library is missing (the message says what to add).</exception>
+    public NFNetScoringEngine ScoringEngine
+    {
+        get => network.ScoringEngine;
+        set => network.ScoringEngine = value;
+    }
+
+    /// <summary>The NFNet model parameters inside a fitted or loaded pipeline (a transformer chain, or the prediction
+    /// transformer itself), to set <see cref="ScoringEngine"/> or <see cref="InferencePrecision"/> after
+    /// <c>Model.Load</c>; null when there is none.</summary>
+    public static NFNetModelParameters? FindIn(ITransformer transformer) => transformer switch
+    {
+        IPredictionTransformer<NFNetModelParameters> prediction => prediction.Model,
+        IEnumerable<ITransformer> chain => chain.Select(FindIn).LastOrDefault(p => p is not null),
+        _ => null,
+    };
 
     // Called by ML.NET's ComponentCatalog when a model file names this loader.
     internal static NFNetModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
@@ -118,6 +153,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     /// images (ML.NET's <c>PredictionEngine</c> scores one row at a time).
     /// </summary>
     /// <exception cref="InvalidImageException">An image cannot be decoded; the message gives its index.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public float[][] PredictProbabilities(IReadOnlyList<ReadOnlyMemory<byte>> images, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(images);
@@ -129,7 +165,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
             float[] probabilities;
             try
             {
-                probabilities = ScoreBatch(images.Skip(start).Take(count).ToArray());
+                probabilities = network.Run(images.Skip(start).Take(count).ToArray(), NetworkOutput.Probabilities);
             }
             catch (InvalidImageException e) when (e.BatchIndex >= 0)
             {
@@ -142,6 +178,40 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     }
 
     /// <summary>
+    /// Writes the network to an ONNX file (<see cref="NFNetOnnxExporter"/>) with this model's scoring preprocessing and
+    /// <see cref="Labels"/> in its metadata, so ONNX Runtime (or <c>ApplyOnnxModel</c>) reproduces <c>Score</c> from the
+    /// same pixels: input <c>input</c> float32 <c>[batch, 3, S, S]</c> at the scoring size, outputs <c>probabilities</c>
+    /// and <c>features</c>. The file is written atomically.
+    /// </summary>
+    /// <param name="path">The file to write (its folder must exist).</param>
+    /// <param name="options">Input size, opset, outputs; its <c>Preprocessing</c> and <c>LabelNames</c> default to this
+    /// model's. Null: all defaults.</param>
+    /// <exception cref="ArgumentException">An option is invalid (named).</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    public void ExportOnnx(string path, NFNetOnnxExportOptions? options = null)
+    {
+        options ??= new NFNetOnnxExportOptions();
+        options = options with
+        {
+            Preprocessing = options.Preprocessing ?? Preprocessing,
+            LabelNames = options.LabelNames ?? Labels,
+        };
+        network.WithModel(model =>
+        {
+            NFNetOnnxExporter.Export(model, path, options);
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// Frees the network's native memory (waiting for a forward pass in flight). Scoring, saving or exporting afterwards
+    /// throws <see cref="ObjectDisposedException"/>. Disposing the transformer or pipeline that holds this model calls
+    /// it; calling it twice does nothing.
+    /// </summary>
+    public void Dispose() => network.Dispose();
+
+    /// <summary>
     /// Writes the model for PyTorch into <paramref name="directory"/>: <c>model.safetensors</c> (timm's tensor names) and
     /// timm's hub <c>config.json</c> (architecture, class count, <see cref="Labels"/> as <c>label_names</c>, and
     /// <see cref="Preprocessing"/> as <c>pretrained_cfg</c>). <c>timm.create_model("local-dir:&lt;directory&gt;")</c> then
@@ -151,19 +221,26 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     /// existing folder only these two files are replaced.</remarks>
     /// <exception cref="InvalidOperationException">A weight holds NaN or ∞; nothing is written.</exception>
     /// <exception cref="NotSupportedException">The architecture cannot be described to timm (tanh-GELU activations).</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public void ExportTimm(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        lock (forwardLock)
-            Weights.NFNetTimmExport.ExportTimm(Model, directory, Preprocessing, Labels);
+        network.WithModel(model =>
+        {
+            Weights.NFNetTimmExport.ExportTimm(model, directory, Preprocessing, Labels);
+            return 0;
+        });
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
-        lock (forwardLock)
-            ModelStreams.Save(ctx, Model, new SavedModelContent(ClassCount, Architecture, Preprocessing, Labels, Training));
+        network.WithModel(model =>
+        {
+            ModelStreams.Save(ctx, model, new SavedModelContent(ClassCount, Architecture, Preprocessing, Labels, Training));
+            return 0;
+        });
     }
 
     PredictionKind IPredictor.PredictionKind => PredictionKind.MulticlassClassification;
@@ -184,24 +261,9 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     {
         // Copied: the batch needs memory that outlives the VBuffer, which ML.NET reuses for the next row.
         var bytes = image.DenseValues().ToArray();
-        var probabilities = ScoreBatch([bytes]);
+        var probabilities = network.Run([bytes], NetworkOutput.Probabilities);
         var editor = VBufferEditor.Create(ref scores, ClassCount);
         probabilities.AsSpan().CopyTo(editor.Values);
         scores = editor.Commit();
-    }
-
-    /// <summary>Softmax probabilities of a batch, row-major <c>[images, classes]</c>.</summary>
-    private float[] ScoreBatch(IReadOnlyList<ReadOnlyMemory<byte>> images)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        // Preprocessing runs outside the lock, so threads decode and resize in parallel.
-        var batch = batcher.CreateEvaluationBatch(images);
-        lock (forwardLock)
-        {
-            var device = Model.Classifier.weight!.device;
-            var probabilities = nn.functional.softmax(Model.call(batch.to(device)), dim: 1);
-            return probabilities.cpu().data<float>().ToArray();
-        }
     }
 }

@@ -48,12 +48,18 @@ internal sealed class PretrainedStart : IDisposable
     /// <exception cref="InvalidDataException">Not a safetensors file or model zip of this trainer, truncated, NaN/∞ values,
     /// or no known architecture fits.</exception>
     /// <exception cref="HubDownloadException">The published file could not be downloaded (e.g. offline, not cached).</exception>
-    public static PretrainedStart Resolve(string value, NFNetConfig? explicitArchitecture, HubDownloadOptions? download,
-        Action<string> log, CancellationToken cancellationToken)
+    /// <param name="value">The weights setting.</param>
+    /// <param name="option">The option that holds it, named in errors.</param>
+    /// <param name="explicitArchitecture">The architecture the user set, if any.</param>
+    /// <param name="download">How a published file is downloaded; null: the <c>HF_*</c> environment.</param>
+    /// <param name="log">Receives download notes and progress.</param>
+    /// <param name="cancellationToken">Cancels a download.</param>
+    public static PretrainedStart Resolve(string value, string option, NFNetConfig? explicitArchitecture, HubDownloadOptions? download,
+        Action<string>? log, CancellationToken cancellationToken)
     {
-        var source = PretrainedSources.Resolve(value, download, log, cancellationToken);
+        var source = PretrainedSources.Resolve(value, option, download, log, cancellationToken);
         if (source.Kind == PretrainedSourceKind.ModelZip)
-            return FromModelZip(source, explicitArchitecture);
+            return FromModelZip(source, option, explicitArchitecture);
 
         using var file = SafetensorsSource.OpenFile(source.Path);
         var header = SafetensorsHeader.Read(file);
@@ -136,7 +142,7 @@ internal sealed class PretrainedStart : IDisposable
             tensor.Dispose();
     }
 
-    private static PretrainedStart FromModelZip(PretrainedSource source, NFNetConfig? explicitArchitecture)
+    private static PretrainedStart FromModelZip(PretrainedSource source, string option, NFNetConfig? explicitArchitecture)
     {
         ITransformer transformer;
         try
@@ -146,28 +152,32 @@ internal sealed class PretrainedStart : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new InvalidDataException(
-                $"'{source.Path}' is a zip file but not an ML.NET model this library can read ({e.Message}). " +
-                $"PretrainedWeights takes {PretrainedSources.Accepted}.", e);
+                $"{option}: '{source.Path}' is a zip file but not an ML.NET model this library can read ({e.Message}). " +
+                $"{option} takes {PretrainedSources.Accepted}.", e);
         }
-        var found = Transformers(transformer).OfType<IPredictionTransformer<NFNetModelParameters>>().FirstOrDefault();
-        if (found is null)
-            throw new InvalidDataException(
-                $"'{source.Path}' is an ML.NET model, but not one of the NFNet trainer (it holds " +
-                $"{string.Join(", ", Transformers(transformer).Select(t => Name(t.GetType())).Distinct())}). Use a model zip saved " +
-                "from a pipeline with Trainers.NFNet, or one of: " + PretrainedSources.Accepted + ".");
-        var parameters = found.Model;
         try
         {
-            var architecture = Agree(explicitArchitecture, parameters.Architecture, source.Description);
-            var tensors = new Dictionary<string, Tensor>();
-            foreach (var (name, value) in parameters.Model.state_dict())
-                tensors[name] = value.detach().cpu().clone();
-            return new PretrainedStart(source.Description, architecture, tensors, parameters.ClassCount, parameters.Labels,
-                PretrainedPreprocessing.Of(parameters.Preprocessing));
+            var all = Transformers(transformer).ToList();
+            // A classifier (this trainer's, or an earlier version's MulticlassPredictionTransformer), else a featurizer.
+            var (network, labels, preprocessing, what) = all.OfType<IPredictionTransformer<NFNetModelParameters>>().FirstOrDefault()?.Model is { } parameters
+                ? (parameters.Network, parameters.Labels, parameters.Preprocessing, $"the NFNet classifier in '{source.Path}'")
+                : all.OfType<NFNetImageFeaturizer>().FirstOrDefault() is { } featurizer
+                    ? (featurizer.Network, null, featurizer.Network.Preprocessing, $"the NFNet featurizer in '{source.Path}'")
+                    : throw new ArgumentException(
+                        $"{option}: '{source.Path}' is an ML.NET model but holds no NFNet model (its transformers: " +
+                        $"{string.Join(", ", all.Select(t => Name(t.GetType())).Distinct())}). {option} takes {PretrainedSources.Accepted}.",
+                        option);
+            return network.WithModel(model =>
+            {
+                var architecture = Agree(explicitArchitecture, model.Config, what);
+                var tensors = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone());
+                return new PretrainedStart(what, architecture, tensors, model.NumClasses, labels, PretrainedPreprocessing.Of(preprocessing));
+            });
         }
         finally
         {
-            parameters.Model.Dispose();
+            // The loaded pipeline owns the network's native memory; the weights were copied.
+            (transformer as IDisposable)?.Dispose();
         }
     }
 

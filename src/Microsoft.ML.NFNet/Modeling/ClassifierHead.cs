@@ -37,11 +37,13 @@ internal sealed class ClassifierHead : nn.Module<Tensor, Tensor>
     /// <summary>The classifier layer (excluded from adaptive gradient clipping).</summary>
     public Linear Fc => fc;
 
-    /// <summary>Pools a feature map [B, C, H, W] to [B, C].</summary>
+    /// <summary>Pools a feature map [B, C, H, W] to [B, C], in float32 under mixed precision (a bfloat16 mean would
+    /// round every feature to 8 bits just before the classifier).</summary>
     public static Tensor Pool(Tensor featureMap)
     {
-        using var pooled = F.adaptive_avg_pool2d(featureMap, [1, 1]);
-        return pooled.flatten(1);
+        using var scope = NewDisposeScope();
+        var map = featureMap.dtype is ScalarType.BFloat16 or ScalarType.Float16 ? featureMap.to(ScalarType.Float32) : featureMap;
+        return F.adaptive_avg_pool2d(map, [1, 1]).flatten(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits from pooled features [B, C], always in the classifier's dtype (float32 under mixed precision).</summary>

@@ -74,7 +74,55 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
     /// <see cref="NFNetPrecision.BFloat16"/> the standardized weights are computed in float32 and then cast; attention
     /// gates, pooling and logits stay float32.
     /// </summary>
-    public NFNetPrecision InferencePrecision { get; set; }
+    public NFNetPrecision InferencePrecision
+    {
+        get => inferencePrecision;
+        set
+        {
+            inferencePrecision = value;
+            if (IsFrozenForScoring)
+                FreezeForScoring();
+        }
+    }
+
+    private NFNetPrecision inferencePrecision;
+
+    /// <summary>Whether eval-mode passes use standardized weights computed once (<see cref="FreezeForScoring"/>).</summary>
+    public bool IsFrozenForScoring { get; private set; }
+
+    /// <summary>
+    /// Switches to eval mode and computes every convolution's standardized weight Ŵ once, in the
+    /// <see cref="InferencePrecision"/> format, so eval-mode forward passes skip weight standardization (the saving is
+    /// largest at small batches). It costs one more copy of the conv weights in memory (half of it in bfloat16).
+    /// Changing <see cref="InferencePrecision"/> or loading weights (<c>LoadWeights</c>, checkpoints) recomputes them;
+    /// switching to train mode releases them (<see cref="Unfreeze"/>). After changing weights in place yourself, call
+    /// this again.
+    /// </summary>
+    public void FreezeForScoring()
+    {
+        eval();
+        var type = ComputeType ?? Classifier.weight!.dtype;
+        foreach (var conv in modules().OfType<ScaledStdConv2d>())
+            conv.Freeze(type);
+        IsFrozenForScoring = true;
+    }
+
+    /// <summary>Releases the standardized weights of <see cref="FreezeForScoring"/>; every pass standardizes again.</summary>
+    public void Unfreeze()
+    {
+        foreach (var conv in modules().OfType<ScaledStdConv2d>())
+            conv.Unfreeze();
+        IsFrozenForScoring = false;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Train mode releases frozen standardized weights (<see cref="Unfreeze"/>): the weights are about to change.</remarks>
+    public override void train(bool on = true)
+    {
+        if (on && IsFrozenForScoring)
+            Unfreeze();
+        base.train(on);
+    }
 
     /// <summary>
     /// The number format of activations and convolutions in train mode (default float32; the training engine sets it

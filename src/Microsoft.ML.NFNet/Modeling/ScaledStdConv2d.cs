@@ -11,7 +11,8 @@ namespace Microsoft.ML.NFNet.Modeling;
 /// Ŵ[o] = (W[o] − mean(W[o])) / sqrt(var(W[o]) + ε) · gain[o] · γ / sqrt(fan_in), with the biased variance over the
 /// filter's fan-in. Parameters (<c>weight</c>, <c>bias</c>, <c>gain</c> of shape [O,1,1,1]) carry timm's names.
 /// </summary>
-/// <remarks>Ŵ is recomputed on every forward pass, so the module never holds a stale copy of its parameters.</remarks>
+/// <remarks>Ŵ is recomputed on every forward pass, so the module never holds a stale copy of its parameters, unless
+/// the model is frozen for scoring (<see cref="Freeze"/>): then eval-mode passes use Ŵ computed once.</remarks>
 internal sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
@@ -26,6 +27,8 @@ internal sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
     private readonly double eps;
     private readonly bool dynamicSamePadding;
     private readonly long staticPadding;
+    // Ŵ computed once for scoring, in the dtype eval-mode passes compute in; null unless frozen.
+    private Tensor? frozenWeight;
 
     /// <param name="name">Module name.</param>
     /// <param name="inChannels">Input channels.</param>
@@ -82,7 +85,10 @@ internal sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = dynamicSamePadding ? PadSame(input) : input;
         // Mixed precision: parameters stay float32 (master weights); the conv runs in the input's dtype.
-        var w = InComputeType(StandardizedWeight(), x.dtype);
+        var w = !training && frozenWeight is { } frozen && frozen.dtype == x.dtype
+                && frozen.device_type == x.device_type && frozen.device_index == x.device_index
+            ? frozen
+            : InComputeType(StandardizedWeight(), x.dtype);
         var b = bias.dtype == x.dtype ? bias : bias.to(x.dtype);
         var y = CpuConvolution.Conv2d(x, w, b, stride, staticPadding, groups);
         return y.MoveToOuterDisposeScope();
@@ -97,6 +103,34 @@ internal sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
         var standardized = F.batch_norm(weight.reshape(1, outChannels, -1), null, null, perChannelScale, null,
             training: true, momentum: 0.0, eps: eps);
         return standardized.reshape(weight.shape).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Computes Ŵ once (in float32, then cast to <paramref name="computeType"/>) for eval-mode passes in that
+    /// dtype, until <see cref="Unfreeze"/>; train-mode passes always standardize afresh.</summary>
+    internal void Freeze(ScalarType computeType)
+    {
+        Unfreeze();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        frozenWeight = InComputeType(StandardizedWeight(), computeType).contiguous().DetachFromDisposeScope();
+    }
+
+    /// <summary>Drops the frozen Ŵ (its memory is freed at once).</summary>
+    internal void Unfreeze()
+    {
+        frozenWeight?.Dispose();
+        frozenWeight = null;
+    }
+
+    /// <summary>Whether eval-mode passes use a frozen Ŵ.</summary>
+    internal bool IsFrozen => frozenWeight is not null;
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            Unfreeze();
+        base.Dispose(disposing);
     }
 
     // Standardization always runs in the parameters' dtype (float32) for accuracy; only its result is cast.

@@ -12,9 +12,12 @@ namespace Microsoft.ML.NFNet.Native;
 /// On AVX-512 CPUs, libtorch 2.10's oneDNN kernels give wrong results (up to 100 % error or NaN) for ungrouped convs
 /// whose input channel count is not a multiple of 16, wrong input gradients when the output count is not a multiple of
 /// 16 (or, for stride-2 3×3 convs, the input count not a multiple of 32), and wrong bfloat16 results in both cases; the
-/// README ("Known limitations") has the measurements. Zero-padding the channels up to those multiples is exact (the
-/// padded products are zero). Only the stem's 3-channel image input of the published variants needs it; grouped convs
-/// are correct and left alone. test/.../Modeling/ConvolutionCorrectnessTests.cs pins the behaviour.
+/// README ("Known limitations") has the measurements. Convs with fewer input channels than a block (the 3-channel image
+/// input of every stem, small custom configurations) skip the conv kernels: they run as im2col (<c>unfold</c>) and one
+/// matrix product, exact by construction and much cheaper than a conv padded to 32 channels. Other such shapes are
+/// zero-padded up to those multiples, which is exact too (the padded products are zero). Grouped convs are correct and
+/// left alone; float64 (not served by oneDNN) keeps the padded conv, so tests have an independent reference.
+/// test/.../Modeling/ConvolutionCorrectnessTests.cs pins the behaviour.
 /// </remarks>
 internal static class CpuConvolution
 {
@@ -30,6 +33,8 @@ internal static class CpuConvolution
 
         var inChannels = weight.shape[1];
         var outChannels = weight.shape[0];
+        if (inChannels < ChannelBlock && input.dtype != ScalarType.Float64)
+            return MatmulConv2d(input, weight, bias, stride, padding);
         var paddedIn = RoundUp(inChannels, stride > 1 ? StridedInputChannelBlock : ChannelBlock);
         var paddedOut = RoundUp(outChannels, ChannelBlock);
         if (paddedIn == inChannels && paddedOut == outChannels)
@@ -44,6 +49,20 @@ internal static class CpuConvolution
         if (paddedOut != outChannels)
             y = y.narrow(1, 0, outChannels).contiguous();
         return y.MoveToOuterDisposeScope();
+    }
+
+    // im2col: every k×k patch of every input channel becomes a column [B, C·k·k, L], times the filters [O, C·k·k].
+    private static Tensor MatmulConv2d(Tensor input, Tensor weight, Tensor? bias, long stride, long padding)
+    {
+        using var scope = NewDisposeScope();
+        var kernel = weight.shape[2];
+        long OutputSize(long size) => (size + 2 * padding - kernel) / stride + 1;
+        var columns = F.unfold(input, kernel, padding: padding, stride: stride);
+        var y = weight.reshape(weight.shape[0], -1).matmul(columns);
+        if (bias is not null)
+            y = y + bias.view(1, -1, 1);
+        return y.view(input.shape[0], weight.shape[0], OutputSize(input.shape[2]), OutputSize(input.shape[3]))
+            .MoveToOuterDisposeScope();
     }
 
     private static long RoundUp(long value, long multiple) => (value + multiple - 1) / multiple * multiple;

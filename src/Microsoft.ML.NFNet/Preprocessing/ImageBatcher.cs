@@ -42,7 +42,38 @@ public sealed class ImageBatcher
         ArgumentNullException.ThrowIfNull(images);
         using var scope = torch.NewDisposeScope();
         var size = Options.ScoringSize;
-        var batch = FillBatch(images, size, (rgb, _) => preprocessor.Evaluate(rgb, size), seeds: null);
+        var batch = FillBatch(images, size, (rgb, _) => preprocessor.Evaluate(rgb, size), seeds: null, out var failures);
+        ThrowFirstFailure(failures);
+        ChannelNormalizer.NormalizeInPlace(batch, Options);
+        return batch.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Scoring a batch in which some images may be bad: as <see cref="CreateEvaluationBatch(IReadOnlyList{ReadOnlyMemory{byte}})"/>,
+    /// but an image that cannot be decoded gets a blank slot and its exception in <paramref name="invalidImages"/> (null
+    /// for every good image) instead of failing the batch, so the other images are still scored. The caller owns the tensor.
+    /// </summary>
+    /// <param name="images">Encoded images.</param>
+    /// <param name="invalidImages">One entry per image, filled here.</param>
+    /// <exception cref="ArgumentException"><paramref name="invalidImages"/> has another length than <paramref name="images"/>.</exception>
+    public Tensor CreateEvaluationBatch(IReadOnlyList<ReadOnlyMemory<byte>> images, InvalidImageException?[] invalidImages)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(invalidImages);
+        if (invalidImages.Length != images.Count)
+            throw new ArgumentException($"Got {images.Count} images but room for {invalidImages.Length} results.", nameof(invalidImages));
+        using var scope = torch.NewDisposeScope();
+        var size = Options.ScoringSize;
+        var batch = FillBatch(images, size, (rgb, _) => preprocessor.Evaluate(rgb, size), seeds: null, out var failures);
+        for (var i = 0; i < failures.Length; i++)
+        {
+            invalidImages[i] = failures[i] as InvalidImageException;
+            if (failures[i] is null)
+                continue;
+            if (invalidImages[i] is null)
+                ExceptionDispatchInfo.Throw(failures[i]!);
+            batch[i].zero_();
+        }
         ChannelNormalizer.NormalizeInPlace(batch, Options);
         return batch.MoveToOuterDisposeScope();
     }
@@ -68,7 +99,8 @@ public sealed class ImageBatcher
         for (var i = 0; i < seeds.Length; i++)
             seeds[i] = random.Next();
         var size = Options.TrainingSize;
-        var batch = FillBatch(images, size, (rgb, seed) => preprocessor.Augment(rgb, new Random(seed)), seeds);
+        var batch = FillBatch(images, size, (rgb, seed) => preprocessor.Augment(rgb, new Random(seed)), seeds, out var failures);
+        ThrowFirstFailure(failures);
         ChannelNormalizer.NormalizeInPlace(batch, Options);
 
         var labelTensor = torch.tensor(labels.Select(label => (long)label).ToArray(), ScalarType.Int64);
@@ -81,25 +113,26 @@ public sealed class ImageBatcher
         return new TrainingBatch(batch.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope()) { Mix = mix };
     }
 
-    private Tensor FillBatch(IReadOnlyList<ReadOnlyMemory<byte>> images, int size, Func<Tensor, int, Tensor> transform, int[]? seeds)
+    private Tensor FillBatch(IReadOnlyList<ReadOnlyMemory<byte>> images, int size, Func<Tensor, int, Tensor> transform, int[]? seeds,
+        out Exception?[] failures)
     {
         var batch = torch.empty([images.Count, 3, size, size], ScalarType.Float32);
-        var failures = new Exception?[images.Count];
+        var limit = ImageSizeLimit.Of(Options);
+        var imageFailures = failures = new Exception?[images.Count];
         Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, i =>
         {
             try
             {
                 // Dispose scopes are per thread: each image gets its own, so nothing outlives its iteration.
                 using var imageScope = torch.NewDisposeScope();
-                var rgb = ImageDecoder.DecodeRgb(images[i].Span, Options.MaxImagePixels);
+                var rgb = ImageDecoder.DecodeRgb(images[i].Span, limit);
                 batch[i].copy_(transform(rgb, seeds?[i] ?? 0));
             }
             catch (Exception e)
             {
-                failures[i] = e;
+                imageFailures[i] = e;
             }
         });
-        ThrowFirstFailure(failures);
         return batch;
     }
 

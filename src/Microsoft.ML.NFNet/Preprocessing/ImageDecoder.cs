@@ -36,8 +36,8 @@ internal static class ImageDecoder
     /// <see cref="Tensor.contiguous"/> if a packed layout is needed.
     /// </summary>
     /// <exception cref="InvalidImageException">The bytes are empty, not a readable image, corrupt, truncated, or the image
-    /// has more than <paramref name="maxPixels"/> pixels.</exception>
-    public static Tensor DecodeRgb(ReadOnlySpan<byte> encoded, long maxPixels)
+    /// has more pixels or a more elongated shape than <paramref name="limit"/> allows.</exception>
+    public static Tensor DecodeRgb(ReadOnlySpan<byte> encoded, ImageSizeLimit limit)
     {
         if (encoded.IsEmpty)
             throw new InvalidImageException("The image is empty (zero bytes).");
@@ -46,7 +46,7 @@ internal static class ImageDecoder
         var format = ImageFormatSniffer.Sniff(encoded);
         if (!format.IsDecodedBySkia())
         {
-            using var pixels = FormatDecoders.Decode(encoded, format, maxPixels);
+            using var pixels = FormatDecoders.Decode(encoded, format, limit);
             return ToRgb(pixels.Bytes, pixels.Width, pixels.Height, (SKEncodedOrigin)pixels.Orientation);
         }
 
@@ -57,7 +57,7 @@ internal static class ImageDecoder
 
         var width = codec.Info.Width;
         var height = codec.Info.Height;
-        ImageSizeLimit.ThrowIfUnacceptable(width, height, maxPixels);
+        limit.ThrowIfUnacceptable(width, height);
 
         // Unpremultiplied RGBA with no colour space: raw stored colours, no alpha compositing, no profile conversion.
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -73,6 +73,10 @@ internal static class ImageDecoder
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary><see cref="DecodeRgb(ReadOnlySpan{byte}, ImageSizeLimit)"/> with a pixel limit and the default
+    /// aspect-ratio limit (<see cref="ImagePreprocessingOptions.DefaultMaxAspectRatio"/>).</summary>
+    public static Tensor DecodeRgb(ReadOnlySpan<byte> encoded, long maxPixels) => DecodeRgb(encoded, ImageSizeLimit.Pixels(maxPixels));
 
     /// <summary>The upright <c>[3, H, W]</c> view of RGBA rows as stored.</summary>
     private static Tensor ToRgb(ReadOnlySpan<byte> rgba, int width, int height, SKEncodedOrigin origin)

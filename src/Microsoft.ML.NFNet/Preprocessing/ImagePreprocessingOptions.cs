@@ -23,6 +23,9 @@ public sealed record ImagePreprocessingOptions
     /// <summary>64 megapixels: an 8000×8000 photo passes, a crafted "decompression bomb" header does not.</summary>
     public const long DefaultMaxImagePixels = 64_000_000;
 
+    /// <summary>100: a 1:100 strip still passes (line scans, long receipts, sprite rows); a 1,000,000 × 1 "image" does not.</summary>
+    public const double DefaultMaxAspectRatio = 100;
+
     /// <summary>The evaluation crop fraction used when <see cref="EvalCropFraction"/> is null and no pretrained weights
     /// say otherwise (the standard ImageNet ratio).</summary>
     public const double DefaultEvalCropFraction = 0.875;
@@ -96,6 +99,16 @@ public sealed record ImagePreprocessingOptions
     public long MaxImagePixels { get; init; } = DefaultMaxImagePixels;
 
     /// <summary>
+    /// Largest accepted ratio of an image's long side to its short side, checked from the header before any pixel is
+    /// decoded: no resize or crop turns a 1:10,000 strip into a meaningful square input, so such an image is an
+    /// <see cref="InvalidImageException"/> (skipped in training with <c>SkipInvalidImages</c>). At least 1;
+    /// <see cref="double.PositiveInfinity"/> turns the check off (the work per image stays bounded whatever its shape).
+    /// Default <see cref="DefaultMaxAspectRatio"/>.
+    /// </summary>
+    [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] // "Infinity" in the saved JSON
+    public double MaxAspectRatio { get; init; } = DefaultMaxAspectRatio;
+
+    /// <summary>
     /// Training: crop a random region (area fraction in [<see cref="CropScaleMin"/>, <see cref="CropScaleMax"/>], aspect
     /// ratio log-uniform in [<see cref="CropRatioMin"/>, <see cref="CropRatioMax"/>], torchvision's RandomResizedCrop)
     /// and resize it to <see cref="ImageSize"/>. When false, training uses the evaluation resize and centre crop.
@@ -166,6 +179,8 @@ public sealed record ImagePreprocessingOptions
             if (std is { } value)
                 Check.Positive(value, name);
         Check.AtLeast(MaxImagePixels, 1, nameof(MaxImagePixels));
+        Check.That(MaxAspectRatio >= 1, nameof(MaxAspectRatio), MaxAspectRatio,
+            "must be at least 1 (a square), or PositiveInfinity for no limit");
         if (CropScaleMin is { } scaleMin)
             Check.That(scaleMin > 0 && scaleMin <= 1, nameof(CropScaleMin), scaleMin, "must be in (0, 1]");
         Check.That(CropScaleMax >= (CropScaleMin ?? 0) && CropScaleMax <= 1 && CropScaleMax > 0, nameof(CropScaleMax), CropScaleMax,

@@ -21,13 +21,14 @@ internal sealed class ImagePreprocessor(ImagePreprocessingOptions options)
     public ImagePreprocessingOptions Options => options;
 
     /// <summary>Evaluation: resize (<see cref="EvalGeometry.ResizedSize"/>), then take the centre
-    /// <paramref name="size"/>-square.</summary>
+    /// <paramref name="size"/>-square; only the part of the image under the crop is resized when the whole would be
+    /// far larger (<see cref="EvalGeometry.Plan"/>).</summary>
     public Tensor Evaluate(Tensor rgb, int size)
     {
         var (height, width) = Size(rgb);
-        var (resizedHeight, resizedWidth) = EvalGeometry.ResizedSize(height, width, size, options);
-        var resized = Resize(rgb, resizedHeight, resizedWidth);
-        return Crop(resized, EvalGeometry.CenterCrop(resizedHeight, resizedWidth, size));
+        var plan = EvalGeometry.Plan(height, width, size, options);
+        var resized = Resize(Crop(rgb, plan.Source), plan.ResizedHeight, plan.ResizedWidth);
+        return Crop(resized, plan.Crop);
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace Microsoft.ML.NFNet.Preprocessing;
 
 /// <summary>
-/// Decodes TIFF and TGA, which SkiaSharp cannot read, through SixLabors.ImageSharp 2.1: header first (the pixel limit
+/// Decodes TIFF and TGA, which SkiaSharp cannot read, through SixLabors.ImageSharp 2.1: header first (the size limit
 /// is checked on <c>Identify</c>'s size, before any pixel is allocated), then the pixels, with every failure of the
 /// library turned into an <see cref="InvalidImageException"/> that says what was wrong.
 /// </summary>
@@ -37,34 +37,34 @@ internal static class ImageSharpDecoder
     private static readonly TiffDecoder Tiff = new() { DecodingMode = FrameDecodingMode.First };
     private static readonly TgaDecoder Tga = new();
 
-    /// <summary>Decodes a TIFF or TGA image of at most <paramref name="maxPixels"/> pixels.</summary>
+    /// <summary>Decodes a TIFF or TGA image whose size is within <paramref name="limit"/>.</summary>
     /// <exception cref="InvalidImageException">The image is too large, truncated, corrupt, or a variant ImageSharp does not read.</exception>
-    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, long maxPixels) =>
-        Decode(encoded, format, maxPixels, DefaultConfiguration);
+    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, ImageSizeLimit limit) =>
+        Decode(encoded, format, limit, DefaultConfiguration);
 
     /// <summary>An ImageSharp configuration with our decoders and the given allocator (tests pass a small limit).</summary>
     internal static Configuration CreateConfiguration(MemoryAllocatorOptions allocator) =>
         new(new TiffConfigurationModule(), new TgaConfigurationModule()) { MemoryAllocator = MemoryAllocator.Create(allocator) };
 
     /// <summary>Decodes with <paramref name="configuration"/> instead of the shared one.</summary>
-    internal static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, long maxPixels, Configuration configuration)
+    internal static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, ImageSizeLimit limit, Configuration configuration)
     {
         if (format == EncodedImageFormat.Tga)
         {
             // The header gives the size without ImageSharp, and the packets' extent shows whether data is missing.
             if (!TgaHeader.TryRead(encoded, out var header))
                 throw new InvalidImageException("The TGA header is corrupt.");
-            ImageSizeLimit.ThrowIfUnacceptable(header.Width, header.Height, maxPixels);
+            limit.ThrowIfUnacceptable(header.Width, header.Height);
             header.ThrowIfDataIsMissing(encoded);
-            return Decode<Rgba32>(encoded, Tga, format, maxPixels, configuration);
+            return Decode<Rgba32>(encoded, Tga, format, limit, configuration);
         }
         if (format == EncodedImageFormat.Tiff)
-            return Decode<Rgba64>(encoded, Tiff, format, maxPixels, configuration);
+            return Decode<Rgba64>(encoded, Tiff, format, limit, configuration);
         throw new ArgumentOutOfRangeException(nameof(format), format, "ImageSharp decodes only TIFF and TGA here.");
     }
 
     private static RgbaPixels Decode<TPixel>(
-        ReadOnlySpan<byte> encoded, IImageDecoder decoder, EncodedImageFormat format, long maxPixels, Configuration configuration)
+        ReadOnlySpan<byte> encoded, IImageDecoder decoder, EncodedImageFormat format, ImageSizeLimit limit, Configuration configuration)
         where TPixel : unmanaged, IPixel<TPixel>
     {
         var name = format == EncodedImageFormat.Tiff ? "TIFF" : "TGA";
@@ -78,7 +78,7 @@ internal static class ImageSharpDecoder
         {
             throw Translate(e, name, "header");
         }
-        ImageSizeLimit.ThrowIfUnacceptable(info.Width, info.Height, maxPixels);
+        limit.ThrowIfUnacceptable(info.Width, info.Height);
 
         stream.Position = 0;
         try

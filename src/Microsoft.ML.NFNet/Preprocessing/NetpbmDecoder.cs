@@ -15,13 +15,13 @@ namespace Microsoft.ML.NFNet.Preprocessing;
 /// </remarks>
 internal static class NetpbmDecoder
 {
-    /// <summary>Decodes a Netpbm image whose header declares at most <paramref name="maxPixels"/> pixels.</summary>
+    /// <summary>Decodes a Netpbm image whose header declares a size within <paramref name="limit"/>.</summary>
     /// <exception cref="InvalidImageException">The header is corrupt or unsupported, the image is too large, or the data is
     /// truncated or holds a sample over the maxval.</exception>
-    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, long maxPixels)
+    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, ImageSizeLimit limit)
     {
         var header = NetpbmHeader.Read(encoded);
-        ImageSizeLimit.ThrowIfUnacceptable(header.Width, header.Height, maxPixels);
+        limit.ThrowIfUnacceptable(header.Width, header.Height);
         var pixels = new RgbaPixels((int)header.Width, (int)header.Height);
         try
         {

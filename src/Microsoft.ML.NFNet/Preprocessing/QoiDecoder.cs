@@ -15,12 +15,12 @@ internal static class QoiDecoder
     private const int OpIndex = 0, OpDiff = 1, OpLuma = 2, OpRun = 3; // the 2-bit tags
     private static ReadOnlySpan<byte> EndMarker => [0, 0, 0, 0, 0, 0, 0, 1];
 
-    /// <summary>Decodes a QOI file whose header declares at most <paramref name="maxPixels"/> pixels.</summary>
+    /// <summary>Decodes a QOI file whose header declares a size within <paramref name="limit"/>.</summary>
     /// <exception cref="InvalidImageException">The header is corrupt, the image is too large, or the data is truncated or corrupt.</exception>
-    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, long maxPixels)
+    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, ImageSizeLimit limit)
     {
         var (width, height) = ReadHeader(encoded);
-        ImageSizeLimit.ThrowIfUnacceptable(width, height, maxPixels);
+        limit.ThrowIfUnacceptable(width, height);
         var pixels = new RgbaPixels((int)width, (int)height);
         try
         {

@@ -25,17 +25,18 @@ internal sealed class DataSourceScan
 
     /// <param name="data">The images.</param>
     /// <param name="role">"training" or "validation", for messages.</param>
-    /// <param name="maxImagePixels">The decoder's pixel limit.</param>
+    /// <param name="limit">The decoder's size limits (pixels, aspect ratio).</param>
     /// <param name="skipInvalid">Leave undecodable images out instead of failing.</param>
     /// <param name="cancellationToken">Checked between images.</param>
     /// <exception cref="InvalidImageException">An image cannot be decoded and <paramref name="skipInvalid"/> is false;
     /// the message names the first such image in data order.</exception>
-    public static DataSourceScan Run(IImageDataSource data, string role, long maxImagePixels, bool skipInvalid,
+    public static DataSourceScan Run(IImageDataSource data, string role, ImageSizeLimit limit, bool skipInvalid,
         CancellationToken cancellationToken)
     {
         var failures = new InvalidImageException?[data.Count];
         var shapes = new (int Width, int Height, bool Gray, int Label)[data.Count];
-        var parallel = new ParallelOptions { CancellationToken = cancellationToken };
+        // One image per core: more would only make each decode slower and a cancellation wait for all of them.
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
         try
         {
             Parallel.For(0, data.Count, parallel, (i, state) =>
@@ -43,7 +44,7 @@ internal sealed class DataSourceScan
                 try
                 {
                     var image = data[i];
-                    var (width, height, gray) = Measure(image.Encoded.Span, maxImagePixels);
+                    var (width, height, gray) = Measure(image.Encoded.Span, limit);
                     shapes[i] = (width, height, gray, image.Label);
                 }
                 catch (InvalidImageException e)
@@ -71,10 +72,10 @@ internal sealed class DataSourceScan
         return new DataSourceScan(invalid, Summarize(data, shapes, invalid));
     }
 
-    private static (int Width, int Height, bool Gray) Measure(ReadOnlySpan<byte> encoded, long maxImagePixels)
+    private static (int Width, int Height, bool Gray) Measure(ReadOnlySpan<byte> encoded, ImageSizeLimit limit)
     {
         using var scope = torch.NewDisposeScope();
-        var rgb = ImageDecoder.DecodeRgb(encoded, maxImagePixels);
+        var rgb = ImageDecoder.DecodeRgb(encoded, limit);
         var gray = rgb[0].eq(rgb[1]).all().item<bool>() && rgb[0].eq(rgb[2]).all().item<bool>();
         return ((int)rgb.shape[2], (int)rgb.shape[1], gray);
     }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.ML.NFNet.Modeling;
 using Microsoft.ML.NFNet.Optimization;
 using Microsoft.ML.NFNet.Weights;
@@ -32,10 +33,11 @@ internal sealed record TrainingProgress
 
 /// <summary>
 /// A checkpoint file (<c>.nfckpt</c>, a zip): model weights, optimizer state (momentum, step, EMA), the weights of the
-/// best epoch so far, and <see cref="TrainingProgress"/>. Written to a temporary file and renamed over the previous
-/// checkpoint, so a crash mid-write never destroys it.
+/// best epoch so far, <see cref="TrainingProgress"/>, and the SHA-256 of each (<see cref="CheckpointChecksums"/>),
+/// verified before anything is restored. Written to a temporary file, flushed to disk and renamed over the previous
+/// checkpoint, so a crash mid-write never destroys it; leftovers of such a crash are removed by the next run.
 /// </summary>
-internal static class TrainingCheckpoint
+internal static partial class TrainingCheckpoint
 {
     public const string FileName = "last.nfckpt";
     private const string ModelEntry = "model.safetensors";
@@ -56,16 +58,29 @@ internal static class TrainingCheckpoint
             model.SaveWeights(weights);
             if (best is not null)
                 Safetensors.Save(bestWeights, best);
-            using (var zip = ZipFile.Open(temp, ZipArchiveMode.Create))
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
             {
-                // Weights barely compress; storing them keeps checkpointing fast.
-                zip.CreateEntryFromFile(weights, ModelEntry, CompressionLevel.NoCompression);
-                if (best is not null)
-                    zip.CreateEntryFromFile(bestWeights, BestEntry, CompressionLevel.NoCompression);
-                using (var stream = zip.CreateEntry(OptimizerEntry, CompressionLevel.NoCompression).Open())
-                    optimizer.Save(stream);
-                using (var stream = zip.CreateEntry(ProgressEntry).Open())
-                    JsonSerializer.Serialize(stream, progress);
+                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
+                {
+                    static void CopyFile(string source, Stream target)
+                    {
+                        using var input = File.OpenRead(source);
+                        input.CopyTo(target);
+                    }
+                    // Weights barely compress; storing them keeps checkpointing fast.
+                    var hashes = new Dictionary<string, string>
+                    {
+                        [ModelEntry] = CheckpointChecksums.WriteEntry(zip, ModelEntry, CompressionLevel.NoCompression, s => CopyFile(weights, s)),
+                        [OptimizerEntry] = CheckpointChecksums.WriteEntry(zip, OptimizerEntry, CompressionLevel.NoCompression, optimizer.Save),
+                        [ProgressEntry] = CheckpointChecksums.WriteEntry(zip, ProgressEntry, CompressionLevel.Optimal,
+                            s => JsonSerializer.Serialize(s, progress)),
+                    };
+                    if (best is not null)
+                        hashes[BestEntry] = CheckpointChecksums.WriteEntry(zip, BestEntry, CompressionLevel.NoCompression, s => CopyFile(bestWeights, s));
+                    CheckpointChecksums.Record(zip, hashes);
+                }
+                // On disk before the rename, so that a crash cannot leave a renamed but incomplete checkpoint.
+                file.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);
         }
@@ -90,7 +105,7 @@ internal static class TrainingCheckpoint
             var probe = Path.Combine(directory, $".nfnet-probe-{Guid.NewGuid():N}");
             File.WriteAllBytes(probe, [1]);
             File.Delete(probe);
-            foreach (var stale in Directory.EnumerateFiles(directory, $".{FileName}.*.tmp*"))
+            foreach (var stale in Directory.EnumerateFiles(directory, $"*{FileName}.*.tmp*").Where(IsLeftover))
                 File.Delete(stale);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
@@ -100,6 +115,16 @@ internal static class TrainingCheckpoint
                 "created and written, or set it to null for no checkpoints.", nameof(NFNetTrainingOptions.CheckpointDirectory), e);
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a temporary file of an interrupted <see cref="Save"/>: the zip
+    /// (<c>.last.nfckpt.{guid}.tmp</c>), its weights (<c>.tmp.weights</c>, <c>.tmp.best</c>), or the temporary file
+    /// of the atomic weights write (<c>..last.nfckpt.{guid}.tmp.weights.{guid}.tmp</c>). Nothing else matches.
+    /// </summary>
+    internal static bool IsLeftover(string path) => LeftoverName().IsMatch(Path.GetFileName(path));
+
+    [GeneratedRegex(@"^\.\.?last\.nfckpt\.[0-9a-f]{32}\.tmp(\.(weights|best)(\.[0-9a-f]{32}\.tmp)?)?$")]
+    private static partial Regex LeftoverName();
 
     /// <summary>Restores model and optimizer state; returns the progress and the best epoch's weights (if saved).</summary>
     /// <exception cref="InvalidDataException">The file is not a checkpoint of this run (architecture, data or format
@@ -114,6 +139,11 @@ internal static class TrainingCheckpoint
         try
         {
             using var zip = Corrupt(path, () => ZipFile.OpenRead(path));
+            Corrupt(path, () =>
+            {
+                CheckpointChecksums.Verify(zip);
+                return true;
+            });
             var progress = Corrupt(path, () => Read<TrainingProgress>(zip, path));
             if (progress.Format != TrainingProgress.CurrentFormat)
                 throw new InvalidDataException($"Checkpoint '{path}' has format {progress.Format}; this version reads format {TrainingProgress.CurrentFormat}.");
@@ -163,7 +193,7 @@ internal static class TrainingCheckpoint
                                       or ArgumentException or OverflowException or FormatException)
         {
             throw new InvalidDataException(
-                $"Checkpoint '{path}' is corrupt or truncated ({e.Message}). Delete it to start afresh.", e);
+                $"The checkpoint file '{path}' is corrupt or truncated ({e.Message}). Delete it to start afresh.", e);
         }
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.ML.NFNet.Preprocessing;
+
 namespace Microsoft.ML.NFNet.Training;
 
 /// <summary>The training and validation sets after their one scan: which images are used, what the data looks like.</summary>
@@ -31,15 +33,15 @@ internal sealed class TrainingData
     public static TrainingData Scan(IImageDataSource train, IImageDataSource? validation, NFNetTrainingOptions options,
         CancellationToken cancellationToken)
     {
-        var maxPixels = options.Preprocessing.MaxImagePixels;
-        var trainingScan = DataSourceScan.Run(train, "training", maxPixels, options.SkipInvalidImages, cancellationToken);
+        var limit = ImageSizeLimit.Of(options.Preprocessing);
+        var trainingScan = DataSourceScan.Run(train, "training", limit, options.SkipInvalidImages, cancellationToken);
         if (trainingScan.Profile.ImageCount == 0)
             throw new ArgumentException(
                 $"None of the {train.Count} training images can be decoded (all were left out with SkipInvalidImages = true).",
                 nameof(train));
         var validationScan = validation is null || validation.Count == 0
             ? null
-            : DataSourceScan.Run(validation, "validation", maxPixels, options.SkipInvalidImages, cancellationToken);
+            : DataSourceScan.Run(validation, "validation", limit, options.SkipInvalidImages, cancellationToken);
         return new TrainingData(train, trainingScan, validation, validationScan);
     }
 

@@ -24,6 +24,21 @@ internal static class ModelWeights
         return meta.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
     }
 
+    /// <summary>
+    /// Every block of <paramref name="config"/> holds tensors, so an architecture with more blocks than the file has
+    /// tensors cannot be the file's: rejected before a model (even on the meta device, whose cost grows with the number
+    /// of blocks) is built for it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The architecture has more blocks than the file has tensors.</exception>
+    public static void ThrowIfTooFewTensors(SafetensorsHeader header, NFNetConfig config, string what, string path)
+    {
+        var blocks = config.Depths.Sum(depth => (long)depth);
+        if (blocks > header.Entries.Count)
+            throw new InvalidDataException(
+                $"'{path}' does not match {what}: the architecture has {blocks:N0} blocks, the file only " +
+                $"{header.Entries.Count:N0} tensors.");
+    }
+
     /// <summary>Checks names and shapes in a file's header against <paramref name="expected"/> without reading any data.</summary>
     /// <exception cref="InvalidDataException">A tensor is missing, unexpected or of another shape (named).</exception>
     /// <param name="header">The file's header.</param>
@@ -77,6 +92,9 @@ internal static class ModelWeights
             foreach (var (name, target) in expected)
                 target.copy_(loaded[name]);
         }
+        // Standardized weights frozen for scoring belong to the old weights.
+        if (model.IsFrozenForScoring)
+            model.FreezeForScoring();
     }
 
     /// <summary>Whether a parameter belongs to the classifier head (timm's <c>head.fc</c>).</summary>

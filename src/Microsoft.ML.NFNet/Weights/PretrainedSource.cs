@@ -49,24 +49,29 @@ internal sealed record PretrainedSource
 /// <summary>Finds what a <c>PretrainedWeights</c> setting names: a file or folder when one exists, else a catalog name.</summary>
 internal static class PretrainedSources
 {
-    private const string Option = "PretrainedWeights";
     private static readonly string[] PathExtensions = [".safetensors", ".zip", ".pth", ".pt", ".bin", ".ckpt", ".nfckpt"];
 
     /// <summary>What <c>PretrainedWeights</c> accepts, for error messages.</summary>
     public const string Accepted = "a published weights name (NFNetPretrained.All, e.g. eca_nfnet_l0.ra2_in1k), a .safetensors " +
         "file with timm's tensor names, a folder holding model.safetensors (and timm's config.json), or a model zip saved " +
-        "from this trainer";
+        "from a pipeline with Trainers.NFNet or NFNetFeaturizeImage";
 
     /// <exception cref="FileNotFoundException">A path that does not exist.</exception>
     /// <exception cref="ArgumentException">Neither a file, a folder nor a published name (the message lists the names).</exception>
     /// <exception cref="HubDownloadException">A published file that could not be downloaded (offline with an empty cache…).</exception>
     /// <exception cref="InvalidDataException">A config.json next to the weights that cannot be read.</exception>
-    public static PretrainedSource Resolve(string value, HubDownloadOptions? download, Action<string>? log,
+    /// <param name="value">The setting.</param>
+    /// <param name="option">The option that holds it, named in errors (e.g. <c>PretrainedWeights</c>).</param>
+    /// <param name="download">How a published file is downloaded; null: the <c>HF_*</c> environment.</param>
+    /// <param name="log">Receives download notes and progress.</param>
+    /// <param name="cancellationToken">Cancels a download.</param>
+    public static PretrainedSource Resolve(string value, string option, HubDownloadOptions? download, Action<string>? log,
         CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(value);
+        if (string.IsNullOrWhiteSpace(value))
+            throw new ArgumentException($"{option} is empty. {option} takes {Accepted}.", option);
         if (Directory.Exists(value))
-            return Folder(value);
+            return Folder(value, option);
         if (File.Exists(value))
             return IsZip(value)
                 ? new PretrainedSource { Description = $"the model '{value}'", Kind = PretrainedSourceKind.ModelZip, Path = value }
@@ -74,14 +79,14 @@ internal static class PretrainedSources
                     System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(value))!, TimmHubConfig.FileName));
         if (LooksLikePath(value))
             throw new FileNotFoundException(
-                $"{Option} '{value}': there is no such file or folder. {Option} takes {Accepted}.", value);
+                $"{option} '{value}': '{System.IO.Path.GetFullPath(value)}' does not exist (no such file or folder). {option} takes {Accepted}.", value);
 
         // As timm.create_model(architecture, pretrained=True): an architecture name means its first (default) weights.
         var name = value.Trim();
         var weights = NFNetPretrained.All.FirstOrDefault(w => string.Equals(w.Name, name, StringComparison.OrdinalIgnoreCase))
             ?? NFNetPretrained.All.FirstOrDefault(w => string.Equals(w.ArchitectureName, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"{Option} '{value}' is neither a file or folder nor the name of published weights. " +
-                $"Known names: {string.Join(", ", NFNetPretrained.All.Select(w => w.Name))}. {Option} takes {Accepted}.", Option);
+            ?? throw new ArgumentException($"{option} '{value}' is neither a file or folder nor the name of published weights. " +
+                $"Known names: {string.Join(", ", NFNetPretrained.All.Select(w => w.Name))}. {option} takes {Accepted}.", option);
         var options = (download ?? new HubDownloadOptions()) with { Progress = new LoggingProgress(weights.Name, log, download?.Progress) };
         using var downloader = new HubFileDownloader(options);
         if (downloader.TryGetCached(weights.HubRepository, weights.FileName) is null && !downloader.Offline)
@@ -99,15 +104,15 @@ internal static class PretrainedSources
         };
     }
 
-    private static PretrainedSource Folder(string folder)
+    private static PretrainedSource Folder(string folder, string option)
     {
         var weights = System.IO.Path.Combine(folder, "model.safetensors");
         if (!File.Exists(weights))
         {
             var present = Directory.EnumerateFileSystemEntries(folder).Select(System.IO.Path.GetFileName).Take(8).ToArray();
             throw new FileNotFoundException(
-                $"{Option} '{folder}' is a folder without model.safetensors (it holds: {(present.Length == 0 ? "nothing" : string.Join(", ", present))}). " +
-                $"{Option} takes {Accepted}.", weights);
+                $"{option} '{folder}' is a folder without model.safetensors (it holds: {(present.Length == 0 ? "nothing" : string.Join(", ", present))}). " +
+                $"{option} takes {Accepted}.", weights);
         }
         return WithConfig(new PretrainedSource { Description = $"'{folder}'", Kind = PretrainedSourceKind.Safetensors, Path = weights },
             System.IO.Path.Combine(folder, TimmHubConfig.FileName));

@@ -62,8 +62,8 @@ internal sealed class SafetensorsHeader
     /// <summary>The error for a malformed file, naming the file and, where there is one, the tensor.</summary>
     public static InvalidDataException Invalid(string path, string detail, string? tensor = null, Exception? inner = null) =>
         new(tensor is null
-                ? $"'{path}' is not a valid safetensors file: {detail}."
-                : $"'{path}' is not a valid safetensors file: tensor '{tensor}' {detail}.",
+                ? $"'{path}' is corrupt or truncated, or not a safetensors file: {detail}."
+                : $"'{path}' is corrupt or truncated, or not a safetensors file: tensor '{tensor}' {detail}.",
             inner);
 
     /// <summary>

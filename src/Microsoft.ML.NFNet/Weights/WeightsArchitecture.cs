@@ -40,9 +40,10 @@ internal static class WeightsArchitecture
 
         var (name, config) = Known.Value.MaxBy(v => Similarity(file, v.Config));
         throw new InvalidDataException(
-            $"'{path}' holds NFNet weights (timm names) that fit no known variant ({KnownList()}). The closest is {name}: " +
+            $"'{path}' holds NFNet weights (timm names) but fits none of the known NFNet architectures ({KnownList()}). The closest is {name}: " +
             $"{Describe(Differences(file, config))}. If the weights are of a custom architecture, set " +
-            "NFNetImageClassificationTrainer.Options.Architecture to the NFNetConfig they were saved with.");
+            "NFNetImageClassificationTrainer.Options.Architecture to the NFNetConfig they were saved with, or pass a model zip or an " +
+            "ExportTimm folder, which record the architecture.");
     }
 
     /// <summary>How the file's tensors differ from <paramref name="config"/> (the classifier by width only); empty when

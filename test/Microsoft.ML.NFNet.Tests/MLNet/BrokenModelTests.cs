@@ -64,17 +64,8 @@ public class BrokenModelTests
         StringAssert.Contains(Cause<FormatException>(e).Message, $"'{NFNetModelParameters.ArchitectureStreamName}' stream of the model is corrupt");
     }
 
-    // Trained once: every test damages a copy.
-    private static readonly Lazy<byte[]> Saved = new(() =>
-    {
-        var mlContext = new MLContext(seed: 1);
-        var model = TestImages.Train(mlContext, out var schema);
-        using var stream = new MemoryStream();
-        mlContext.Model.Save(model, schema, stream);
-        return stream.ToArray();
-    });
-
-    private static byte[] SavedModel() => Saved.Value;
+    // The checked-in format-2 model (SavedModels/format-2): every test damages a copy.
+    private static byte[] SavedModel() => TamperedModels.Zip();
 
     private static void Load(byte[] modelBytes)
     {

@@ -21,7 +21,7 @@ public class ExportTimmTests
 
         CollectionAssert.AreEquivalent(new[] { "config.json", "model.safetensors" },
             Directory.GetFiles(export).Select(Path.GetFileName).ToArray());
-        using var start = PretrainedStart.Resolve(export, null, null, _ => { }, CancellationToken.None);
+        using var start = PretrainedStart.Resolve(export, "PretrainedWeights", null, null, _ => { }, CancellationToken.None);
         Assert.AreEqual(trained.Architecture, start.Architecture, "nfnet_tiny, exactly");
         CollectionAssert.AreEqual(trained.Labels!.ToArray(), start.Labels!.ToArray());
         Assert.AreEqual(PretrainedPreprocessing.Of(trained.Preprocessing).ToString(), start.Preprocessing!.ToString());

@@ -7,6 +7,7 @@ namespace Microsoft.ML.NFNet.Tests.MLNet;
 internal sealed record LoadCheckReport(
     string[] LoadedBeforeModelLoad,
     string[] LoadedAfterModelLoad,
+    string[] TransformerTypes,
     string[] ScoreSlotNames,
     float[][] Scores,
     string[]? PredictedLabels);
@@ -17,7 +18,11 @@ internal static class LoadCheckProcess
     private const string ProjectName = "Microsoft.ML.NFNet.LoadCheck";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
-    public static LoadCheckReport Run(string modelPath, string featureColumn, IEnumerable<string> rowFiles)
+    /// <param name="modelPath">The model zip.</param>
+    /// <param name="featureColumn">The column the row files' bytes go into.</param>
+    /// <param name="rowFiles">One encoded image per row.</param>
+    /// <param name="vectorColumn">The float vector column to report (Score, or a featurizer's output).</param>
+    public static LoadCheckReport Run(string modelPath, string featureColumn, IEnumerable<string> rowFiles, string vectorColumn = "Score")
     {
         var checker = Path.Combine(TestPaths.SiblingOutputDirectory(ProjectName), ProjectName + ".dll");
         Assert.IsTrue(File.Exists(checker), $"{checker} is missing: build the solution (the test project builds it first).");
@@ -30,7 +35,7 @@ internal static class LoadCheckProcess
         // Same libtorch thread count as this process: CPU kernels may split reductions by thread, and the test wants
         // bit-identical scores.
         start.Environment["OMP_NUM_THREADS"] = TorchSharp.torch.get_num_threads().ToString();
-        foreach (var argument in new[] { checker, modelPath, featureColumn }.Concat(rowFiles))
+        foreach (var argument in new[] { checker, "--vector-column", vectorColumn, modelPath, featureColumn }.Concat(rowFiles))
             start.ArgumentList.Add(argument);
 
         using var process = Process.Start(start)!;

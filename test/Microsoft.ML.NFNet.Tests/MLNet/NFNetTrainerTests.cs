@@ -41,14 +41,20 @@ public class NFNetTrainerTests
         var (scores, predicted) = TestImages.Score(mlContext, model, test.Select(i => i.ImageSource));
         using var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model);
         var engineScores = test.Select(i => engine.Predict(new ImageInput { ImageSource = i.ImageSource }).Score).ToArray();
-        var batchScores = parameters.PredictProbabilities(test.Select(i => (ReadOnlyMemory<byte>)i.ImageSource).ToArray(), batchSize: 4);
+        var images = test.Select(i => (ReadOnlyMemory<byte>)i.ImageSource).ToArray();
+        // Transform scores in batches of ScoringBatchSize, so it runs exactly the forward passes of these calls.
+        var sameBatches = parameters.PredictProbabilities(images, TestImages.Scorer(model).BatchSize);
+        var otherBatches = parameters.PredictProbabilities(images, batchSize: 4);
 
         CollectionAssert.AreEqual(test.Select(i => i.Label).ToArray(), predicted);
         for (var i = 0; i < test.Length; i++)
         {
-            CollectionAssert.AreEqual(scores[i], engineScores[i], $"row {i}: Transform and PredictionEngine differ");
+            CollectionAssert.AreEqual(sameBatches[i], scores[i], $"row {i}: Transform and PredictProbabilities differ");
             for (var c = 0; c < scores[i].Length; c++)
-                Assert.AreEqual(scores[i][c], batchScores[i][c], 1e-5f, $"row {i}: batched scores differ");
+            {
+                Assert.AreEqual(scores[i][c], engineScores[i][c], 1e-5f, $"row {i}: Transform and PredictionEngine differ");
+                Assert.AreEqual(scores[i][c], otherBatches[i][c], 1e-5f, $"row {i}: batches of 4 differ");
+            }
         }
         Assert.AreEqual(3, parameters.ClassCount);
         Assert.AreEqual(32, parameters.Preprocessing.ImageSize);
@@ -63,15 +69,16 @@ public class NFNetTrainerTests
         var parameters = TestImages.Parameters(model);
         var images = TestImages.Images(perClass: 4, seed: 3).Select(i => new ImageInput { ImageSource = i.ImageSource }).ToArray();
         float[][] expected;
-        // Engines own (and dispose) their transformer by default; disposing them must not break the shared model.
-        using (var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model))
+        // Engines that share the model are created not owning it: disposing one must not free the model of the others.
+        var sharing = new PredictionEngineOptions { OwnsTransformer = false };
+        using (var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model, sharing))
             expected = images.Select(i => engine.Predict(i).Score).ToArray();
 
         // One engine per thread, as PredictionEnginePool hands them out; each thread scores every image several times.
         var results = new float[4][][];
         Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = results.Length }, t =>
         {
-            using var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model);
+            using var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model, sharing);
             results[t] = Enumerable.Range(0, 3).SelectMany(_ => images).Select(i => engine.Predict(i).Score.ToArray()).ToArray();
         });
 
@@ -83,17 +90,22 @@ public class NFNetTrainerTests
     }
 
     [TestMethod]
-    public void DisposingPredictionEnginesLeavesTheModelUsable()
+    public void DisposingANonOwningEngineLeavesTheModelUsableAndAnOwningOneFreesIt()
     {
         var mlContext = new MLContext(seed: 1);
         var model = TestImages.Train(mlContext, out _);
         var image = new ImageInput { ImageSource = TestImages.Images(1, 1)[0].ImageSource };
         float[] first;
-        using (var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model))
+        using (var engine = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model, new PredictionEngineOptions { OwnsTransformer = false }))
             first = engine.Predict(image).Score.ToArray();
-        using var next = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model);
-        CollectionAssert.AreEqual(first, next.Predict(image).Score, "a new engine after the first was disposed");
-        Assert.IsFalse(typeof(IDisposable).IsAssignableFrom(typeof(NFNetModelParameters)));
+        float[] second;
+        // ML.NET's default: the engine owns the transformer and disposes it with itself.
+        using (var owning = mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model))
+            second = owning.Predict(image).Score.ToArray();
+
+        var e = Assert.ThrowsExactly<ObjectDisposedException>(() => mlContext.Model.CreatePredictionEngine<ImageInput, ModelOutput>(model));
+        CollectionAssert.AreEqual(first, second, "an engine after a non-owning one was disposed");
+        StringAssert.Contains(e.Message, "OwnsTransformer = false");
     }
 
     // What Model Builder's generated GetSortedScoresWithLabels does: the Score slot names are the class names.

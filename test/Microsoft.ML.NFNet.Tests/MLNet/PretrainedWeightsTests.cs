@@ -105,7 +105,7 @@ public class PretrainedWeightsTests
 
         options.Architecture = NFNetConfig.Variant("nfnet_tiny") with { Name = "mine", Activation = NFNetActivation.Gelu };
         var error = Assert.ThrowsExactly<ArgumentException>(() => mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(data));
-        StringAssert.Contains(error.Message, "Options.Architecture (mine) disagrees with the model");
+        StringAssert.Contains(error.Message, "Options.Architecture (mine) disagrees with the NFNet classifier in");
         StringAssert.Contains(error.Message, "Activation Gelu vs Silu");
     }
 

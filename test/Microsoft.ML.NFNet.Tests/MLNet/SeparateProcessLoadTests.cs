@@ -33,6 +33,7 @@ public class SeparateProcessLoadTests
 
             CollectionAssert.DoesNotContain(report.LoadedBeforeModelLoad, LibraryAssembly);
             CollectionAssert.Contains(report.LoadedAfterModelLoad, LibraryAssembly);
+            CollectionAssert.Contains(report.TransformerTypes, nameof(NFNetPredictionTransformer), "the batching transformer comes back");
             CollectionAssert.AreEqual(TestImages.Classes, report.ScoreSlotNames);
             Assert.HasCount(expected.Scores.Length, report.Scores);
             for (var row = 0; row < expected.Scores.Length; row++)

@@ -70,15 +70,26 @@ internal static class TestImages
     /// Trains on labels mapped to keys beforehand, so the model scores rows that have only an ImageSource column.
     /// <paramref name="trainingSchema"/> is what <c>mlContext.Model.Save</c> wants with it.
     /// </summary>
-    public static ITransformer Train(MLContext mlContext, out DataViewSchema trainingSchema)
+    public static ITransformer Train(MLContext mlContext, out DataViewSchema trainingSchema,
+        Action<NFNetImageClassificationTrainer.Options>? configure = null)
     {
         var data = mlContext.Data.LoadFromEnumerable(Images(perClass: 6, seed: 1));
         var keyed = mlContext.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
         trainingSchema = keyed.Schema;
-        return mlContext.MulticlassClassification.Trainers.NFNet(FastOptions())
+        var options = FastOptions();
+        configure?.Invoke(options);
+        return mlContext.MulticlassClassification.Trainers.NFNet(options)
             .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
             .Fit(keyed);
     }
+
+    /// <summary>Bytes that are not a decodable image, one of each kind the decoder rejects.</summary>
+    public static byte[] Undecodable(int kind) => kind switch
+    {
+        0 => [],
+        1 => Encode(0, 99, png: true)[..40], // truncated PNG
+        _ => "not an image at all"u8.ToArray(),
+    };
 
     /// <summary>The Score vector and PredictedLabel of each image, through Transform.</summary>
     public static (float[][] Scores, string[] PredictedLabels) Score(MLContext mlContext, ITransformer model, IEnumerable<byte[]> images)
@@ -88,6 +99,12 @@ internal static class TestImages
         return (scored.GetColumn<float[]>("Score").ToArray(), scored.GetColumn<string>("PredictedLabel").ToArray());
     }
 
+    /// <summary>The model parameters of a pipeline, trained now or loaded from a zip of any format (older zips hold
+    /// ML.NET's MulticlassPredictionTransformer).</summary>
     public static NFNetModelParameters Parameters(ITransformer model) =>
-        ((IEnumerable<ITransformer>)model).OfType<MulticlassPredictionTransformer<NFNetModelParameters>>().Single().Model;
+        ((IEnumerable<ITransformer>)model).OfType<ISingleFeaturePredictionTransformer<NFNetModelParameters>>().Single().Model;
+
+    /// <summary>The NFNet transformer of a trained pipeline.</summary>
+    public static NFNetPredictionTransformer Scorer(ITransformer model) =>
+        ((IEnumerable<ITransformer>)model).OfType<NFNetPredictionTransformer>().Single();
 }

@@ -25,6 +25,17 @@ public class ConvolutionCorrectnessTests
     public void OddChannelCountsMatchFloat64(int inChannels, int outChannels, int kernel, int stride) =>
         AssertMatchesFloat64(inChannels, outChannels, kernel, stride, groups: 1, size: 12);
 
+    // Few input channels run as im2col + matmul: odd sizes, strides and every small input width against float64.
+    [TestMethod]
+    [DataRow(3, 16, 3, 2, 13)]
+    [DataRow(3, 16, 3, 2, 33)]
+    [DataRow(1, 5, 3, 1, 9)]
+    [DataRow(15, 17, 3, 2, 11)]
+    [DataRow(3, 24, 1, 1, 7)]
+    [DataRow(5, 32, 5, 2, 14)]
+    public void FewInputChannelsMatchFloat64AtOddSizes(int inChannels, int outChannels, int kernel, int stride, int size) =>
+        AssertMatchesFloat64(inChannels, outChannels, kernel, stride, groups: 1, size: size);
+
     [TestMethod]
     [DataRow("F0")]
     [DataRow("eca_nfnet_l0")]

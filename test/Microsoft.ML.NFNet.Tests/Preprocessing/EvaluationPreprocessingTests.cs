@@ -35,10 +35,10 @@ public class EvaluationPreprocessingTests
     public void ResizeGeometryFollowsTorchvision()
     {
         var options = TestAugmentation.Standard; // 224 / 0.875 = 256
-        Assert.AreEqual((256, 341), EvalGeometry.ResizedSize(375, 500, 224, options), "landscape: int(256 * 500 / 375)");
-        Assert.AreEqual((341, 256), EvalGeometry.ResizedSize(500, 375, 224, options), "portrait");
-        Assert.AreEqual((256, 256), EvalGeometry.ResizedSize(375, 500, 224, options with { EvalResizeMode = EvalResizeMode.Squash }));
-        Assert.AreEqual((213, 284), EvalGeometry.ResizedSize(375, 500, 192, options with { EvalCropFraction = 0.9 }),
+        Assert.AreEqual((256L, 341L), EvalGeometry.ResizedSize(375, 500, 224, options), "landscape: int(256 * 500 / 375)");
+        Assert.AreEqual((341L, 256L), EvalGeometry.ResizedSize(500, 375, 224, options), "portrait");
+        Assert.AreEqual((256L, 256L), EvalGeometry.ResizedSize(375, 500, 224, options with { EvalResizeMode = EvalResizeMode.Squash }));
+        Assert.AreEqual((213L, 284L), EvalGeometry.ResizedSize(375, 500, 192, options with { EvalCropFraction = 0.9 }),
             "floor(192 / 0.9) = 213");
         Assert.AreEqual(new CropBox(16, 58, 224, 224), EvalGeometry.CenterCrop(256, 341, 224), "round(58.5) is 58, half to even");
     }

@@ -56,7 +56,7 @@ public class MalformedImageTests
         var configuration = ImageSharpDecoder.CreateConfiguration(new SixLabors.ImageSharp.Memory.MemoryAllocatorOptions { AllocationLimitMegabytes = 1 });
         var tiff = HandWrittenTiff.ClaimingSize(1_000, 1_000);
         var e = Assert.ThrowsExactly<InvalidImageException>(() =>
-            ImageSharpDecoder.Decode(tiff, EncodedImageFormat.Tiff, NoLimit, configuration).Dispose());
+            ImageSharpDecoder.Decode(tiff, EncodedImageFormat.Tiff, ImageSizeLimit.Pixels(NoLimit), configuration).Dispose());
         StringAssert.Contains(e.Message, "TIFF image is too large for the decoder's memory limit");
         StringAssert.Contains(e.Message, "exceeded the limit 1048576");
     }
@@ -107,8 +107,9 @@ public class MalformedImageTests
     public void TgaWiderThanTheDecoderReadsIsRejected()
     {
         var tga = Tga(TgaCompression.None);
-        (tga[12], tga[13], tga[14], tga[15]) = (0x40, 0x9C, 1, 0); // 40,000 × 1: ImageSharp would read -25,536
-        AssertInvalid(tga, NoLimit, "40,000×1", "at most 32,767 pixels a side");
+        // 40,000 × 400 (within the default aspect-ratio limit of 100): ImageSharp would read the width as -25,536.
+        (tga[12], tga[13], tga[14], tga[15]) = (0x40, 0x9C, 0x90, 0x01);
+        AssertInvalid(tga, NoLimit, "40,000×400", "at most 32,767 pixels a side");
     }
 
     [TestMethod]

@@ -21,13 +21,15 @@ public class CommandLineTests
     public static IEnumerable<object[]> DocumentedOptions =>
     [
         ["", new[] { "--epochs", "--image-size", "--batch-size", "--learning-rate", "--arch", "--seed", "--output",
-            "train", "predict", "evaluate", "bench" }],
+            "train", "predict", "evaluate", "bench", "bench-scoring" }],
         ["train", new[] { "--data", "--arch", "--epochs", "--image-size", "--batch-size", "--learning-rate",
             "--validation-fraction", "--seed", "--output" }],
         ["predict", new[] { "--model", "--top", "<images>" }],
         ["evaluate", new[] { "--model", "--data", "--output" }],
         ["bench", new[] { "--variants", "--variant", "--modes", "--mode", "--batch", "--size", "--runs", "--warmup",
-            "--threads", "--precision", "--result-line", "--data", "--data-image-size", "--output" }],
+            "--threads", "--precision", "--engine", "--no-freeze", "--model", "--result-line", "--data", "--data-image-size",
+            "--output" }],
+        ["bench-scoring", new[] { "--figures", "--images", "--batch", "--rounds", "--threads" }],
     ];
 
     [TestMethod]
@@ -215,6 +217,31 @@ public class CommandLineTests
         Assert.AreEqual(int.Parse(warmup), settings.Warmup);
         Assert.AreEqual(NFNetPrecision.Float32, settings.Precision);
         Assert.IsTrue(settings.ResultLine);
+    }
+
+    [TestMethod]
+    [DataRow("transform", 8, 224)]
+    [DataRow("first-prediction", 1, 224)]
+    [DataRow("bf16-agreement", 32, 64)]
+    public void BenchMlNetFiguresParseToOneFigureWithTheirEngine(string mode, int batch, int size)
+    {
+        var settings = Bench($"bench --variant eca_nfnet_l0 --mode {mode} --batch {batch} --size {size} --engine onnxruntime " +
+                             "--no-freeze --result-line");
+
+        var expectedMode = BenchSettings.ModeNames[mode];
+        CollectionAssert.AreEqual(new[] { new BenchFigure("eca_nfnet_l0", expectedMode, batch, size) }, settings.Figures().ToArray());
+        Assert.AreEqual(mode, BenchSettings.NameOf(expectedMode), "the RESULT line's mode is the CLI name");
+        Assert.AreEqual(BenchEngine.OnnxRuntime, settings.Engine);
+        Assert.IsFalse(settings.Freeze);
+        Assert.IsNull(settings.ModelPath);
+    }
+
+    [TestMethod]
+    public void BenchScoresFrozenOnTorchSharpByDefault()
+    {
+        var settings = Bench("bench --variant F0 --mode infer --batch 1 --size 256");
+        Assert.AreEqual(BenchEngine.TorchSharp, settings.Engine);
+        Assert.IsTrue(settings.Freeze, "as NFNetModelParameters scores");
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.ObjectPool;
 using Microsoft.ML.NFNet.Samples.WebApi.Model;
 
 namespace Microsoft.ML.NFNet.Tests.WebApi;
@@ -27,6 +28,25 @@ public class ImageClassifierTests
         StringAssert.Contains(e.Message, "not an image");
         for (var c = 0; c < scores.Length; c++)
             Assert.AreEqual(expected.Scores[0][c], scores[c], 1e-5f);
+    }
+
+    [TestMethod]
+    public void EnginesThePoolHasNoRoomForAreDisposedWithoutFreeingTheSharedModel()
+    {
+        var mlContext = new MLContext();
+        var model = mlContext.Model.Load(SavedModelFiles.ModelPath, out _);
+        var expected = SavedModelFiles.ReadExpected();
+        // The pool the server makes, keeping two engines: returning six disposes four of them.
+        var pool = new DefaultObjectPoolProvider { MaximumRetained = 2 }.Create(new PredictionEnginePolicy(mlContext, model));
+        var engines = Enumerable.Range(0, 6).Select(_ => pool.Get()).ToArray();
+        foreach (var engine in engines)
+            pool.Return(engine);
+
+        var scores = pool.Get().Predict(new ModelInput { ImageSource = SavedModelFiles.Image(0) }).Score;
+
+        for (var c = 0; c < scores.Length; c++)
+            Assert.AreEqual(expected.Scores[0][c], scores[c], 1e-5f);
+        ((IDisposable)model).Dispose();
     }
 
     [TestMethod]

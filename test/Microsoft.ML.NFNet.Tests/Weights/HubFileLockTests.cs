@@ -56,16 +56,20 @@ public sealed class HubFileLockTests
         var path = NewLockPath();
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, "");
-        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock", ["-x", path, "sleep", "2"])
+        // The holder says when it has the lock, so a slow machine cannot let this process win the race.
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+            "flock", ["-x", path, "sh", "-c", "echo locked; sleep 5"])
         {
+            RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
-        await Task.Delay(400); // let flock take the lock
+        Assert.AreEqual("locked", await holder.StandardOutput.ReadLineAsync());
+        var held = System.Diagnostics.Stopwatch.StartNew();
 
         var acquire = HubFileLock.AcquireAsync(path, Timeout.InfiniteTimeSpan, "http://x", CancellationToken.None);
         await Task.Delay(300);
         Assert.IsFalse(acquire.IsCompleted, "excluded by the other process");
-        using var acquired = await acquire.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.IsTrue(holder.HasExited, "acquired only once the other process let go");
+        using var acquired = await acquire.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.IsTrue(held.Elapsed >= TimeSpan.FromSeconds(4.5), $"acquired after {held.Elapsed}: only once the other process let go");
     }
 }

@@ -29,7 +29,7 @@ public class WeightsArchitectureTests
         var error = Assert.ThrowsExactly<InvalidDataException>(() => WeightsArchitecture.Infer(shapes, "custom.safetensors"));
 
         StringAssert.Contains(error.Message, "'custom.safetensors'");
-        StringAssert.Contains(error.Message, "fit no known variant");
+        StringAssert.Contains(error.Message, "fits none of the known NFNet architectures");
         StringAssert.Contains(error.Message, "The closest is nfnet_tiny");
         StringAssert.Contains(error.Message, "'stages.3.0.downsample.conv.weight' is [320, 256, 1, 1] in the file, [256, 256, 1, 1] in nfnet_tiny");
         StringAssert.Contains(error.Message, "Options.Architecture");

@@ -1,0 +1,179 @@
+using Microsoft.ML.NFNet.Modeling;
+using Microsoft.ML.NFNet.Preprocessing;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.NFNet.MLNet;
+
+/// <summary>What <see cref="ScoringNetwork.Run"/> returns per image.</summary>
+internal enum NetworkOutput
+{
+    /// <summary>Softmax class probabilities, <see cref="NFNetModel.NumClasses"/> per image.</summary>
+    Probabilities,
+
+    /// <summary>Pooled pre-logits features (<see cref="NFNetModel.ForwardFeatures"/>), <see cref="NFNetModel.NumFeatures"/> per image.</summary>
+    Features,
+}
+
+/// <summary>
+/// A network in eval mode, frozen for scoring, that any number of threads score with, and that can be freed while they
+/// do: images are preprocessed in parallel outside the lock, the forward passes take turns (libtorch already spreads one
+/// pass over every core), and <see cref="Dispose"/> waits for the pass in flight, frees the native weights and makes
+/// every later call fail with <see cref="ObjectDisposedException"/>. Probabilities come from TorchSharp or, when
+/// <see cref="ScoringEngine"/> says so, from ONNX Runtime on the same weights.
+/// </summary>
+internal sealed class ScoringNetwork : IDisposable
+{
+    private readonly ImageBatcher batcher;
+    private readonly string owner;
+    private readonly Lock forwardLock = new();
+    private bool disposed;
+    private NFNetScoringEngine scoringEngine;
+    // The ONNX Runtime session while ScoringEngine is OnnxRuntime.
+    private OnnxRuntimeScorer? onnxRuntime;
+
+    /// <param name="model">Owned from now on; put in eval mode.</param>
+    /// <param name="preprocessing">The scoring preprocessing (validated here).</param>
+    /// <param name="owner">The public type that holds this network, named in the disposal error.</param>
+    public ScoringNetwork(NFNetModel model, ImagePreprocessingOptions preprocessing, string owner)
+    {
+        batcher = new ImageBatcher(preprocessing);
+        Model = model;
+        this.owner = owner;
+        Model.eval();
+        Model.FreezeForScoring();
+    }
+
+    /// <summary>The network (do not change its weights or mode while it scores).</summary>
+    public NFNetModel Model { get; }
+
+    /// <summary>The scoring preprocessing.</summary>
+    public ImagePreprocessingOptions Preprocessing => batcher.Options;
+
+    /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
+    public bool IsDisposed => Volatile.Read(ref disposed);
+
+    /// <summary>The TorchSharp engine's number format (see <see cref="NFNetModelParameters.InferencePrecision"/>).</summary>
+    public NFNetPrecision InferencePrecision
+    {
+        get => Model.InferencePrecision;
+        set
+        {
+            if (!Enum.IsDefined(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"{nameof(InferencePrecision)} must be one of: " +
+                    string.Join(", ", Enum.GetNames<NFNetPrecision>()) + ".");
+            lock (forwardLock)
+            {
+                ThrowIfDisposed();
+                Model.InferencePrecision = value;
+            }
+        }
+    }
+
+    /// <summary>What computes probabilities (see <see cref="NFNetModelParameters.ScoringEngine"/>); features always come
+    /// from TorchSharp.</summary>
+    public NFNetScoringEngine ScoringEngine
+    {
+        get => scoringEngine;
+        set
+        {
+            if (!Enum.IsDefined(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"{nameof(ScoringEngine)} must be one of: " +
+                    string.Join(", ", Enum.GetNames<NFNetScoringEngine>()) + ".");
+            lock (forwardLock)
+            {
+                ThrowIfDisposed();
+                if (value == scoringEngine)
+                    return;
+                var session = value == NFNetScoringEngine.OnnxRuntime
+                    ? OnnxRuntimeScorer.Create(Model, Preprocessing, get_num_threads())
+                    : null;
+                onnxRuntime?.Dispose();
+                onnxRuntime = session;
+                scoringEngine = value;
+                // TorchSharp's frozen weights are of no use while ONNX Runtime scores (it holds its own copy).
+                if (session is null)
+                    Model.FreezeForScoring();
+                else
+                    Model.Unfreeze();
+            }
+        }
+    }
+
+    /// <summary>How many floats <see cref="Run"/> returns per image.</summary>
+    public int Width(NetworkOutput output) => output == NetworkOutput.Probabilities ? Model.NumClasses : Model.NumFeatures;
+
+    /// <summary>
+    /// The network's outputs for a batch, row-major <c>[images, Width(output)]</c>.
+    /// </summary>
+    /// <param name="images">Encoded images.</param>
+    /// <param name="output">Probabilities or features.</param>
+    /// <param name="invalidImages">Null: the first image that cannot be decoded fails the call
+    /// (<see cref="InvalidImageException"/> with its batch position). Otherwise one entry per image: such an image's
+    /// exception is stored there and its row of the result is meaningless; the others are scored.</param>
+    /// <exception cref="ObjectDisposedException">The network was freed.</exception>
+    public float[] Run(IReadOnlyList<ReadOnlyMemory<byte>> images, NetworkOutput output, InvalidImageException?[]? invalidImages = null)
+    {
+        ThrowIfDisposed();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var batch = invalidImages is null
+            ? batcher.CreateEvaluationBatch(images)
+            : batcher.CreateEvaluationBatch(images, invalidImages);
+        return RunPreprocessed(batch, output);
+    }
+
+    /// <summary>The outputs for a preprocessed float32 batch <c>[B, 3, H, W]</c>, row-major.</summary>
+    internal float[] RunPreprocessed(Tensor batch, NetworkOutput output)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        lock (forwardLock)
+        {
+            ThrowIfDisposed();
+            if (output == NetworkOutput.Probabilities && onnxRuntime is not null)
+                return onnxRuntime.Score(batch);
+            var input = batch.to(Model.Classifier.weight!.device);
+            var result = output == NetworkOutput.Probabilities
+                ? nn.functional.softmax(Model.call(input), dim: 1)
+                : Model.ForwardFeatures(input);
+            return result.to(ScalarType.Float32).cpu().data<float>().ToArray();
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> on the model while no forward pass runs (saving, exporting).</summary>
+    /// <exception cref="ObjectDisposedException">The network was freed.</exception>
+    public T WithModel<T>(Func<NFNetModel, T> read)
+    {
+        lock (forwardLock)
+        {
+            ThrowIfDisposed();
+            return read(Model);
+        }
+    }
+
+    /// <summary>Frees the native weights once the forward pass in flight (if any) has finished.</summary>
+    public void Dispose()
+    {
+        lock (forwardLock)
+        {
+            if (disposed)
+                return;
+            Volatile.Write(ref disposed, true);
+            onnxRuntime?.Dispose();
+            onnxRuntime = null;
+            Model.Dispose();
+        }
+    }
+
+    /// <summary>Throws the <see cref="ObjectDisposedException"/> that explains disposal once the network is freed.</summary>
+    public void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref disposed))
+            throw new ObjectDisposedException(owner,
+                $"This {owner} was disposed, which freed its network's native memory: transformer.Dispose() was called on it " +
+                "(or on a pipeline that holds it), or a PredictionEngine that owned it was disposed — engines own their " +
+                "transformer by default. To dispose engines while others keep scoring, create them with " +
+                "mlContext.Model.CreatePredictionEngine<TIn, TOut>(model, new PredictionEngineOptions { OwnsTransformer = false }). " +
+                "Load the model again to score with it.");
+    }
+}
