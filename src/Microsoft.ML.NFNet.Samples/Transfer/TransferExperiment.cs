@@ -93,46 +93,19 @@ internal sealed class TransferExperiment(string pretrained, PretrainedShape shap
         return (Predict, epochs, Describe(choices, overrides));
     }
 
+    // ML.NET's own pipeline: the NFNet featurizer (weights as PretrainedWeights takes them), then any ML.NET trainer.
     private (Func<IReadOnlyList<ModelInput>, string[]> Predict, int Epochs, string Settings) TrainOnFeatures(IReadOnlyList<ModelInput> train)
     {
-        var backbone = shape.Load(pretrained);
         var mlContext = new MLContext(seed: seed);
-        var rows = mlContext.Data.LoadFromEnumerable(Featurize(backbone, train), SchemaFor(backbone.NumFeatures));
-        var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label")
+        var pipeline = mlContext.Transforms.NFNetFeaturizeImage("Features", "ImageSource", pretrained)
             .Append(mlContext.Transforms.NormalizeMeanVariance("Features"))
+            .Append(mlContext.Transforms.Conversion.MapValueToKey("Label"))
             .Append(mlContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy())
             .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
-        var model = pipeline.Fit(rows);
-        string[] Predict(IReadOnlyList<ModelInput> images)
-        {
-            var scored = model.Transform(mlContext.Data.LoadFromEnumerable(Featurize(backbone, images), SchemaFor(backbone.NumFeatures)));
-            return scored.GetColumn<string>("PredictedLabel").ToArray();
-        }
-        return (Predict, 0, "LbfgsMaximumEntropy defaults, features standardized");
-    }
-
-    /// <summary>The pooled features of the frozen backbone, computed in batches with the weights' scoring preprocessing.</summary>
-    private FeatureRow[] Featurize(NFNetModel backbone, IReadOnlyList<ModelInput> images)
-    {
-        var batcher = new ImageBatcher(shape.Preprocessing);
-        var rows = new List<FeatureRow>(images.Count);
-        foreach (var chunk in images.Chunk(ScoringBatch))
-        {
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            var features = backbone.ForwardFeatures(batcher.CreateEvaluationBatch(chunk.Select(i => (ReadOnlyMemory<byte>)i.ImageSource).ToArray()));
-            var values = features.data<float>().ToArray();
-            for (var i = 0; i < chunk.Length; i++)
-                rows.Add(new FeatureRow { Label = chunk[i].Label, Features = values.AsSpan(i * backbone.NumFeatures, backbone.NumFeatures).ToArray() });
-        }
-        return rows.ToArray();
-    }
-
-    private static SchemaDefinition SchemaFor(int features)
-    {
-        var schema = SchemaDefinition.Create(typeof(FeatureRow));
-        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, features);
-        return schema;
+        var model = pipeline.Fit(mlContext.Data.LoadFromEnumerable(train));
+        string[] Predict(IReadOnlyList<ModelInput> images) =>
+            model.Transform(mlContext.Data.LoadFromEnumerable(images)).GetColumn<string>("PredictedLabel").ToArray();
+        return (Predict, 0, "NFNetFeaturizeImage, NormalizeMeanVariance, LbfgsMaximumEntropy defaults");
     }
 
     private static string Describe(IReadOnlyList<string> choices, TransferOverrides overrides)
@@ -155,23 +128,17 @@ internal sealed class TransferExperiment(string pretrained, PretrainedShape shap
             return "n/a";
         }
     }
-
-    private sealed class FeatureRow
-    {
-        public string Label { get; set; } = "";
-        public float[] Features { get; set; } = [];
-    }
 }
 
 /// <summary>
 /// What the shipped pretrained folder holds, as its <c>config.json</c> states it: the architecture, the class count of
-/// its head, and the preprocessing (the features route loads it with the public API, <see cref="NFNetModelWeights.LoadWeights"/>).
+/// its head, and the preprocessing (from scratch trains the same architecture at the same size).
 /// </summary>
 internal sealed record PretrainedShape(NFNetConfig Architecture, int ClassCount, ImagePreprocessingOptions Preprocessing)
 {
     public int ImageSize => Preprocessing.ImageSize!.Value;
 
-    /// <summary>The pretrained network in eval mode (a new one per call).</summary>
+    /// <summary>The pretrained network in eval mode, loaded with the public API (a new one per call).</summary>
     public NFNetModel Load(string folder)
     {
         var model = new NFNetModel(Architecture, ClassCount);

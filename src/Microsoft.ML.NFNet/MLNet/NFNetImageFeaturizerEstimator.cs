@@ -28,8 +28,9 @@ public sealed class NFNetImageFeaturizerEstimator : IEstimator<NFNetImageFeaturi
         /// Where the network comes from: a published name from <see cref="NFNetPretrained.All"/> (e.g.
         /// <c>eca_nfnet_l0.ra2_in1k</c>, downloaded from the Hugging Face hub on first use and cached as
         /// huggingface_hub does), a <c>.safetensors</c> file with timm's tensor names (the architecture is recognised
-        /// from its tensors), or a model zip saved from a pipeline with <c>Trainers.NFNet</c> or
-        /// <c>NFNetFeaturizeImage</c>. Required.
+        /// from its tensors), a folder holding <c>model.safetensors</c> and timm's <c>config.json</c> (an
+        /// <c>ExportTimm</c> folder), or a model zip saved from a pipeline with <c>Trainers.NFNet</c> or
+        /// <c>NFNetFeaturizeImage</c>: the strings the trainer's <c>PretrainedWeights</c> takes. Required.
         /// </summary>
         public string Weights = "";
 
