@@ -20,7 +20,7 @@ internal static class TrainingStepBenchmark
         PeakMemory.Reset();
         using var model = new NFNetModel(config, NumClasses) { TrainingPrecision = precision };
         model.train();
-        using var optimizer = NFNetOptimizer.Create(model, new NFNetOptimizerOptions(), batch, 100, 1000);
+        using var optimizer = NFNetOptimizer.Create(model, new NFNetOptimizerOptions { LearningRate = 0.1, WarmupEpochs = 1 }, batch, 100, 1000);
         using var images = randn(batch, 3, resolution, resolution);
         using var labels = randint(0, NumClasses, batch, dtype: ScalarType.Int64);
 

@@ -23,6 +23,7 @@ internal static class SampleCommandLine
         root.Subcommands.Add(new PredictCommand());
         root.Subcommands.Add(new EvaluateCommand());
         root.Subcommands.Add(new BenchCommand());
+        root.Subcommands.Add(new SmallData.SmallDataBenchCommand());
         return root;
     }
 

@@ -15,12 +15,15 @@ public sealed class NFNetOptimizer : IDisposable
     private const string FormatTag = "Microsoft.ML.NFNet.NFNetOptimizer/1";
 
     private readonly AgcOptimizer? clipping;
+    private readonly double requestedWarmupSteps;
 
-    private NFNetOptimizer(OptimizerHelper updateRule, AgcOptimizer? clipping, WarmupCosineSchedule schedule, ExponentialMovingAverage? ema)
+    private NFNetOptimizer(OptimizerHelper updateRule, AgcOptimizer? clipping, WarmupCosineSchedule schedule, double requestedWarmupSteps,
+        ExponentialMovingAverage? ema)
     {
         UpdateRule = updateRule;
         this.clipping = clipping;
         Schedule = schedule;
+        this.requestedWarmupSteps = requestedWarmupSteps;
         Ema = ema;
     }
 
@@ -40,8 +43,8 @@ public sealed class NFNetOptimizer : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
 
         var peak = options.PeakLearningRate(batchSize);
-        var warmup = Math.Min(options.WarmupSteps ?? WarmupEpochs(options) * stepsPerEpoch, totalSteps);
-        var schedule = new WarmupCosineSchedule(peak, warmup, totalSteps);
+        var requestedWarmup = options.WarmupSteps ?? WarmupEpochs(options) * stepsPerEpoch;
+        var schedule = new WarmupCosineSchedule(peak, Math.Min(requestedWarmup, totalSteps), totalSteps);
 
         var groups = WeightDecayGroups.Of(model);
         OptimizerHelper updater = options.Optimizer switch
@@ -55,7 +58,7 @@ public sealed class NFNetOptimizer : IDisposable
             ? new AgcOptimizer(updater, AgcClippingSet.Of(model, options.ClippingConvention), options.ClippingFactor, options.ClippingEps)
             : null;
         var ema = options.EmaDecay is { } decay ? new ExponentialMovingAverage(model, decay) : null;
-        return new NFNetOptimizer(updater, clipping, schedule, ema);
+        return new NFNetOptimizer(updater, clipping, schedule, requestedWarmup, ema);
     }
 
     private static double WarmupEpochs(NFNetOptimizerOptions options) => options.WarmupEpochs ?? throw new InvalidOperationException(
@@ -69,7 +72,18 @@ public sealed class NFNetOptimizer : IDisposable
     internal optim.Optimizer TorchOptimizer => clipping is null ? UpdateRule : clipping;
 
     /// <summary>The learning-rate schedule.</summary>
-    internal WarmupCosineSchedule Schedule { get; }
+    internal WarmupCosineSchedule Schedule { get; private set; }
+
+    /// <summary>
+    /// Re-plans the training for <paramref name="totalSteps"/> steps in all (a time budget that turned out shorter or
+    /// longer than planned): the cosine then reaches 0 there. The peak and the warm-up stay (the warm-up cut to the
+    /// training when longer), so the steps already made had the rates the new plan gives them while in the warm-up.
+    /// </summary>
+    internal void PlanTotalSteps(long totalSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, Math.Max(1, StepsDone));
+        Schedule = new WarmupCosineSchedule(Schedule.PeakLearningRate, Math.Min(requestedWarmupSteps, totalSteps), totalSteps);
+    }
 
     /// <summary>The weight average, or null when the options ask for none.</summary>
     internal ExponentialMovingAverage? Ema { get; }

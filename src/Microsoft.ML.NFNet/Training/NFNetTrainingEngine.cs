@@ -49,6 +49,7 @@ public sealed class NFNetTrainingEngine
             throw new ArgumentException("The validation set has a different number of classes than the training set.", nameof(validation));
         if (options.CheckpointDirectory is { } checkpoints)
             TrainingCheckpoint.PrepareDirectory(checkpoints);
+        var started = Stopwatch.StartNew(); // a time budget counts the data check too
 
         var data = TrainingData.Scan(train, validation, options, cancellationToken);
         var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config);
@@ -76,11 +77,29 @@ public sealed class NFNetTrainingEngine
         var clock = Stopwatch.StartNew();
         var elapsedBefore = run.History.Count > 0 ? run.History[^1].Elapsed : TimeSpan.Zero;
         var epochRunner = new EpochRunner(settings, epochs, seed, batcher, device, data.SkippedImages);
+        var budget = settings.MaxTrainingTime is { } maxTime
+            ? new TrainingTimeBudget(maxTime, () => elapsedBefore + started.Elapsed, stepsPerEpoch, optimizer.Schedule.TotalSteps,
+                data.UsableValidation.Length, batchSize, optimizer.PlanTotalSteps, options.Log)
+            : null;
         try
         {
-            for (var epoch = run.History.Count + 1; epoch <= epochs && !run.Stopped; epoch++)
+            for (var epoch = run.History.Count + 1;
+                 epoch <= epochs && !run.Stopped && optimizer.StepsDone < optimizer.Schedule.TotalSteps; epoch++)
             {
-                var metrics = epochRunner.Train(run.Model, run.Optimizer, train, data.UsableTraining, epoch, clock, elapsedBefore, cancellationToken);
+                budget?.StartEpoch(optimizer.StepsDone);
+                var epochClock = Stopwatch.StartNew();
+                var metrics = epochRunner.Train(run.Model, run.Optimizer, train, data.UsableTraining, epoch, clock, elapsedBefore,
+                    cancellationToken, budget is null ? null : () => budget.AfterStep(optimizer.StepsDone));
+                var trainingTime = epochClock.Elapsed;
+                if (budget is { Exhausted: true })
+                {
+                    // Out of time mid-epoch: no validation; the best validated epoch (if any) is kept.
+                    run.EndUnvalidatedEpoch(metrics);
+                    options.Log?.Invoke($"Time budget: MaxTrainingTime = {budget.Budget:g} reached in epoch {epoch} after " +
+                        $"{metrics.Batch} of {metrics.BatchesPerEpoch} batches.");
+                    settings.MetricsCallback?.Invoke(metrics);
+                    break;
+                }
                 if (data.HasValidation)
                 {
                     using var ema = optimizer.Ema?.SwapIn();
@@ -88,12 +107,27 @@ public sealed class NFNetTrainingEngine
                         device, cancellationToken);
                     metrics = metrics with { ValidationLoss = loss, ValidationAccuracy = accuracy };
                 }
+                if (budget is not null)
+                {
+                    budget.EndEpoch(optimizer.StepsDone, trainingTime, epochClock.Elapsed - trainingTime);
+                    epochRunner.Epochs = budget.PlannedEpochs;
+                    metrics = metrics with { Epochs = budget.PlannedEpochs };
+                }
                 run.EndEpoch(metrics, earlyStopping);
                 if (settings.CheckpointDirectory is { } directory)
                     run.SaveCheckpoint(Path.Combine(directory, TrainingCheckpoint.FileName), seed);
                 settings.MetricsCallback?.Invoke(metrics);
             }
-            return run.Finish(earlyStopping) with { Settings = settings, AutomaticChoices = choices, Profile = data.Profile };
+            if (budget is { Shortened: true })
+                options.Log?.Invoke($"Time budget: trained {run.History.Count} of {epochs} epochs to fit MaxTrainingTime = " +
+                    $"{budget.Budget:g} (the learning-rate schedule was planned for the steps that fit).");
+            return run.Finish(earlyStopping) with
+            {
+                Settings = settings,
+                AutomaticChoices = choices,
+                Profile = data.Profile,
+                StoppedByTimeBudget = budget is { Shortened: true } || budget is { Exhausted: true },
+            };
         }
         finally
         {
@@ -114,6 +148,9 @@ public sealed class NFNetTrainingEngine
         public double? BestMetric { get; private set; }
         public int EpochsWithoutImprovement { get; private set; }
         public bool Stopped { get; private set; }
+
+        /// <summary>An epoch cut short without validation: recorded, but it cannot become the best one.</summary>
+        public void EndUnvalidatedEpoch(TrainingMetrics metrics) => History.Add(metrics);
 
         public void EndEpoch(TrainingMetrics metrics, EarlyStoppingOptions? earlyStopping)
         {

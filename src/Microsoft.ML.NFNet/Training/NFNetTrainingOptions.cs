@@ -51,6 +51,14 @@ public sealed record NFNetTrainingOptions
     /// <summary>Passes over the training data; null (default): automatic.</summary>
     public int? Epochs { get; init; }
 
+    /// <summary>
+    /// The longest the training may take (Model Builder's "time to train"); null (default): no limit. The engine measures
+    /// the speed of the first steps, shortens the run to what fits in the budget (the learning-rate schedule is planned
+    /// for that many steps, so it still decays to 0 at the end), stops at the budget at the latest, and keeps the best
+    /// validation epoch. Data checking before training and the final validation count towards it.
+    /// </summary>
+    public TimeSpan? MaxTrainingTime { get; init; }
+
     /// <summary>Images per optimizer step (default 32).</summary>
     public int BatchSize { get; init; } = 32;
 
@@ -107,6 +115,8 @@ public sealed record NFNetTrainingOptions
     {
         if (Epochs is { } epochs)
             Check.AtLeast(epochs, 1, nameof(Epochs));
+        if (MaxTrainingTime is { } budget)
+            Check.That(budget > TimeSpan.Zero, nameof(MaxTrainingTime), budget, "must be positive (or null for no limit)");
         Check.AtLeast(BatchSize, 1, nameof(BatchSize));
         Check.Fraction(LabelSmoothing, nameof(LabelSmoothing));
         Check.AtLeast(LogEveryBatches, 0, nameof(LogEveryBatches));
