@@ -1,0 +1,140 @@
+namespace Microsoft.ML.NFNet.Tests.Training;
+
+/// <summary>The data-adaptive defaults for training from scratch, on synthetic data profiles: the values each rule
+/// chooses, the reasons it logs, and that an explicit setting always wins.</summary>
+[TestClass]
+public class FromScratchDefaultsTests
+{
+    private static readonly NFNetConfig Tiny = NFNetConfig.Variant("nfnet_tiny");
+
+    private static DatasetProfile Profile(int images, int width, int height, int classes = 10, double gray = 1.0) =>
+        new(images, classes, images / classes, images / classes, width, height, gray);
+
+    private static (NFNetTrainingOptions Options, IReadOnlyList<string> Choices) Resolve(DatasetProfile profile,
+        NFNetTrainingOptions? options = null) => AutomaticSettings.Resolve(options ?? new NFNetTrainingOptions(), profile, Tiny);
+
+    [TestMethod]
+    public void SmallGrayImagesAreUpsampledTwiceToAMultipleOfTheStrideWithGentleCropsAndNoFlips()
+    {
+        var (options, choices) = Resolve(Profile(images: 1200, width: 28, height: 28));
+
+        var p = options.Preprocessing;
+        Assert.AreEqual(64, p.ImageSize, "28 px → 56 → the nearest multiple of 32");
+        Assert.AreEqual(FromScratchDefaults.SmallImageCropScaleMin, p.CropScaleMin);
+        Assert.AreEqual(0.0, p.HorizontalFlipProbability);
+        Assert.AreEqual(0.0, p.MixUpAlpha);
+        Assert.AreEqual(0.0, p.CutMixAlpha);
+        Assert.AreEqual(0.1, options.Optimizer.LearningRate);
+        // 40 · (1000 / 1200)^0.4 = 37.1
+        Assert.AreEqual(37, options.Epochs);
+        Assert.AreEqual(1.85, options.Optimizer.WarmupEpochs!.Value, 1e-9, "5 % of 37 epochs");
+        Assert.IsTrue(choices.All(c => System.Text.RegularExpressions.Regex.IsMatch(c, @"^\w+ = [^ ]+ \(.+\)$")),
+            "every choice says 'Name = value (why)': " + string.Join(" | ", choices));
+        CollectionAssert.AreEquivalent(
+            new[] { "Epochs", "ImageSize", "CropScaleMin", "HorizontalFlipProbability", "MixUpAlpha", "CutMixAlpha", "LearningRate", "WarmupEpochs" },
+            choices.Select(c => c.Split(' ')[0]).ToArray());
+        StringAssert.Contains(choices.Single(c => c.StartsWith("ImageSize", StringComparison.Ordinal)), "28 px");
+    }
+
+    [TestMethod]
+    public void TinyImagesAreNeverUpsampledPastTheNetworksStride()
+    {
+        Assert.AreEqual(32, Resolve(Profile(1200, 8, 8)).Options.Preprocessing.ImageSize, "8 px: the stride is the floor");
+        Assert.AreEqual(32, Resolve(Profile(1200, 14, 14)).Options.Preprocessing.ImageSize, "14 px → 28 → 32");
+        Assert.AreEqual(64, Resolve(Profile(1200, 40, 40)).Options.Preprocessing.ImageSize, "40 px → 64 and no further");
+        Assert.AreEqual(64, Resolve(Profile(1200, 64, 64)).Options.Preprocessing.ImageSize, "64 px: kept as it is");
+    }
+
+    [TestMethod]
+    public void LargerImagesKeepTheirSizeUpToTheCapAndGetStrongerCrops()
+    {
+        var drawings = Resolve(Profile(1500, 100, 100, gray: 0)).Options.Preprocessing;
+        var photos = Resolve(Profile(1500, 500, 375, gray: 0)).Options.Preprocessing;
+
+        Assert.AreEqual(96, drawings.ImageSize, "100 px → the nearest multiple of 32");
+        Assert.AreEqual(FromScratchDefaults.MaxImageSize, photos.ImageSize, "375 px (the shorter side) → the 128 px cap");
+        // Between 32 px (0.6) and 224 px (0.08), linear in log(size): 100 px is 58.5 % of the way.
+        Assert.AreEqual(0.3, drawings.CropScaleMin!.Value, 1e-9);
+        Assert.AreEqual(FromScratchDefaults.PhotoCropScaleMin, photos.CropScaleMin);
+    }
+
+    [TestMethod]
+    public void TheShorterSideOfOblongImagesSetsTheSize()
+    {
+        Assert.AreEqual(64, Resolve(Profile(1200, 96, 32)).Options.Preprocessing.ImageSize, "32 px shorter side → 64");
+    }
+
+    [TestMethod]
+    public void SmallerDatasetsTrainMoreEpochsButFewerSteps()
+    {
+        int Epochs(int images) => Resolve(Profile(images, 28, 28)).Options.Epochs!.Value;
+
+        Assert.AreEqual(FromScratchDefaults.ReferenceEpochs, Epochs(FromScratchDefaults.ReferenceImages));
+        Assert.AreEqual(27, Epochs(2700), "40 · (1000/2700)^0.4 = 26.8");
+        Assert.AreEqual(10, Epochs(54_000), "40 · (1000/54000)^0.4 = 8.1, raised to the minimum");
+        Assert.AreEqual(FromScratchDefaults.MaxEpochs, Epochs(12), "a dozen images: the maximum");
+        Assert.IsTrue(54_000L * Epochs(54_000) > 2700L * Epochs(2700), "a larger set still takes more steps");
+    }
+
+    [TestMethod]
+    public void ShortRunsWarmUpForHalfAnEpochAndLongOnesForAtMostFive()
+    {
+        Assert.AreEqual(0.5, Resolve(Profile(54_000, 28, 28)).Options.Optimizer.WarmupEpochs);
+        Assert.AreEqual(5.0, Resolve(Profile(20, 28, 28, classes: 2)).Options.Optimizer.WarmupEpochs, "5 % of 120 epochs is 6");
+        var explicitEpochs = Resolve(Profile(1200, 28, 28), new NFNetTrainingOptions { Epochs = 20 });
+        Assert.AreEqual(1.0, explicitEpochs.Options.Optimizer.WarmupEpochs, "the warm-up follows the epochs the user chose");
+    }
+
+    [TestMethod]
+    public void SmallBatchesGetAProportionallySmallerLearningRate()
+    {
+        var (options, choices) = Resolve(Profile(1200, 28, 28), new NFNetTrainingOptions { BatchSize = 8 });
+
+        Assert.AreEqual(0.025, options.Optimizer.LearningRate!.Value, 1e-12);
+        StringAssert.Contains(choices.Single(c => c.StartsWith("LearningRate", StringComparison.Ordinal)), "batch 8");
+        Assert.AreEqual(0.1, Resolve(Profile(1200, 28, 28), new NFNetTrainingOptions { BatchSize = 256 }).Options.Optimizer.LearningRate);
+    }
+
+    [TestMethod]
+    public void ABatchLargerThanTheDataCountsAsTheData()
+    {
+        var (options, _) = Resolve(Profile(16, 28, 28, classes: 2), new NFNetTrainingOptions { BatchSize = 32 });
+        Assert.AreEqual(0.05, options.Optimizer.LearningRate!.Value, 1e-12, "16 images make a batch of 16");
+    }
+
+    [TestMethod]
+    public void WithBatchScalingTheAutomaticRateStillPeaksAtPointOneAtBatch32()
+    {
+        var given = new NFNetTrainingOptions { Optimizer = new NFNetOptimizerOptions { ScaleLearningRateWithBatchSize = true } };
+        var (options, _) = Resolve(Profile(1200, 28, 28), given);
+        Assert.AreEqual(0.1, options.Optimizer.PeakLearningRate(32), 1e-12);
+    }
+
+    [TestMethod]
+    public void ExplicitSettingsAlwaysWinAndAreNotReportedAsChoices()
+    {
+        var given = new NFNetTrainingOptions
+        {
+            Epochs = 3,
+            Preprocessing = new ImagePreprocessingOptions
+            {
+                ImageSize = 48, CropScaleMin = 0.2, HorizontalFlipProbability = 0.5, MixUpAlpha = 0.2, CutMixAlpha = 1.0,
+            },
+            Optimizer = new NFNetOptimizerOptions { LearningRate = 0.05, WarmupEpochs = 0 },
+        };
+
+        var (options, choices) = Resolve(Profile(1200, 28, 28), given);
+
+        Assert.AreEqual(given, options, "nothing was left to choose");
+        Assert.IsEmpty(choices);
+    }
+
+    [TestMethod]
+    public void WarmupStepsLeaveTheWarmupEpochsAlone()
+    {
+        var given = new NFNetTrainingOptions { Optimizer = new NFNetOptimizerOptions { WarmupSteps = 10 } };
+        var (options, choices) = Resolve(Profile(1200, 28, 28), given);
+        Assert.IsNull(options.Optimizer.WarmupEpochs);
+        Assert.IsFalse(choices.Any(c => c.StartsWith("WarmupEpochs", StringComparison.Ordinal)));
+    }
+}
