@@ -32,6 +32,11 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
         HelpName = "settings",
     };
     private readonly Option<bool> skipBaseline = new("--skip-baseline") { Description = "Do not train softmax regression" };
+    private readonly Option<bool> testTimeAugmentation = new("--tta")
+    {
+        Description = "Also report the accuracy of averaging each test image's probabilities with 4 views shifted by 2 px " +
+                      "(and the mirrored view when the model trained with flips)",
+    };
     private readonly Option<string> output = CliOptions.Single("--output", "Folder for results.jsonl (appended)",
         text => text, "dir", () => "small-data-results");
 
@@ -40,7 +45,7 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
         "two-class, 100-per-class, unbalanced and colour data) and prints test accuracy, training time and load average " +
         "next to softmax regression on the raw pixels.")
     {
-        foreach (var option in new Option[] { rows, data, set, tries, skipBaseline, output })
+        foreach (var option in new Option[] { rows, data, set, tries, skipBaseline, testTimeAugmentation, output })
             Options.Add(option);
         SetAction(result => Run(result));
     }
@@ -76,7 +81,7 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
             foreach (var settings in runs)
             {
                 var all = common.Concat(settings).ToArray();
-                var measured = TrainAndTest(row, all, baseline, command);
+                var measured = TrainAndTest(row, all, baseline, command, result.GetValue(testTimeAugmentation));
                 results.Add(measured);
                 Console.WriteLine("   " + measured.Summary());
                 Console.WriteLine("RESULT " + measured.ToJson());
@@ -90,7 +95,8 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
         return 0;
     }
 
-    private static SmallDataResult TrainAndTest(SmallDataRow row, (string Name, string Value)[] settings, double? baseline, string command)
+    private static SmallDataResult TrainAndTest(SmallDataRow row, (string Name, string Value)[] settings, double? baseline, string command,
+        bool testTimeAugmentation)
     {
         var label = settings.Length == 0 ? "defaults" : string.Join("; ", settings.Select(s => $"{s.Name}={s.Value}"));
         var mlContext = new MLContext(seed: 1);
@@ -141,6 +147,26 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
         var correct = row.Test.Select((r, i) => r.Label == predicted[i]).ToArray();
         var perClass = row.Test.Select((r, i) => (r.Label, Correct: correct[i])).GroupBy(x => x.Label)
             .Select(g => g.Count(x => x.Correct) / (double)g.Count()).ToArray();
+        double? ttaAccuracy = null;
+        if (testTimeAugmentation)
+        {
+            var mirror = parameters.Preprocessing.HorizontalFlipProbability > 0;
+            var views = row.Test.Select(r => ShiftedViews.Of(r.ImageSource, shift: 2, mirror)).ToArray();
+            var viewCount = views[0].Length;
+            var scored = parameters.PredictProbabilities(views.SelectMany(v => v).Select(v => (ReadOnlyMemory<byte>)v).ToArray(), batchSize: 256);
+            var hits = 0;
+            for (var i = 0; i < row.Test.Count; i++)
+            {
+                var mean = probabilities[i].ToArray();
+                for (var v = 0; v < viewCount; v++)
+                    for (var c = 0; c < mean.Length; c++)
+                        mean[c] += scored[i * viewCount + v][c];
+                hits += labels[Array.IndexOf(mean, mean.Max())] == row.Test[i].Label ? 1 : 0;
+            }
+            ttaAccuracy = hits / (double)row.Test.Count;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"   test-time averaging over {viewCount + 1} views: {ttaAccuracy:P2} (single view {correct.Count(c => c) / (double)correct.Length:P2})"));
+        }
         var summary = parameters.Training;
         var result = new SmallDataResult
         {
@@ -151,6 +177,7 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
             Accuracy = correct.Count(c => c) / (double)correct.Length,
             MacroAccuracy = perClass.Average(),
             BaselineAccuracy = baseline,
+            TestTimeAugmentedAccuracy = ttaAccuracy,
             TrainingSeconds = trainingTime.TotalSeconds,
             ScoringSeconds = scoringTime.TotalSeconds,
             EpochsCompleted = summary?.EpochsCompleted ?? 0,

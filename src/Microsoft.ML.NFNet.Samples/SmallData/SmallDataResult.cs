@@ -14,6 +14,7 @@ internal sealed record SmallDataResult
     public required double Accuracy { get; init; }
     public required double MacroAccuracy { get; init; }
     public double? BaselineAccuracy { get; init; }
+    public double? TestTimeAugmentedAccuracy { get; init; }
     public required double TrainingSeconds { get; init; }
     public required double ScoringSeconds { get; init; }
     public required int EpochsCompleted { get; init; }
@@ -33,7 +34,8 @@ internal sealed record SmallDataResult
 
     public string Summary() => string.Create(CultureInfo.InvariantCulture,
         $"{Row} [{Settings}]: accuracy {Accuracy:P2} (macro {MacroAccuracy:P2}; softmax regression " +
-        $"{(BaselineAccuracy is { } b ? b.ToString("P2", CultureInfo.InvariantCulture) : "not run")}), " +
+        $"{(BaselineAccuracy is { } b ? b.ToString("P2", CultureInfo.InvariantCulture) : "not run")}" +
+        $"{(TestTimeAugmentedAccuracy is { } t ? "; test-time averaging " + t.ToString("P2", CultureInfo.InvariantCulture) : "")}), " +
         $"training {TimeSpan.FromSeconds(TrainingSeconds):mm\\:ss}, {EpochsCompleted} epochs (kept {SelectedEpoch}), " +
         $"load {LoadStart:F2} → {LoadEnd:F2} (mean {LoadMean:F2}) on {Cores} cores; target {Target}");
 }

@@ -55,7 +55,7 @@ public sealed class NFNetOptimizer : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),
         };
         var clipping = options.ClipsGradients
-            ? new AgcOptimizer(updater, AgcClippingSet.Of(model, options.ClippingConvention), options.ClippingFactor, options.ClippingEps)
+            ? new AgcOptimizer(updater, AgcClippingSet.Of(model, options.ClippingConvention), options.ResolvedClippingFactor, options.ClippingEps)
             : null;
         var ema = options.EmaDecay is { } decay ? new ExponentialMovingAverage(model, decay) : null;
         return new NFNetOptimizer(updater, clipping, schedule, requestedWarmup, ema);

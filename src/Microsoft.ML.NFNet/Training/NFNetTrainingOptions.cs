@@ -36,6 +36,7 @@ public sealed record NFNetTrainingOptions
             LearningRate = 0.1,
             ScaleLearningRateWithBatchSize = true,
             WarmupEpochs = 5,
+            ClippingFactor = 0.01,
             EmaDecay = 0.99999,
         },
         Preprocessing = new ImagePreprocessingOptions

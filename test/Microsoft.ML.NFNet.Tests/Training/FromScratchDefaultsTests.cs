@@ -14,24 +14,25 @@ public class FromScratchDefaultsTests
         NFNetTrainingOptions? options = null) => AutomaticSettings.Resolve(options ?? new NFNetTrainingOptions(), profile, Tiny);
 
     [TestMethod]
-    public void SmallGrayImagesAreUpsampledTwiceToAMultipleOfTheStrideWithGentleCropsAndNoFlips()
+    public void SmallGrayImagesTrainAtTheStrideWithGentleCropsAndNoFlips()
     {
         var (options, choices) = Resolve(Profile(images: 1200, width: 28, height: 28));
 
         var p = options.Preprocessing;
-        Assert.AreEqual(64, p.ImageSize, "28 px → 56 → the nearest multiple of 32");
+        Assert.AreEqual(32, p.ImageSize, "28 px → the nearest multiple of the stride, 32");
         Assert.AreEqual(FromScratchDefaults.SmallImageCropScaleMin, p.CropScaleMin);
         Assert.AreEqual(0.0, p.HorizontalFlipProbability);
         Assert.AreEqual(0.0, p.MixUpAlpha);
         Assert.AreEqual(0.0, p.CutMixAlpha);
         Assert.AreEqual(0.1, options.Optimizer.LearningRate);
-        // 40 · (1000 / 1200)^0.4 = 37.1
-        Assert.AreEqual(37, options.Epochs);
-        Assert.AreEqual(1.85, options.Optimizer.WarmupEpochs!.Value, 1e-9, "5 % of 37 epochs");
+        // 80 · (1000 / 1200)^0.5 = 73.03
+        Assert.AreEqual(73, options.Epochs);
+        Assert.AreEqual(3.65, options.Optimizer.WarmupEpochs!.Value, 1e-9, "5 % of 73 epochs");
         Assert.IsTrue(choices.All(c => System.Text.RegularExpressions.Regex.IsMatch(c, @"^\w+ = [^ ]+ \(.+\)$")),
             "every choice says 'Name = value (why)': " + string.Join(" | ", choices));
         CollectionAssert.AreEquivalent(
-            new[] { "Epochs", "ImageSize", "CropScaleMin", "HorizontalFlipProbability", "MixUpAlpha", "CutMixAlpha", "LearningRate", "WarmupEpochs" },
+            new[] { "Epochs", "ImageSize", "CropScaleMin", "HorizontalFlipProbability", "MixUpAlpha", "CutMixAlpha", "LearningRate",
+                "ClippingFactor", "WarmupEpochs" },
             choices.Select(c => c.Split(' ')[0]).ToArray());
         StringAssert.Contains(choices.Single(c => c.StartsWith("ImageSize", StringComparison.Ordinal)), "28 px");
     }
@@ -40,9 +41,12 @@ public class FromScratchDefaultsTests
     public void TinyImagesAreNeverUpsampledPastTheNetworksStride()
     {
         Assert.AreEqual(32, Resolve(Profile(1200, 8, 8)).Options.Preprocessing.ImageSize, "8 px: the stride is the floor");
-        Assert.AreEqual(32, Resolve(Profile(1200, 14, 14)).Options.Preprocessing.ImageSize, "14 px → 28 → 32");
-        Assert.AreEqual(64, Resolve(Profile(1200, 40, 40)).Options.Preprocessing.ImageSize, "40 px → 64 and no further");
+        Assert.AreEqual(32, Resolve(Profile(1200, 14, 14)).Options.Preprocessing.ImageSize, "14 px: the stride");
+        Assert.AreEqual(32, Resolve(Profile(1200, 40, 40)).Options.Preprocessing.ImageSize, "40 px → the nearest multiple, 32");
+        Assert.AreEqual(64, Resolve(Profile(1200, 48, 48)).Options.Preprocessing.ImageSize, "48 px → 64 (halves round up)");
         Assert.AreEqual(64, Resolve(Profile(1200, 64, 64)).Options.Preprocessing.ImageSize, "64 px: kept as it is");
+        StringAssert.Contains(Resolve(Profile(1200, 8, 8)).Choices.Single(c => c.StartsWith("ImageSize", StringComparison.Ordinal)),
+            "smallest input");
     }
 
     [TestMethod]
@@ -61,7 +65,7 @@ public class FromScratchDefaultsTests
     [TestMethod]
     public void TheShorterSideOfOblongImagesSetsTheSize()
     {
-        Assert.AreEqual(64, Resolve(Profile(1200, 96, 32)).Options.Preprocessing.ImageSize, "32 px shorter side → 64");
+        Assert.AreEqual(32, Resolve(Profile(1200, 96, 32)).Options.Preprocessing.ImageSize, "the 32 px shorter side");
     }
 
     [TestMethod]
@@ -70,17 +74,32 @@ public class FromScratchDefaultsTests
         int Epochs(int images) => Resolve(Profile(images, 28, 28)).Options.Epochs!.Value;
 
         Assert.AreEqual(FromScratchDefaults.ReferenceEpochs, Epochs(FromScratchDefaults.ReferenceImages));
-        Assert.AreEqual(27, Epochs(2700), "40 · (1000/2700)^0.4 = 26.8");
-        Assert.AreEqual(10, Epochs(54_000), "40 · (1000/54000)^0.4 = 8.1, raised to the minimum");
+        Assert.AreEqual(49, Epochs(2700), "80 · (1000/2700)^0.5 = 48.7");
+        Assert.AreEqual(11, Epochs(54_000), "80 · (1000/54000)^0.5 = 10.9");
+        Assert.AreEqual(FromScratchDefaults.MinEpochs, Epochs(1_000_000), "2.5, raised to the minimum");
         Assert.AreEqual(FromScratchDefaults.MaxEpochs, Epochs(12), "a dozen images: the maximum");
         Assert.IsTrue(54_000L * Epochs(54_000) > 2700L * Epochs(2700), "a larger set still takes more steps");
     }
 
     [TestMethod]
+    public void ATimeBudgetAllowsMoreEpochsWhenTheyFit()
+    {
+        var budget = new NFNetTrainingOptions { MaxTrainingTime = TimeSpan.FromMinutes(30) };
+
+        var small = Resolve(Profile(1200, 28, 28), budget);
+        var large = Resolve(Profile(54_000, 28, 28), budget);
+
+        Assert.AreEqual(FromScratchDefaults.MaxEpochs, small.Options.Epochs, "3 × 73, capped");
+        Assert.AreEqual(33, large.Options.Epochs, "3 × 11");
+        StringAssert.Contains(large.Choices.Single(c => c.StartsWith("Epochs", StringComparison.Ordinal)), "MaxTrainingTime");
+        Assert.AreEqual(7, Resolve(Profile(54_000, 28, 28), budget with { Epochs = 7 }).Options.Epochs, "explicit epochs win");
+    }
+
+    [TestMethod]
     public void ShortRunsWarmUpForHalfAnEpochAndLongOnesForAtMostFive()
     {
-        Assert.AreEqual(0.5, Resolve(Profile(54_000, 28, 28)).Options.Optimizer.WarmupEpochs);
-        Assert.AreEqual(5.0, Resolve(Profile(20, 28, 28, classes: 2)).Options.Optimizer.WarmupEpochs, "5 % of 120 epochs is 6");
+        Assert.AreEqual(0.5, Resolve(Profile(1_000_000, 28, 28)).Options.Optimizer.WarmupEpochs, "5 % of 10 epochs, raised");
+        Assert.AreEqual(5.0, Resolve(Profile(20, 28, 28, classes: 2)).Options.Optimizer.WarmupEpochs, "5 % of 150 epochs is 7.5");
         var explicitEpochs = Resolve(Profile(1200, 28, 28), new NFNetTrainingOptions { Epochs = 20 });
         Assert.AreEqual(1.0, explicitEpochs.Options.Optimizer.WarmupEpochs, "the warm-up follows the epochs the user chose");
     }
@@ -93,6 +112,18 @@ public class FromScratchDefaultsTests
         Assert.AreEqual(0.025, options.Optimizer.LearningRate!.Value, 1e-12);
         StringAssert.Contains(choices.Single(c => c.StartsWith("LearningRate", StringComparison.Ordinal)), "batch 8");
         Assert.AreEqual(0.1, Resolve(Profile(1200, 28, 28), new NFNetTrainingOptions { BatchSize = 256 }).Options.Optimizer.LearningRate);
+    }
+
+    [TestMethod]
+    public void TheClippingFactorLoosensForSmallBatches()
+    {
+        double Clip(int batch) => Resolve(Profile(100_000, 28, 28), new NFNetTrainingOptions { BatchSize = batch }).Options.Optimizer.ClippingFactor!.Value;
+
+        Assert.AreEqual(FromScratchDefaults.SmallBatchClippingFactor, Clip(32));
+        Assert.AreEqual(FromScratchDefaults.SmallBatchClippingFactor, Clip(8), "capped");
+        Assert.AreEqual(0.017, Clip(256), 1e-12, "0.01 · 4^0.4 = 0.0174");
+        Assert.AreEqual(0.01, Clip(1024));
+        Assert.AreEqual(0.01, Clip(4096), "never below DeepMind's");
     }
 
     [TestMethod]
@@ -120,7 +151,7 @@ public class FromScratchDefaultsTests
             {
                 ImageSize = 48, CropScaleMin = 0.2, HorizontalFlipProbability = 0.5, MixUpAlpha = 0.2, CutMixAlpha = 1.0,
             },
-            Optimizer = new NFNetOptimizerOptions { LearningRate = 0.05, WarmupEpochs = 0 },
+            Optimizer = new NFNetOptimizerOptions { LearningRate = 0.05, WarmupEpochs = 0, ClippingFactor = 0 },
         };
 
         var (options, choices) = Resolve(Profile(1200, 28, 28), given);
