@@ -18,7 +18,16 @@ public sealed record EarlyStoppingOptions
     public EarlyStoppingMetric Metric { get; init; } = EarlyStoppingMetric.Loss;
 
     /// <summary>Epochs without improvement before stopping.</summary>
-    public int Patience { get; init; } = 5;
+    /// <remarks>Null (default): automatic, half of the epochs and at least <see cref="MinimumPatience"/>. Under the
+    /// cosine schedule the validation loss is noisy while the learning rate is high and improves most in the last
+    /// epochs, so a short patience stops runs long before their best epoch.</remarks>
+    public int? Patience { get; init; }
+
+    /// <summary>The smallest automatic patience, and the patience used where no rule chose one.</summary>
+    public const int MinimumPatience = 5;
+
+    /// <summary>The patience in effect.</summary>
+    internal int ResolvedPatience => Patience ?? MinimumPatience;
 
     /// <summary>Smallest change that counts as an improvement.</summary>
     public double MinDelta { get; init; } = 1e-4;
@@ -30,7 +39,8 @@ public sealed record EarlyStoppingOptions
     public void Validate()
     {
         var check = new OptionCheck(nameof(EarlyStoppingOptions));
-        check.AtLeast(Patience, 1, nameof(Patience));
+        if (Patience is { } patience)
+            check.AtLeast(patience, 1, nameof(Patience));
         check.NonNegative(MinDelta, nameof(MinDelta));
         check.Defined(Metric, nameof(Metric));
     }

@@ -166,7 +166,7 @@ public sealed class NFNetTrainingEngine
                 if (earlyStopping.RestoreBestWeights)
                     KeepBestWeights();
             }
-            else if (++EpochsWithoutImprovement >= earlyStopping.Patience)
+            else if (++EpochsWithoutImprovement >= earlyStopping.ResolvedPatience)
             {
                 Stopped = true;
             }

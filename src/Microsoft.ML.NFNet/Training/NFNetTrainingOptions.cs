@@ -72,8 +72,9 @@ public sealed record NFNetTrainingOptions
     /// <summary>Label smoothing of the cross-entropy loss, in [0, 1) (default 0.1).</summary>
     public double LabelSmoothing { get; init; } = 0.1;
 
-    /// <summary>Stop when validation stops improving and keep the best epoch's weights (default: patience 5 epochs on the
-    /// validation loss). Applies only when there is validation data; null trains all epochs.</summary>
+    /// <summary>Stop when validation stops improving and keep the best epoch's weights (default: on the validation loss,
+    /// with an automatic patience of half the epochs). Applies only when there is validation data; null trains all epochs
+    /// (and keeps the last).</summary>
     public EarlyStoppingOptions? EarlyStopping { get; init; } = new();
 
     /// <summary>Report <see cref="TrainingPhase.Batch"/> metrics every this many batches (default 10; 0 = epoch reports only).</summary>

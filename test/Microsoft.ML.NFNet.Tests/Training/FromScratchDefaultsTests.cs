@@ -28,11 +28,12 @@ public class FromScratchDefaultsTests
         // 80 · (1000 / 1200)^0.5 = 73.03
         Assert.AreEqual(73, options.Epochs);
         Assert.AreEqual(3.65, options.Optimizer.WarmupEpochs!.Value, 1e-9, "5 % of 73 epochs");
-        Assert.IsTrue(choices.All(c => System.Text.RegularExpressions.Regex.IsMatch(c, @"^\w+ = [^ ]+ \(.+\)$")),
+        Assert.AreEqual(36, options.EarlyStopping!.Patience, "half of 73 epochs");
+        Assert.IsTrue(choices.All(c => System.Text.RegularExpressions.Regex.IsMatch(c, @"^[\w.]+ = [^ ]+ \(.+\)$")),
             "every choice says 'Name = value (why)': " + string.Join(" | ", choices));
         CollectionAssert.AreEquivalent(
             new[] { "Epochs", "ImageSize", "CropScaleMin", "HorizontalFlipProbability", "MixUpAlpha", "CutMixAlpha", "LearningRate",
-                "ClippingFactor", "WarmupEpochs" },
+                "ClippingFactor", "WarmupEpochs", "EarlyStopping.Patience" },
             choices.Select(c => c.Split(' ')[0]).ToArray());
         StringAssert.Contains(choices.Single(c => c.StartsWith("ImageSize", StringComparison.Ordinal)), "28 px");
     }
@@ -55,8 +56,10 @@ public class FromScratchDefaultsTests
         var drawings = Resolve(Profile(1500, 100, 100, gray: 0)).Options.Preprocessing;
         var photos = Resolve(Profile(1500, 500, 375, gray: 0)).Options.Preprocessing;
 
-        Assert.AreEqual(96, drawings.ImageSize, "100 px → the nearest multiple of 32");
-        Assert.AreEqual(FromScratchDefaults.MaxImageSize, photos.ImageSize, "375 px (the shorter side) → the 128 px cap");
+        Assert.AreEqual(FromScratchDefaults.MaxImageSize, drawings.ImageSize, "100 px → 96 → the 64 px cap");
+        Assert.AreEqual(FromScratchDefaults.MaxImageSize, photos.ImageSize, "375 px (the shorter side) → the cap");
+        var (_, choices) = Resolve(Profile(1500, 100, 100, gray: 0));
+        StringAssert.Contains(choices.Single(c => c.StartsWith("ImageSize", StringComparison.Ordinal)), "at most 64 px");
         // Between 32 px (0.6) and 224 px (0.08), linear in log(size): 100 px is 58.5 % of the way.
         Assert.AreEqual(0.3, drawings.CropScaleMin!.Value, 1e-9);
         Assert.AreEqual(FromScratchDefaults.PhotoCropScaleMin, photos.CropScaleMin);
@@ -152,12 +155,21 @@ public class FromScratchDefaultsTests
                 ImageSize = 48, CropScaleMin = 0.2, HorizontalFlipProbability = 0.5, MixUpAlpha = 0.2, CutMixAlpha = 1.0,
             },
             Optimizer = new NFNetOptimizerOptions { LearningRate = 0.05, WarmupEpochs = 0, ClippingFactor = 0 },
+            EarlyStopping = new EarlyStoppingOptions { Patience = 2 },
         };
 
         var (options, choices) = Resolve(Profile(1200, 28, 28), given);
 
         Assert.AreEqual(given, options, "nothing was left to choose");
         Assert.IsEmpty(choices);
+    }
+
+    [TestMethod]
+    public void PatienceIsHalfTheEpochsAndNoEarlyStoppingStaysOff()
+    {
+        Assert.AreEqual(EarlyStoppingOptions.MinimumPatience, Resolve(Profile(1_000_000, 28, 28)).Options.EarlyStopping!.Patience, "10 epochs");
+        Assert.AreEqual(10, Resolve(Profile(1200, 28, 28), new NFNetTrainingOptions { Epochs = 20 }).Options.EarlyStopping!.Patience);
+        Assert.IsNull(Resolve(Profile(1200, 28, 28), new NFNetTrainingOptions { EarlyStopping = null }).Options.EarlyStopping);
     }
 
     [TestMethod]
