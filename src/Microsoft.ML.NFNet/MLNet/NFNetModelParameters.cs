@@ -183,7 +183,10 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
         lock (forwardLock)
         {
             var device = Model.Classifier.weight!.device;
-            var probabilities = nn.functional.softmax(Model.call(batch.to(device)), dim: 1);
+            var probabilities = Preprocessing.TestTimeAugmentation
+                ? TestTimeViews.Average(batch, Preprocessing.HorizontalFlipProbability > 0,
+                    view => nn.functional.softmax(Model.call(view.to(device)), dim: 1))
+                : nn.functional.softmax(Model.call(batch.to(device)), dim: 1);
             return probabilities.cpu().data<float>().ToArray();
         }
     }
