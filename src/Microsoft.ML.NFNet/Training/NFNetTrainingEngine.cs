@@ -89,7 +89,12 @@ public sealed class NFNetTrainingEngine
                 budget?.StartEpoch(optimizer.StepsDone);
                 var epochClock = Stopwatch.StartNew();
                 var metrics = epochRunner.Train(run.Model, run.Optimizer, train, data.UsableTraining, epoch, clock, elapsedBefore,
-                    cancellationToken, budget is null ? null : () => budget.AfterStep(optimizer.StepsDone));
+                    cancellationToken, budget is null ? null : () =>
+                    {
+                        var goOn = budget.AfterStep(optimizer.StepsDone);
+                        epochRunner.Epochs = budget.PlannedEpochs; // progress reports show the current plan
+                        return goOn;
+                    });
                 var trainingTime = epochClock.Elapsed;
                 if (budget is { Exhausted: true })
                 {
@@ -111,7 +116,11 @@ public sealed class NFNetTrainingEngine
                 {
                     budget.EndEpoch(optimizer.StepsDone, trainingTime, epochClock.Elapsed - trainingTime);
                     epochRunner.Epochs = budget.PlannedEpochs;
-                    metrics = metrics with { Epochs = budget.PlannedEpochs };
+                    metrics = metrics with
+                    {
+                        Epochs = budget.PlannedEpochs,
+                        EstimatedRemaining = epochClock.Elapsed * Math.Max(0, budget.PlannedEpochs - epoch),
+                    };
                 }
                 run.EndEpoch(metrics, earlyStopping);
                 if (settings.CheckpointDirectory is { } directory)
