@@ -60,33 +60,35 @@ public class TrainingTimeBudgetTests
     [TestMethod]
     public void ShortensThePlanToTheStepsThatFitAndEndsAtTheBudget()
     {
-        // 100 ms a step, 10 steps an epoch, 100 epochs asked for, 10 s allowed: 100 steps fit.
+        // 100 ms a step, 10 steps an epoch, 100 epochs asked for, 10 s allowed less the 0.2 s reserve: 98 steps fit
+        // (9 epochs and 8 steps of the tenth, which is worth its validation).
         var run = new SimulatedRun(TimeSpan.FromSeconds(10), Ms(100), stepsPerEpoch: 10, plannedSteps: 1000);
 
         var exhausted = run.Run();
 
         Assert.IsFalse(exhausted, "the plan ends within the budget, so the budget never cuts an epoch");
-        Assert.AreEqual(100, run.Budget.TotalSteps);
-        Assert.AreEqual(100, run.StepsDone);
-        Assert.AreEqual(100L, run.Plans[0], "the first plan, after 15 timed steps, is already right");
+        Assert.AreEqual(98, run.Budget.TotalSteps);
+        Assert.AreEqual(98, run.StepsDone);
+        Assert.AreEqual(98L, run.Plans[0], "the first plan, after 15 timed steps, is already right");
         Assert.AreEqual(10, run.EpochsValidated);
         Assert.AreEqual(10, run.Budget.PlannedEpochs);
         Assert.IsTrue(run.Budget.Shortened);
         Assert.IsTrue(run.Now <= TimeSpan.FromSeconds(10), $"finished at {run.Now}");
         Assert.HasCount(1, run.Notes);
-        StringAssert.Contains(run.Notes[0], "100 of the 1,000 planned steps");
+        StringAssert.Contains(run.Notes[0], "98 of the 1,000 planned steps");
     }
 
     [TestMethod]
     public void CountsTheTimeBeforeTrainingAndTheValidations()
     {
-        // 2 s of data checking, then 100 ms steps, 10 steps and a 500 ms validation per epoch: 8 s left, 1.5 s an epoch.
+        // 2 s of data checking, then 100 ms steps, 10 steps and a 500 ms validation per epoch: 7.8 s left (the reserve is
+        // 0.2 s), 1.5 s an epoch.
         var run = new SimulatedRun(TimeSpan.FromSeconds(10), Ms(100), stepsPerEpoch: 10, plannedSteps: 1000, validationImages: 320,
             validationCost: Ms(500), startup: TimeSpan.FromSeconds(2));
 
         run.Run();
 
-        // 5 epochs take 7.5 s; the 0.5 s left is less than a quarter epoch plus its validation, so no partial epoch.
+        // 5 epochs take 7.5 s; the 0.3 s left is less than a quarter epoch plus its validation, so no partial epoch.
         Assert.AreEqual(50, run.Budget.TotalSteps);
         Assert.AreEqual(5, run.EpochsValidated);
         Assert.IsTrue(run.Now <= TimeSpan.FromSeconds(10), $"finished at {run.Now}");
@@ -108,13 +110,13 @@ public class TrainingTimeBudgetTests
     [TestMethod]
     public void EndsInsideTheFirstEpochWhenNotEvenOneFits()
     {
-        // 1,000 steps an epoch at 100 ms, 10 s: the cosine is planned to end after 100 steps, mid-epoch, then validated.
+        // 1,000 steps an epoch at 100 ms, 10 s less the reserve: the cosine ends after 98 steps, mid-epoch, then validated.
         var run = new SimulatedRun(TimeSpan.FromSeconds(10), Ms(100), stepsPerEpoch: 1000, plannedSteps: 5000);
 
         var exhausted = run.Run();
 
         Assert.IsFalse(exhausted);
-        Assert.AreEqual(100, run.StepsDone);
+        Assert.AreEqual(98, run.StepsDone);
         Assert.AreEqual(1, run.EpochsValidated);
         Assert.AreEqual(1, run.Budget.PlannedEpochs);
     }
