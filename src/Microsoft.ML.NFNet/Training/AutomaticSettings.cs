@@ -11,11 +11,15 @@ namespace Microsoft.ML.NFNet.Training;
 /// </summary>
 internal static class AutomaticSettings
 {
+    /// <param name="options">The options as given.</param>
+    /// <param name="profile">What the training data looks like.</param>
+    /// <param name="architecture">The network.</param>
+    /// <param name="validationImages">Images validated after each epoch (0: none).</param>
     public static (NFNetTrainingOptions Options, IReadOnlyList<string> Choices) Resolve(
-        NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture)
+        NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture, int validationImages = 0)
     {
         var choices = new AutomaticChoices();
-        var resolved = FromScratchDefaults.Apply(options, profile, architecture, choices);
+        var resolved = FromScratchDefaults.Apply(options, profile, architecture, choices, validationImages);
         CheckImageSize(resolved.Preprocessing.ImageSize, architecture);
         return (resolved, choices.Lines);
     }

@@ -32,8 +32,17 @@ public sealed record EarlyStoppingOptions
     /// <summary>Smallest change that counts as an improvement.</summary>
     public double MinDelta { get; init; } = 1e-4;
 
-    /// <summary>At the end, put back the weights of the best epoch (recommended) rather than keep the last.</summary>
-    public bool RestoreBestWeights { get; init; } = true;
+    /// <summary>At the end, put back the weights of the best epoch rather than keep the last.</summary>
+    /// <remarks>Null (default): automatic: true when the validation set has at least
+    /// <see cref="MinimumValidationImagesToSelect"/> images. On a smaller one the best of many epochs is mostly the
+    /// luckiest, and the last epoch (the end of the cosine schedule) scores better on new images.</remarks>
+    public bool? RestoreBestWeights { get; init; }
+
+    /// <summary>The smallest validation set on which the automatic choice restores the best epoch.</summary>
+    public const int MinimumValidationImagesToSelect = 1000;
+
+    /// <summary>Whether the best epoch is restored (true where no rule chose).</summary>
+    internal bool RestoresBestWeights => RestoreBestWeights ?? true;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for out-of-range values.</summary>
     public void Validate()

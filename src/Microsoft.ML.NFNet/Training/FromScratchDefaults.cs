@@ -56,7 +56,7 @@ internal static class FromScratchDefaults
     public const double WarmupShare = 0.05;
 
     public static NFNetTrainingOptions Apply(NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture,
-        AutomaticChoices choices)
+        AutomaticChoices choices, int validationImages = 0)
     {
         var preprocessing = options.Preprocessing;
         var optimizer = options.Optimizer;
@@ -77,6 +77,14 @@ internal static class FromScratchDefaults
                 {
                     Patience = choices.Choose(stopping.Patience, "EarlyStopping.Patience", Patience(chosenEpochs),
                         $"half of the {chosenEpochs} epochs: validation improves most at the end of the cosine schedule"),
+                    RestoreBestWeights = validationImages > 0
+                        ? choices.Choose(stopping.RestoreBestWeights, "EarlyStopping.RestoreBestWeights",
+                            validationImages >= EarlyStoppingOptions.MinimumValidationImagesToSelect,
+                            validationImages >= EarlyStoppingOptions.MinimumValidationImagesToSelect
+                                ? $"{validationImages:N0} validation images pick the best epoch reliably"
+                                : $"only {validationImages:N0} validation images: the best of many epochs is mostly the luckiest; " +
+                                  "the last one, at the end of the cosine schedule, is kept")
+                        : stopping.RestoreBestWeights,
                 }
                 : null,
             Preprocessing = preprocessing with

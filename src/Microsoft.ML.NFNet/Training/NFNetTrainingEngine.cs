@@ -52,7 +52,7 @@ public sealed class NFNetTrainingEngine
         var started = Stopwatch.StartNew(); // a time budget counts the data check too
 
         var data = TrainingData.Scan(train, validation, options, cancellationToken);
-        var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config);
+        var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config, data.UsableValidation.Length);
         foreach (var note in data.Notes().Concat(choices.Select(choice => "Automatic: " + choice)))
             options.Log?.Invoke(note);
         var earlyStopping = data.HasValidation ? settings.EarlyStopping : null;
@@ -172,7 +172,7 @@ public sealed class NFNetTrainingEngine
                 BestMetric = value;
                 BestEpoch = metrics.Epoch;
                 EpochsWithoutImprovement = 0;
-                if (earlyStopping.RestoreBestWeights)
+                if (earlyStopping.RestoresBestWeights)
                     KeepBestWeights();
             }
             else if (++EpochsWithoutImprovement >= earlyStopping.ResolvedPatience)
@@ -184,7 +184,7 @@ public sealed class NFNetTrainingEngine
         public NFNetTrainingResult Finish(EarlyStoppingOptions? earlyStopping)
         {
             var selected = History.Count;
-            if (earlyStopping is { RestoreBestWeights: true } && BestWeights is not null)
+            if (earlyStopping is { RestoresBestWeights: true } && BestWeights is not null)
             {
                 using (no_grad())
                     foreach (var (name, tensor) in Model.state_dict())

@@ -173,6 +173,25 @@ public class FromScratchDefaultsTests
     }
 
     [TestMethod]
+    public void TheBestEpochIsRestoredOnlyWhenTheValidationSetCanTellItApart()
+    {
+        var profile = Profile(1200, 28, 28);
+        var small = AutomaticSettings.Resolve(new NFNetTrainingOptions(), profile, Tiny, validationImages: 120);
+        var large = AutomaticSettings.Resolve(new NFNetTrainingOptions(), profile, Tiny, validationImages: 6000);
+        var given = AutomaticSettings.Resolve(new NFNetTrainingOptions { EarlyStopping = new() { RestoreBestWeights = true } },
+            profile, Tiny, validationImages: 120);
+        var none = AutomaticSettings.Resolve(new NFNetTrainingOptions(), profile, Tiny, validationImages: 0);
+
+        Assert.IsFalse(small.Options.EarlyStopping!.RestoreBestWeights);
+        StringAssert.Contains(small.Choices.Single(c => c.StartsWith("EarlyStopping.RestoreBestWeights", StringComparison.Ordinal)),
+            "only 120 validation images");
+        Assert.IsTrue(large.Options.EarlyStopping!.RestoreBestWeights);
+        Assert.IsTrue(given.Options.EarlyStopping!.RestoreBestWeights, "an explicit setting wins");
+        Assert.IsFalse(given.Choices.Any(c => c.StartsWith("EarlyStopping.RestoreBestWeights", StringComparison.Ordinal)));
+        Assert.IsNull(none.Options.EarlyStopping!.RestoreBestWeights, "nothing to choose without validation");
+    }
+
+    [TestMethod]
     public void WarmupStepsLeaveTheWarmupEpochsAlone()
     {
         var given = new NFNetTrainingOptions { Optimizer = new NFNetOptimizerOptions { WarmupSteps = 10 } };

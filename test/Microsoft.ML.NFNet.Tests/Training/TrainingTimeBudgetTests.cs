@@ -167,7 +167,7 @@ public class TrainingTimeBudgetTests
             MaxTrainingTime = TimeSpan.FromSeconds(3),
             LogEveryBatches = 0,
             Log = notes.Add,
-            EarlyStopping = new EarlyStoppingOptions { Patience = 10_000 },
+            EarlyStopping = new EarlyStoppingOptions { Patience = 10_000, RestoreBestWeights = true },
             Preprocessing = new ImagePreprocessingOptions { ImageSize = 32, CropScaleMin = 0.5, HorizontalFlipProbability = 0, MixUpAlpha = 0, CutMixAlpha = 0 },
             Optimizer = new NFNetOptimizerOptions { LearningRate = 0.05, WarmupEpochs = 1 },
         };
