@@ -75,8 +75,11 @@ internal static class FromScratchDefaults
             EarlyStopping = options.EarlyStopping is { } stopping
                 ? stopping with
                 {
-                    Patience = choices.Choose(stopping.Patience, "EarlyStopping.Patience", Patience(chosenEpochs),
-                        $"half of the {chosenEpochs} epochs: validation improves most at the end of the cosine schedule"),
+                    Patience = SmallValidation(validationImages)
+                        ? choices.Choose(stopping.Patience, "EarlyStopping.Patience", chosenEpochs,
+                            $"all {chosenEpochs} epochs: {validationImages:N0} validation images are too few to stop on")
+                        : choices.Choose(stopping.Patience, "EarlyStopping.Patience", Patience(chosenEpochs),
+                            $"half of the {chosenEpochs} epochs: validation improves most at the end of the cosine schedule"),
                     RestoreBestWeights = validationImages > 0
                         ? choices.Choose(stopping.RestoreBestWeights, "EarlyStopping.RestoreBestWeights",
                             validationImages >= EarlyStoppingOptions.MinimumValidationImagesToSelect,
@@ -165,6 +168,10 @@ internal static class FromScratchDefaults
         return (rate, string.Create(CultureInfo.InvariantCulture,
             $"0.1 scaled to batch {batchSize} (linear scaling rule, as at batch 32 and up)"));
     }
+
+    /// <summary>A validation set too small to choose among epochs (or to stop on): its noise exceeds their differences.</summary>
+    internal static bool SmallValidation(int validationImages) =>
+        validationImages is > 0 and < EarlyStoppingOptions.MinimumValidationImagesToSelect;
 
     /// <summary>Half of the epochs, at least <see cref="EarlyStoppingOptions.MinimumPatience"/>.</summary>
     internal static int Patience(int epochs) => Math.Max(EarlyStoppingOptions.MinimumPatience, epochs / 2);

@@ -183,6 +183,8 @@ public class FromScratchDefaultsTests
         var none = AutomaticSettings.Resolve(new NFNetTrainingOptions(), profile, Tiny, validationImages: 0);
 
         Assert.IsFalse(small.Options.EarlyStopping!.RestoreBestWeights);
+        Assert.AreEqual(73, small.Options.EarlyStopping!.Patience, "and no early stop on such noise: every epoch is trained");
+        Assert.AreEqual(36, large.Options.EarlyStopping!.Patience);
         StringAssert.Contains(small.Choices.Single(c => c.StartsWith("EarlyStopping.RestoreBestWeights", StringComparison.Ordinal)),
             "only 120 validation images");
         Assert.IsTrue(large.Options.EarlyStopping!.RestoreBestWeights);
