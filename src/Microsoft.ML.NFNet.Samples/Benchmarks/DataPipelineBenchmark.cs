@@ -15,7 +15,10 @@ internal static class DataPipelineBenchmark
     {
         var data = ImageFolderDataSource.Load(folder);
         var images = Enumerable.Range(0, data.Count).Select(i => data[i]).ToArray();
-        var batcher = new ImageBatcher(new ImagePreprocessingOptions { ImageSize = resolution });
+        var batcher = new ImageBatcher(new ImagePreprocessingOptions
+        {
+            ImageSize = resolution, CropScaleMin = 0.08, HorizontalFlipProbability = 0.5, MixUpAlpha = 0, CutMixAlpha = 0,
+        });
         var name = $"data: {Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))}";
         var random = new Random(1);
         var next = 0;

@@ -25,6 +25,7 @@ internal static class SampleCommandLine
         root.Subcommands.Add(new BenchCommand());
         root.Subcommands.Add(new ScoringBenchCommand());
         root.Subcommands.Add(new TransferDemoCommand());
+        root.Subcommands.Add(new SmallData.SmallDataBenchCommand());
         return root;
     }
 

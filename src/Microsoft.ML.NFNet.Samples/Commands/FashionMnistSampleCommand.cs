@@ -15,11 +15,9 @@ namespace Microsoft.ML.NFNet.Samples.Commands;
 /// </summary>
 internal sealed class FashionMnistSampleCommand : RootCommand
 {
-    // nfnet_tiny at 64 px (28×28 images upscaled): small enough for a 2-core CPU, large enough for NFNet's stride-32 stem.
-    // Measured on 2 cores: ~15 s per epoch. From scratch, the recipe's batch-scaled rate (0.0125 at batch 32) spends the
-    // few epochs in warm-up, so use 0.1; crops keep ≥ 35 % of a 28×28 garment so the class stays recognisable.
-    public static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: 12, ImageSize: 64, BatchSize: 32, Seed: 1,
-        LearningRate: 0.1, CropScaleMin: 0.35);
+    // What a newcomer passes: nothing but a seed. Epochs, resolution, augmentation and learning rate are the trainer's
+    // automatic choices for these 28×28 gray images (printed as the run starts, saved in metrics.json and the model).
+    public static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: null, ImageSize: null, BatchSize: 32, Seed: 1);
     private const double ValidationFraction = 0.2;
     private const int ImagesToPredict = 5;
 
@@ -55,10 +53,11 @@ internal sealed class FashionMnistSampleCommand : RootCommand
         var (train, validation) = StratifiedSplit.Split(all, ValidationFraction, settings.Seed);
         AnsiConsole.MarkupLine($"Fashion-MNIST subset: [bold]{train.Count}[/] training, [bold]{validation.Count}[/] validation " +
             $"(stratified {ValidationFraction:P0} hold-out), [bold]{test.Count}[/] test images. Training {settings.Architecture}, " +
-            $"{settings.Epochs} epochs at {settings.ImageSize} px, batch {settings.BatchSize}.");
+            $"{Describe(settings.Epochs, "automatic")} epochs at {Describe(settings.ImageSize, "automatic")} px, batch {settings.BatchSize}.");
 
         var mlContext = new MLContext(seed: settings.Seed);
         var classifier = ImageClassifierTraining.Fit(mlContext, settings, train, validation);
+        ImageClassifierTraining.PrintAutomaticChoices(classifier);
         AnsiConsole.MarkupLine($"Training took [bold]{classifier.Duration:mm\\:ss}[/].");
 
         var validationResult = EvaluationSummary.Evaluate(mlContext, classifier.Model.Transform(mlContext.Data.LoadFromEnumerable(validation)), "validation");
@@ -74,6 +73,8 @@ internal sealed class FashionMnistSampleCommand : RootCommand
         output.PrintSummary();
         return 0;
     }
+
+    private static string Describe(int? value, string automatic) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? automatic;
 
     // What an application does with the zip: a fresh load, a PredictionEngine, top-3 labels (one image per class shown).
     private static void PredictFromReloadedModel(string modelPath, IReadOnlyList<ModelInput> test)

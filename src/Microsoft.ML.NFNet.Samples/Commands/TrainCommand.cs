@@ -10,11 +10,11 @@ namespace Microsoft.ML.NFNet.Samples.Commands;
 /// <summary>The <c>train</c> command: your own folder-per-class images to an ML.NET model zip.</summary>
 internal sealed class TrainCommand : System.CommandLine.Command
 {
-    public static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: 20, ImageSize: 224, BatchSize: 32, Seed: 1);
+    public static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: null, ImageSize: null, BatchSize: 32, Seed: 1);
 
     private readonly Option<string> data = CliOptions.Single("--data",
         "Folder with one sub-folder of images per class (PNG, JPEG, BMP, GIF, WEBP)", ValueParsers.ExistingFolder, "folder");
-    private readonly TrainingOptions training = new(Defaults, learningRateHelp: "0.1 × batch size / 256, the NFNet recipe");
+    private readonly TrainingOptions training = new(Defaults, learningRateHelp: "automatic: 0.1 at batch 32 and up, less for smaller batches");
     private readonly Option<double> validationFraction = CliOptions.Single("--validation-fraction",
         "Stratified share of every class held out to report validation loss and accuracy per epoch (0 = train on everything)",
         ValueParsers.Double(0, 1, maxExclusive: true), "fraction", () => 0.2);
@@ -52,6 +52,7 @@ internal sealed class TrainCommand : System.CommandLine.Command
 
         var mlContext = new MLContext(seed: settings.Seed);
         var classifier = ImageClassifierTraining.Fit(mlContext, settings, train, validation);
+        ImageClassifierTraining.PrintAutomaticChoices(classifier);
         output.SaveModel(mlContext, classifier);
         if (validation.Count > 0)
         {

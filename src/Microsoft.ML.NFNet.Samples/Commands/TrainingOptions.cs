@@ -22,10 +22,12 @@ internal sealed class TrainingOptions
         Architecture = CliOptions.Single("--arch",
             "NFNet variant: nfnet_tiny (small, CPU-friendly), F0 ... F7 (= dm_nfnet_f0 ...), nfnet_f0 ..., nfnet_l0, eca_nfnet_l0 ... l3",
             Checked(text => text.Trim(), value => defaults with { Architecture = value }), "name", () => defaults.Architecture);
-        Epochs = CliOptions.Single("--epochs", "Passes over the training images",
-            Checked(ValueParsers.Int(), value => defaults with { Epochs = value }), "n", () => defaults.Epochs);
-        ImageSize = CliOptions.Single("--image-size", "Training resolution in pixels, 32 to 1024 (NFNet's F0 trains at 192)",
-            Checked(ValueParsers.Int(), value => defaults with { ImageSize = value }), "px", () => defaults.ImageSize);
+        Epochs = Automatic("--epochs", "Passes over the training images",
+            Checked<int?>(text => ValueParsers.Int()(text), value => defaults with { Epochs = value }), "n", defaults.Epochs,
+            "automatic: more for smaller data sets");
+        ImageSize = Automatic("--image-size", "Training resolution in pixels, 32 to 1024 (NFNet's F0 trains at 192)",
+            Checked<int?>(text => ValueParsers.Int()(text), value => defaults with { ImageSize = value }), "px", defaults.ImageSize,
+            "automatic: from the images' size");
         BatchSize = CliOptions.Single("--batch-size", "Images per optimizer step",
             Checked(ValueParsers.Int(), value => defaults with { BatchSize = value }), "n", () => defaults.BatchSize);
         var learningRate = Checked<double?>(text => ValueParsers.Double()(text), value => defaults with { LearningRate = value });
@@ -37,8 +39,8 @@ internal sealed class TrainingOptions
     }
 
     public Option<string> Architecture { get; }
-    public Option<int> Epochs { get; }
-    public Option<int> ImageSize { get; }
+    public Option<int?> Epochs { get; }
+    public Option<int?> ImageSize { get; }
     public Option<int> BatchSize { get; }
     public Option<double?> LearningRate { get; }
     public Option<int> Seed { get; }
@@ -58,6 +60,12 @@ internal sealed class TrainingOptions
         LearningRate = result.GetValue(LearningRate),
         Seed = result.GetValue(Seed),
     };
+
+    // An option whose default may be "automatic" (null): help then says what the trainer does instead.
+    private static Option<T?> Automatic<T>(string name, string description, Func<string, T?> parse, string helpName, T? defaultValue,
+        string automaticHelp) where T : struct => defaultValue is { } value
+        ? CliOptions.Single(name, description, parse, helpName, () => value)
+        : CliOptions.Single(name, $"{description} [default: {automaticHelp}]", parse, helpName);
 
     // The defaults with one value changed are valid exactly when that value is, and Validate's message names the option.
     private static Func<string, T> Checked<T>(Func<string, T> parse, Func<T, TrainingSettings> withValue) => text =>

@@ -7,12 +7,13 @@ internal static class MetricsFile
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static void Write(string path, object settings, IReadOnlyList<EpochRecord> epochs, double trainingSeconds,
-        IEnumerable<EvaluationSummary> evaluations)
+    public static void Write(string path, object settings, IReadOnlyList<string> automaticChoices, IReadOnlyList<EpochRecord> epochs,
+        double trainingSeconds, IEnumerable<EvaluationSummary> evaluations)
     {
         var document = new
         {
             settings,
+            automaticChoices,
             trainingSeconds,
             epochs,
             evaluations = evaluations.Select(e => new

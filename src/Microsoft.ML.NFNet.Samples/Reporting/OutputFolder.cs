@@ -43,8 +43,8 @@ internal sealed class OutputFolder
     public void SaveMetrics(object settings, TrainedClassifier classifier, params EvaluationSummary[] evaluations)
     {
         var path = Path.Combine(Root, "metrics.json");
-        MetricsFile.Write(path, settings, classifier.Epochs, classifier.Duration.TotalSeconds, evaluations);
-        written.Add((path, "settings, per-epoch history and evaluation metrics"));
+        MetricsFile.Write(path, settings, classifier.AutomaticChoices, classifier.Epochs, classifier.Duration.TotalSeconds, evaluations);
+        written.Add((path, "settings (with the automatic choices), per-epoch history and evaluation metrics"));
     }
 
     public void PrintSummary()

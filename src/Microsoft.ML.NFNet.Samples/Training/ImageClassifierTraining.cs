@@ -4,8 +4,9 @@ using Microsoft.ML.NFNet.Samples.Reporting;
 
 namespace Microsoft.ML.NFNet.Samples.Training;
 
-/// <summary>A fitted pipeline and how its training went.</summary>
-internal sealed record TrainedClassifier(ITransformer Model, DataViewSchema InputSchema, IReadOnlyList<EpochRecord> Epochs, TimeSpan Duration);
+/// <summary>A fitted pipeline and how its training went (with the settings the trainer chose from the data, and why).</summary>
+internal sealed record TrainedClassifier(ITransformer Model, DataViewSchema InputSchema, IReadOnlyList<EpochRecord> Epochs, TimeSpan Duration,
+    IReadOnlyList<string> AutomaticChoices);
 
 /// <summary>Fits the NFNet pipeline on in-memory rows while showing live progress.</summary>
 internal static class ImageClassifierTraining
@@ -19,6 +20,23 @@ internal static class ImageClassifierTraining
         var pipeline = NFNetPipeline.Create(mlContext, settings, trainView, validationView, progress.OnMetrics);
         var stopwatch = Stopwatch.StartNew();
         var model = progress.Run(() => pipeline.Fit(trainView));
-        return new TrainedClassifier(model, trainView.Schema, progress.Epochs, stopwatch.Elapsed);
+        return new TrainedClassifier(model, trainView.Schema, progress.Epochs, stopwatch.Elapsed, AutomaticChoices(model));
+    }
+
+    /// <summary>The choices saved with the NFNet model of the chain (<c>NFNetModelParameters.Training</c>).</summary>
+    private static IReadOnlyList<string> AutomaticChoices(ITransformer model) =>
+        (model as IEnumerable<ITransformer> ?? [model])
+            .OfType<Microsoft.ML.Data.MulticlassPredictionTransformer<NFNetModelParameters>>()
+            .Select(t => t.Model.Training?.AutomaticChoices ?? [])
+            .FirstOrDefault() ?? [];
+
+    /// <summary>Prints the automatic choices, one line each.</summary>
+    public static void PrintAutomaticChoices(TrainedClassifier classifier)
+    {
+        if (classifier.AutomaticChoices.Count == 0)
+            return;
+        Spectre.Console.AnsiConsole.MarkupLine("Chosen from the data (set any of them to override):");
+        foreach (var choice in classifier.AutomaticChoices)
+            Spectre.Console.AnsiConsole.MarkupLine($"  [grey]{Spectre.Console.Markup.Escape(choice)}[/]");
     }
 }

@@ -1,10 +1,10 @@
 using Microsoft.ML.NFNet.Modeling;
 namespace Microsoft.ML.NFNet.Samples.Training;
 
-/// <summary>The knobs the sample exposes on the command line (LearningRate null = chosen by the trainer from the data;
-/// CropScaleMin = smallest area share kept by the random resized crop).</summary>
-internal sealed record TrainingSettings(string Architecture, int Epochs, int ImageSize, int BatchSize, int Seed,
-    double? LearningRate = null, double CropScaleMin = 0.08)
+/// <summary>The knobs the sample exposes on the command line. Null means automatic: the trainer chooses the value from
+/// the data (and logs why). CropScaleMin = smallest area share kept by the random resized crop.</summary>
+internal sealed record TrainingSettings(string Architecture, int? Epochs, int? ImageSize, int BatchSize, int Seed,
+    double? LearningRate = null, double? CropScaleMin = null)
 {
     public void Validate()
     {

@@ -130,14 +130,32 @@ internal sealed class ScoringNetwork : IDisposable
         lock (forwardLock)
         {
             ThrowIfDisposed();
-            if (output == NetworkOutput.Probabilities && onnxRuntime is not null)
-                return onnxRuntime.Score(batch);
-            var input = batch.to(Model.Classifier.weight!.device);
-            var result = output == NetworkOutput.Probabilities
-                ? nn.functional.softmax(Model.call(input), dim: 1)
-                : Model.ForwardFeatures(input);
-            return result.to(ScalarType.Float32).cpu().data<float>().ToArray();
+            if (output == NetworkOutput.Features)
+                return Model.ForwardFeatures(batch.to(Model.Classifier.weight!.device)).to(ScalarType.Float32).cpu().data<float>().ToArray();
+            if (!Preprocessing.TestTimeAugmentation)
+                return Probabilities(batch);
+            var views = TestTimeViews.Of(batch, mirror: Preprocessing.HorizontalFlipProbability > 0).ToArray();
+            var sum = new float[batch.shape[0] * Model.NumClasses];
+            foreach (var view in views)
+            {
+                var probabilities = Probabilities(view);
+                for (var i = 0; i < sum.Length; i++)
+                    sum[i] += probabilities[i];
+            }
+            for (var i = 0; i < sum.Length; i++)
+                sum[i] /= views.Length;
+            return sum;
         }
+    }
+
+    // Softmax probabilities of one preprocessed batch from the current engine (the caller holds the lock).
+    private float[] Probabilities(Tensor batch)
+    {
+        if (onnxRuntime is not null)
+            return onnxRuntime.Score(batch);
+        using var scope = NewDisposeScope();
+        var probabilities = nn.functional.softmax(Model.call(batch.to(Model.Classifier.weight!.device)), dim: 1);
+        return probabilities.to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
 
     /// <summary>Runs <paramref name="read"/> on the model while no forward pass runs (saving, exporting).</summary>

@@ -17,14 +17,16 @@ public sealed class NFNetOptimizer : IDisposable
     private readonly AgcOptimizer? clipping;
     // Each parameter group's share of the scheduled learning rate (the backbone's factor when fine-tuning, else 1).
     private readonly double[] groupFactors;
+    private readonly double requestedWarmupSteps;
 
     private NFNetOptimizer(OptimizerHelper updateRule, double[] groupFactors, AgcOptimizer? clipping, WarmupCosineSchedule schedule,
-        ExponentialMovingAverage? ema)
+        double requestedWarmupSteps, ExponentialMovingAverage? ema)
     {
         UpdateRule = updateRule;
         this.groupFactors = groupFactors;
         this.clipping = clipping;
         Schedule = schedule;
+        this.requestedWarmupSteps = requestedWarmupSteps;
         Ema = ema;
     }
 
@@ -48,8 +50,8 @@ public sealed class NFNetOptimizer : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 1);
 
         var peak = options.PeakLearningRate(batchSize);
-        var warmup = Math.Min(options.WarmupSteps ?? WarmupEpochs(options) * stepsPerEpoch, totalSteps);
-        var schedule = new WarmupCosineSchedule(peak, warmup, totalSteps);
+        var requestedWarmup = options.WarmupSteps ?? WarmupEpochs(options) * stepsPerEpoch;
+        var schedule = new WarmupCosineSchedule(peak, Math.Min(requestedWarmup, totalSteps), totalSteps);
 
         fineTuning?.Validate();
         var trainable = TrainableParameters.Of(model, fineTuning);
@@ -80,12 +82,12 @@ public sealed class NFNetOptimizer : IDisposable
         var trainableHandles = trainable.Trainable.Select(np => np.Parameter.Handle).ToHashSet();
         var clipping = options.ClipsGradients
             ? new AgcOptimizer(updater, AgcClippingSet.Of(model, options.ClippingConvention).Where(p => trainableHandles.Contains(p.Parameter.Handle)),
-                options.ClippingFactor, options.ClippingEps)
+                options.ResolvedClippingFactor, options.ClippingEps)
             : null;
         var ema = options.EmaDecay is { } decay
             ? new ExponentialMovingAverage(model, decay, trainable.FreezesAnything ? trainable.Trainable.Select(np => np.Name).ToHashSet() : null)
             : null;
-        return new NFNetOptimizer(updater, groups.Select(g => g.Factor).ToArray(), clipping, schedule, ema);
+        return new NFNetOptimizer(updater, groups.Select(g => g.Factor).ToArray(), clipping, schedule, requestedWarmup, ema);
     }
 
     private static double WarmupEpochs(NFNetOptimizerOptions options) => options.WarmupEpochs ?? throw new InvalidOperationException(
@@ -99,7 +101,18 @@ public sealed class NFNetOptimizer : IDisposable
     internal optim.Optimizer TorchOptimizer => clipping is null ? UpdateRule : clipping;
 
     /// <summary>The learning-rate schedule.</summary>
-    internal WarmupCosineSchedule Schedule { get; }
+    internal WarmupCosineSchedule Schedule { get; private set; }
+
+    /// <summary>
+    /// Re-plans the training for <paramref name="totalSteps"/> steps in all (a time budget that turned out shorter or
+    /// longer than planned): the cosine then reaches 0 there. The peak and the warm-up stay (the warm-up cut to the
+    /// training when longer), so the steps already made had the rates the new plan gives them while in the warm-up.
+    /// </summary>
+    internal void PlanTotalSteps(long totalSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, Math.Max(1, StepsDone));
+        Schedule = new WarmupCosineSchedule(Schedule.PeakLearningRate, Math.Min(requestedWarmupSteps, totalSteps), totalSteps);
+    }
 
     /// <summary>The weight average, or null when the options ask for none.</summary>
     internal ExponentialMovingAverage? Ema { get; }

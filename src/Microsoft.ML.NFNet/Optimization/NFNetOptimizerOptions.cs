@@ -37,9 +37,10 @@ public sealed record NFNetOptimizerOptions
     /// biases and skip gains are never decayed.</summary>
     public double WeightDecay { get; init; } = 2e-5;
 
-    /// <summary>AGC's λ, the largest allowed ratio of a unit's gradient norm to its weight norm (default 0.01); 0 turns
-    /// adaptive gradient clipping off.</summary>
-    public double ClippingFactor { get; init; } = AdaptiveGradientClipping.DefaultClipFactor;
+    /// <summary>AGC's λ, the largest allowed ratio of a unit's gradient norm to its weight norm; 0 turns adaptive gradient
+    /// clipping off. Null (default): automatic, chosen by the training engine for the batch size (DeepMind's 0.01 is
+    /// tuned for batches of thousands; small batches train better with a looser clip); 0.01 where no rule applies.</summary>
+    public double? ClippingFactor { get; init; }
 
     /// <summary>AGC's ε, the floor of the weight norm (default 10⁻³).</summary>
     public double ClippingEps { get; init; } = AdaptiveGradientClipping.DefaultEps;
@@ -59,7 +60,10 @@ public sealed record NFNetOptimizerOptions
     public double? EmaDecay { get; init; }
 
     /// <summary>Whether AGC is on.</summary>
-    internal bool ClipsGradients => ClippingFactor > 0;
+    internal bool ClipsGradients => ResolvedClippingFactor > 0;
+
+    /// <summary>The clipping factor in effect: the one set or chosen, else DeepMind's 0.01.</summary>
+    internal double ResolvedClippingFactor => ClippingFactor ?? AdaptiveGradientClipping.DefaultClipFactor;
 
     /// <summary>The peak learning rate for <paramref name="batchSize"/>; throws while <see cref="LearningRate"/> is automatic.</summary>
     internal double PeakLearningRate(int batchSize)
@@ -79,7 +83,8 @@ public sealed record NFNetOptimizerOptions
         Check.That(!(Nesterov && Optimizer == NFNetOptimizerKind.Sgd && Momentum == 0), nameof(Momentum), Momentum,
             "must be positive for Nesterov momentum; set Nesterov = false for plain SGD");
         Check.NonNegative(WeightDecay, nameof(WeightDecay));
-        Check.NonNegative(ClippingFactor, nameof(ClippingFactor), "AGC off");
+        if (ClippingFactor is { } clip)
+            Check.NonNegative(clip, nameof(ClippingFactor), "AGC off");
         Check.NonNegative(ClippingEps, nameof(ClippingEps));
         Check.Defined(ClippingConvention, nameof(ClippingConvention));
         if (WarmupEpochs is { } epochs)

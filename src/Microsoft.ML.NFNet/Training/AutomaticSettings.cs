@@ -16,13 +16,14 @@ internal static class AutomaticSettings
     /// <param name="architecture">The network.</param>
     /// <param name="fromPretrained">Whether the model starts from pretrained weights (fine-tuning defaults) or from
     /// random weights (from-scratch defaults).</param>
+    /// <param name="validationImages">Images validated after each epoch (0: none).</param>
     public static (NFNetTrainingOptions Options, IReadOnlyList<string> Choices) Resolve(
-        NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture, bool fromPretrained = false)
+        NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture, bool fromPretrained = false, int validationImages = 0)
     {
         var choices = new AutomaticChoices();
         var resolved = fromPretrained
-            ? FineTuningDefaults.Apply(options, profile, architecture, choices)
-            : FromScratchDefaults.Apply(options, profile, architecture, choices);
+            ? FineTuningDefaults.Apply(options, profile, architecture, choices, validationImages)
+            : FromScratchDefaults.Apply(options, profile, architecture, choices, validationImages);
         CheckImageSize(resolved.Preprocessing.ImageSize, architecture);
         // Saved with the model: the values it scores with, not "null".
         resolved = resolved with { Preprocessing = resolved.Preprocessing.WithEvaluationDefaults() };

@@ -18,19 +18,38 @@ public sealed record EarlyStoppingOptions
     public EarlyStoppingMetric Metric { get; init; } = EarlyStoppingMetric.Loss;
 
     /// <summary>Epochs without improvement before stopping.</summary>
-    public int Patience { get; init; } = 5;
+    /// <remarks>Null (default): automatic, half of the epochs and at least <see cref="MinimumPatience"/>. Under the
+    /// cosine schedule the validation loss is noisy while the learning rate is high and improves most in the last
+    /// epochs, so a short patience stops runs long before their best epoch.</remarks>
+    public int? Patience { get; init; }
+
+    /// <summary>The smallest automatic patience, and the patience used where no rule chose one.</summary>
+    public const int MinimumPatience = 5;
+
+    /// <summary>The patience in effect.</summary>
+    internal int ResolvedPatience => Patience ?? MinimumPatience;
 
     /// <summary>Smallest change that counts as an improvement.</summary>
     public double MinDelta { get; init; } = 1e-4;
 
-    /// <summary>At the end, put back the weights of the best epoch (recommended) rather than keep the last.</summary>
-    public bool RestoreBestWeights { get; init; } = true;
+    /// <summary>At the end, put back the weights of the best epoch rather than keep the last.</summary>
+    /// <remarks>Null (default): automatic: true when the validation set has at least
+    /// <see cref="MinimumValidationImagesToSelect"/> images. On a smaller one the best of many epochs is mostly the
+    /// luckiest, and the last epoch (the end of the cosine schedule) scores better on new images.</remarks>
+    public bool? RestoreBestWeights { get; init; }
+
+    /// <summary>The smallest validation set on which the automatic choice restores the best epoch.</summary>
+    public const int MinimumValidationImagesToSelect = 1000;
+
+    /// <summary>Whether the best epoch is restored (true where no rule chose).</summary>
+    internal bool RestoresBestWeights => RestoreBestWeights ?? true;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for out-of-range values.</summary>
     public void Validate()
     {
         var check = new OptionCheck(nameof(EarlyStoppingOptions));
-        check.AtLeast(Patience, 1, nameof(Patience));
+        if (Patience is { } patience)
+            check.AtLeast(patience, 1, nameof(Patience));
         check.NonNegative(MinDelta, nameof(MinDelta));
         check.Defined(Metric, nameof(Metric));
     }

@@ -22,8 +22,13 @@ namespace Microsoft.ML.NFNet.Training;
 internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int seed, ImageBatcher batcher, Device device,
     int skippedImages, TrainableParameters trainable, FeatureCache? features)
 {
+    /// <summary>The epochs planned (reported in the metrics; a time budget may shorten the plan).</summary>
+    public int Epochs { get; set; } = epochs;
+
+    /// <summary>Trains one epoch; <paramref name="afterStep"/> (called after every step) may end it early by returning
+    /// false, for a time budget.</summary>
     public TrainingMetrics Train(NFNetModel model, NFNetOptimizer optimizer, IImageDataSource data, int[] usable, int epoch,
-        Stopwatch clock, TimeSpan elapsedBefore, CancellationToken cancellationToken)
+        Stopwatch clock, TimeSpan elapsedBefore, CancellationToken cancellationToken, Func<bool>? afterStep = null)
     {
         var batchSize = Math.Min(settings.BatchSize, usable.Length);
         var plan = new EpochPlan(seed, epoch, usable, batchSize);
@@ -35,11 +40,12 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
         double lossSum = 0;
         long correct = 0, seen = 0;
         var lastLearningRate = optimizer.LearningRate;
+        var batchesDone = 0;
         TrainingMetrics Report(TrainingPhase phase, int batch) => new()
         {
             Phase = phase,
             Epoch = epoch,
-            Epochs = epochs,
+            Epochs = Epochs,
             Batch = batch,
             BatchesPerEpoch = plan.Batches.Length,
             Step = optimizer.StepsDone,
@@ -70,10 +76,13 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
                 correct += hits;
                 seen += count;
             }
+            batchesDone = index + 1;
+            if (afterStep is not null && !afterStep())
+                break;
             if (settings.LogEveryBatches > 0 && (index + 1) % settings.LogEveryBatches == 0 && index + 1 < plan.Batches.Length)
                 settings.MetricsCallback?.Invoke(Report(TrainingPhase.Batch, index + 1));
         }
-        return Report(TrainingPhase.Epoch, plan.Batches.Length);
+        return Report(TrainingPhase.Epoch, batchesDone);
     }
 
     private (float Loss, long Count, long Correct) Step(NFNetModel model, NFNetOptimizer optimizer, TrainingBatch batch, int epoch, int index)
@@ -122,7 +131,7 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
         if (batch == 0)
             return TimeSpan.Zero;
         var perBatch = epochElapsed / batch;
-        var remainingBatches = (long)(batchesPerEpoch - batch) + (long)(epochs - epoch) * batchesPerEpoch;
+        var remainingBatches = (long)(batchesPerEpoch - batch) + (long)Math.Max(0, Epochs - epoch) * batchesPerEpoch;
         return perBatch * remainingBatches;
     }
 

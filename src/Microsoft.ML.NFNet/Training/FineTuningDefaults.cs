@@ -26,18 +26,20 @@ internal static class FineTuningDefaults
     public const int SmallImageSide = 64;
 
     public static NFNetTrainingOptions Apply(NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture,
-        AutomaticChoices choices)
+        AutomaticChoices choices, int validationImages = 0)
     {
         var preprocessing = options.Preprocessing;
         var optimizer = options.Optimizer;
         var fineTuning = options.FineTuning ?? new NFNetFineTuningOptions();
         var stepsPerEpoch = (profile.ImageCount + options.BatchSize - 1) / Math.Max(1, options.BatchSize);
         var epochs = Math.Clamp((TargetSteps + stepsPerEpoch - 1) / Math.Max(1, stepsPerEpoch), MinimumEpochs, MaximumEpochs);
+        var chosenEpochs = options.Epochs ?? epochs;
         var small = Math.Min(profile.MedianWidth, profile.MedianHeight) <= SmallImageSide;
         return options with
         {
             Epochs = choices.Choose(options.Epochs, "Epochs", epochs,
                 $"about {TargetSteps} steps of fine-tuning at {stepsPerEpoch} steps per epoch, {MinimumEpochs}–{MaximumEpochs} epochs"),
+            EarlyStopping = EarlyStoppingDefaults.Apply(options.EarlyStopping, chosenEpochs, validationImages, choices),
             FineTuning = fineTuning with
             {
                 TrainableParts = choices.Choose(fineTuning.TrainableParts, "FineTuning.TrainableParts", NFNetTrainableParts.All,
@@ -61,6 +63,8 @@ internal static class FineTuningDefaults
             {
                 LearningRate = choices.Choose(optimizer.LearningRate, "LearningRate", LearningRate,
                     "peak SGD rate for fine-tuning pretrained weights"),
+                ClippingFactor = choices.Choose(optimizer.ClippingFactor, "ClippingFactor", AdaptiveGradientClipping.DefaultClipFactor,
+                    "DeepMind's λ, the value the fine-tuning measurements used"),
                 WarmupEpochs = optimizer.WarmupSteps is null
                     ? choices.Choose(optimizer.WarmupEpochs, "WarmupEpochs", 1.0, "linear warm-up")
                     : optimizer.WarmupEpochs,

@@ -53,10 +53,12 @@ public sealed class NFNetTrainingEngine
             throw new ArgumentException("The validation set has a different number of classes than the training set.", nameof(validation));
         if (options.CheckpointDirectory is { } checkpoints)
             TrainingCheckpoint.PrepareDirectory(checkpoints);
+        var started = Stopwatch.StartNew(); // a time budget counts the data check too
 
         var data = TrainingData.Scan(train, validation, options, cancellationToken);
         // FineTuning set: the model starts from pretrained weights (the ML.NET trainer sets it with PretrainedWeights).
-        var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config, fromPretrained: options.FineTuning is not null);
+        var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config, fromPretrained: options.FineTuning is not null,
+            validationImages: data.UsableValidation.Length);
         foreach (var note in data.Notes().Concat(choices.Select(choice => "Automatic: " + choice)))
             options.Log?.Invoke(note);
         var earlyStopping = data.HasValidation ? settings.EarlyStopping : null;
@@ -94,9 +96,32 @@ public sealed class NFNetTrainingEngine
             var clock = Stopwatch.StartNew();
             var elapsedBefore = run.History.Count > 0 ? run.History[^1].Elapsed : TimeSpan.Zero;
             var epochRunner = new EpochRunner(settings, epochs, seed, batcher, device, data.SkippedImages, trainable, features);
-            for (var epoch = run.History.Count + 1; epoch <= epochs && !run.Stopped; epoch++)
+            var budget = settings.MaxTrainingTime is { } maxTime
+                ? new TrainingTimeBudget(maxTime, () => elapsedBefore + started.Elapsed, stepsPerEpoch, optimizer.Schedule.TotalSteps,
+                    data.UsableValidation.Length, batchSize, optimizer.PlanTotalSteps, options.Log)
+                : null;
+            for (var epoch = run.History.Count + 1;
+                 epoch <= epochs && !run.Stopped && optimizer.StepsDone < optimizer.Schedule.TotalSteps; epoch++)
             {
-                var metrics = epochRunner.Train(run.Model, run.Optimizer, train, data.UsableTraining, epoch, clock, elapsedBefore, cancellationToken);
+                budget?.StartEpoch(optimizer.StepsDone);
+                var epochClock = Stopwatch.StartNew();
+                var metrics = epochRunner.Train(run.Model, run.Optimizer, train, data.UsableTraining, epoch, clock, elapsedBefore,
+                    cancellationToken, budget is null ? null : () =>
+                    {
+                        var goOn = budget.AfterStep(optimizer.StepsDone);
+                        epochRunner.Epochs = budget.PlannedEpochs; // progress reports show the current plan
+                        return goOn;
+                    });
+                var trainingTime = epochClock.Elapsed;
+                if (budget is { Exhausted: true })
+                {
+                    // Out of time mid-epoch: no validation; the best validated epoch (if any) is kept.
+                    run.EndUnvalidatedEpoch(metrics);
+                    options.Log?.Invoke($"Time budget: MaxTrainingTime = {budget.Budget:g} reached in epoch {epoch} after " +
+                        $"{metrics.Batch} of {metrics.BatchesPerEpoch} batches.");
+                    settings.MetricsCallback?.Invoke(metrics);
+                    break;
+                }
                 if (data.HasValidation)
                 {
                     using var ema = optimizer.Ema?.SwapIn();
@@ -105,12 +130,31 @@ public sealed class NFNetTrainingEngine
                         : ValidationEvaluator.Evaluate(model, validation!, data.UsableValidation, batcher, batchSize, device, cancellationToken);
                     metrics = metrics with { ValidationLoss = loss, ValidationAccuracy = accuracy };
                 }
+                if (budget is not null)
+                {
+                    budget.EndEpoch(optimizer.StepsDone, trainingTime, epochClock.Elapsed - trainingTime);
+                    epochRunner.Epochs = budget.PlannedEpochs;
+                    metrics = metrics with
+                    {
+                        Epochs = budget.PlannedEpochs,
+                        EstimatedRemaining = epochClock.Elapsed * Math.Max(0, budget.PlannedEpochs - epoch),
+                    };
+                }
                 run.EndEpoch(metrics, earlyStopping);
                 if (settings.CheckpointDirectory is { } directory)
                     run.SaveCheckpoint(Path.Combine(directory, TrainingCheckpoint.FileName), seed);
                 settings.MetricsCallback?.Invoke(metrics);
             }
-            return run.Finish(earlyStopping) with { Settings = settings, AutomaticChoices = choices, Profile = data.Profile };
+            if (budget is { Shortened: true })
+                options.Log?.Invoke($"Time budget: trained {run.History.Count} of {epochs} epochs to fit MaxTrainingTime = " +
+                    $"{budget.Budget:g} (the learning-rate schedule was planned for the steps that fit).");
+            return run.Finish(earlyStopping) with
+            {
+                Settings = settings,
+                AutomaticChoices = choices,
+                Profile = data.Profile,
+                StoppedByTimeBudget = budget is { Shortened: true } || budget is { Exhausted: true },
+            };
         }
         finally
         {
@@ -135,6 +179,9 @@ public sealed class NFNetTrainingEngine
         public int EpochsWithoutImprovement { get; private set; }
         public bool Stopped { get; private set; }
 
+        /// <summary>An epoch cut short without validation: recorded, but it cannot become the best one.</summary>
+        public void EndUnvalidatedEpoch(TrainingMetrics metrics) => History.Add(metrics);
+
         public void EndEpoch(TrainingMetrics metrics, EarlyStoppingOptions? earlyStopping)
         {
             History.Add(metrics);
@@ -146,10 +193,10 @@ public sealed class NFNetTrainingEngine
                 BestMetric = value;
                 BestEpoch = metrics.Epoch;
                 EpochsWithoutImprovement = 0;
-                if (earlyStopping.RestoreBestWeights)
+                if (earlyStopping.RestoresBestWeights)
                     KeepBestWeights();
             }
-            else if (++EpochsWithoutImprovement >= earlyStopping.Patience)
+            else if (++EpochsWithoutImprovement >= earlyStopping.ResolvedPatience)
             {
                 Stopped = true;
             }
@@ -158,7 +205,7 @@ public sealed class NFNetTrainingEngine
         public NFNetTrainingResult Finish(EarlyStoppingOptions? earlyStopping)
         {
             var selected = History.Count;
-            if (earlyStopping is { RestoreBestWeights: true } && BestWeights is not null)
+            if (earlyStopping is { RestoresBestWeights: true } && BestWeights is not null)
             {
                 using (no_grad())
                     foreach (var (name, tensor) in Model.state_dict())

@@ -36,6 +36,7 @@ public sealed record NFNetTrainingOptions
             LearningRate = 0.1,
             ScaleLearningRateWithBatchSize = true,
             WarmupEpochs = 5,
+            ClippingFactor = 0.01,
             EmaDecay = 0.99999,
         },
         Preprocessing = new ImagePreprocessingOptions
@@ -50,6 +51,14 @@ public sealed record NFNetTrainingOptions
 
     /// <summary>Passes over the training data; null (default): automatic.</summary>
     public int? Epochs { get; init; }
+
+    /// <summary>
+    /// The longest the training may take (Model Builder's "time to train"); null (default): no limit. The engine measures
+    /// the speed of the first steps, shortens the run to what fits in the budget (the learning-rate schedule is planned
+    /// for that many steps, so it still decays to 0 at the end), stops at the budget at the latest, and keeps the best
+    /// validation epoch. Data checking before training and the final validation count towards it.
+    /// </summary>
+    public TimeSpan? MaxTrainingTime { get; init; }
 
     /// <summary>Images per optimizer step (default 32).</summary>
     public int BatchSize { get; init; } = 32;
@@ -72,8 +81,9 @@ public sealed record NFNetTrainingOptions
     /// <summary>Label smoothing of the cross-entropy loss, in [0, 1) (default 0.1).</summary>
     public double LabelSmoothing { get; init; } = 0.1;
 
-    /// <summary>Stop when validation stops improving and keep the best epoch's weights (default: patience 5 epochs on the
-    /// validation loss). Applies only when there is validation data; null trains all epochs.</summary>
+    /// <summary>Stop when validation stops improving and keep the best epoch's weights (default: on the validation loss,
+    /// with an automatic patience of half the epochs). Applies only when there is validation data; null trains all epochs
+    /// (and keeps the last).</summary>
     public EarlyStoppingOptions? EarlyStopping { get; init; } = new();
 
     /// <summary>Report <see cref="TrainingPhase.Batch"/> metrics every this many batches (default 10; 0 = epoch reports only).</summary>
@@ -116,6 +126,8 @@ public sealed record NFNetTrainingOptions
     {
         if (Epochs is { } epochs)
             Check.AtLeast(epochs, 1, nameof(Epochs));
+        if (MaxTrainingTime is { } budget)
+            Check.That(budget > TimeSpan.Zero, nameof(MaxTrainingTime), budget, "must be positive (or null for no limit)");
         Check.AtLeast(BatchSize, 1, nameof(BatchSize));
         Check.Fraction(LabelSmoothing, nameof(LabelSmoothing));
         Check.AtLeast(LogEveryBatches, 0, nameof(LogEveryBatches));

@@ -15,6 +15,10 @@ public sealed record NFNetTrainingResult
     /// <summary>Whether early stopping ended the run before the last epoch.</summary>
     public required bool StoppedEarly { get; init; }
 
+    /// <summary>Whether <see cref="NFNetTrainingOptions.MaxTrainingTime"/> shortened the run (fewer steps than the
+    /// epochs asked for).</summary>
+    public bool StoppedByTimeBudget { get; init; }
+
     /// <summary>Images left out because they could not be decoded (training and validation).</summary>
     public required int SkippedImages { get; init; }
 

@@ -21,7 +21,8 @@ public sealed record TrainingMetrics
     /// <summary>Total epochs planned.</summary>
     public required int Epochs { get; init; }
 
-    /// <summary>Batch within the epoch, 1-based (for epoch reports: the number of batches in the epoch).</summary>
+    /// <summary>Batch within the epoch, 1-based (for epoch reports: the batches trained in the epoch, fewer than
+    /// <see cref="BatchesPerEpoch"/> when <see cref="NFNetTrainingOptions.MaxTrainingTime"/> ended it early).</summary>
     public required int Batch { get; init; }
 
     /// <summary>Batches per epoch.</summary>

@@ -21,7 +21,9 @@ public class NFNetOptimizerOptionsTests
         defaults.Validate();
         Assert.IsNull(defaults.LearningRate, "automatic by default");
         Assert.IsNull(defaults.WarmupEpochs, "automatic by default");
-        Assert.AreEqual((0.9, true, 2e-5, 0.01), (defaults.Momentum, defaults.Nesterov, defaults.WeightDecay, defaults.ClippingFactor));
+        Assert.IsNull(defaults.ClippingFactor, "automatic by default");
+        Assert.AreEqual(0.01, defaults.ResolvedClippingFactor, "DeepMind's λ where no rule chose one");
+        Assert.AreEqual((0.9, true, 2e-5), (defaults.Momentum, defaults.Nesterov, defaults.WeightDecay));
     }
 
     [TestMethod]

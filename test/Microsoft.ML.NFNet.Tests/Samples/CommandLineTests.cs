@@ -140,9 +140,9 @@ public class CommandLineTests
         Assert.IsInstanceOfType<FashionMnistSampleCommand>(result.CommandResult.Command);
 
         var request = ((FashionMnistSampleCommand)result.CommandResult.Command).Bind(result);
-        // README: nfnet_tiny at 64 px, 12 epochs, written to ./nfnet-output; the rest as the sample ran before this parser.
-        Assert.AreEqual(new TrainingSettings("nfnet_tiny", Epochs: 12, ImageSize: 64, BatchSize: 32, Seed: 1, LearningRate: 0.1,
-            CropScaleMin: 0.35), request.Settings);
+        // README: nfnet_tiny with the trainer's automatic settings (epochs, size, crops, rate), written to ./nfnet-output.
+        Assert.AreEqual(new TrainingSettings("nfnet_tiny", Epochs: null, ImageSize: null, BatchSize: 32, Seed: 1, LearningRate: null,
+            CropScaleMin: null), request.Settings);
         Assert.AreEqual("nfnet-output", request.Output);
     }
 
@@ -155,7 +155,7 @@ public class CommandLineTests
 
         var request = ((FashionMnistSampleCommand)result.CommandResult.Command).Bind(result);
         Assert.AreEqual(new TrainingSettings("eca_nfnet_l0", Epochs: 3, ImageSize: 96, BatchSize: 16, Seed: 7, LearningRate: 0.05,
-            CropScaleMin: 0.35), request.Settings);
+            CropScaleMin: null), request.Settings);
         Assert.AreEqual("out", request.Output);
     }
 
@@ -166,9 +166,9 @@ public class CommandLineTests
         Assert.AreEqual(0, result.Errors.Count, string.Join(" | ", result.Errors.Select(e => e.Message)));
 
         var request = ((TrainCommand)result.CommandResult.Command).Bind(result);
-        // Learning rate null = the NFNet recipe's batch-scaled rate.
+        // Null = the trainer's automatic choice from the data.
         Assert.AreEqual(new TrainCommand.Request(ExistingFolder,
-            new TrainingSettings("nfnet_tiny", Epochs: 20, ImageSize: 224, BatchSize: 32, Seed: 1, LearningRate: null),
+            new TrainingSettings("nfnet_tiny", Epochs: null, ImageSize: null, BatchSize: 32, Seed: 1, LearningRate: null),
             ValidationFraction: 0.2, Output: "nfnet-output"), request);
     }
 

@@ -135,7 +135,7 @@ public class TrainingEngineTests
         var options = Options(epochs: 10) with
         {
             Optimizer = new NFNetOptimizerOptions { LearningRate = 1e-12 },
-            EarlyStopping = new EarlyStoppingOptions { Patience = 2 },
+            EarlyStopping = new EarlyStoppingOptions { Patience = 2, RestoreBestWeights = true },
         };
         var result = new NFNetTrainingEngine(options).Train(model, train, train);
         Assert.IsTrue(result.StoppedEarly);
