@@ -8,7 +8,7 @@ using Microsoft.ML;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Probes for README.perf.md. Wall-clock times on a shared 2-core VM swing by 10x, so every probe also prints the
+// Probes for docs/performance.md. Wall-clock times on a shared 2-core VM swing by 10x, so every probe also prints the
 // process CPU time per pass (all threads); run with OMP_WAIT_POLICY=PASSIVE so that idle OpenMP threads sleep instead
 // of spinning and CPU time counts work only. Two arms of an A/B alternate pass by pass in one process.
 //   run VARIANT BATCH SIZE ITERS [infer|train] [fp32|bf16] [frozen]   prints MARK lines for eng/profile.sh's time window

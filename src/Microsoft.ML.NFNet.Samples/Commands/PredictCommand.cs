@@ -8,9 +8,6 @@ namespace Microsoft.ML.NFNet.Samples.Commands;
 /// <summary>The <c>predict</c> command: top-k labels for image files, or every image in folders.</summary>
 internal sealed class PredictCommand : System.CommandLine.Command
 {
-    private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase)
-        { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
-
     private readonly Option<string> model = ModelOption.Create();
     private readonly Option<int> top = CliOptions.Single("--top", "How many of the most likely classes to print per image",
         ValueParsers.Int(min: 1), "k", () => 3);
@@ -57,7 +54,7 @@ internal sealed class PredictCommand : System.CommandLine.Command
         if (!Directory.Exists(path))
             throw new FileNotFoundException(null, path);
         var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-            .Where(f => ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList();
+            .Where(f => Microsoft.ML.NFNet.Training.ImageFolderDataSource.ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList();
         return files.Count > 0 ? files : throw new InvalidDataException($"Folder '{path}' has no images.");
     }
 

@@ -22,6 +22,11 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
         "name", "sample", "--rows");
     private readonly Option<string> data = CliOptions.Single("--data", "Folder of Fashion-MNIST's IDX files",
         ValueParsers.ExistingFolder, "folder", () => FashionMnistFiles.DefaultFolder);
+    private readonly Option<string?> trainFolder = CliOptions.Single<string?>("--train-folder",
+        "Your own training images, one sub-folder per class: runs this row (with --test-folder) instead of --row",
+        ValueParsers.ExistingFolder, "folder");
+    private readonly Option<string?> testFolder = CliOptions.Single<string?>("--test-folder",
+        "Your own test images, one sub-folder per class (with --train-folder)", ValueParsers.ExistingFolder, "folder");
     private readonly Option<(string Name, string Value)[]> set = CliOptions.List("--set",
         "Settings for every run, Name=Value (e.g. ImageSize=64, MaxTrainingTime=00:30:00); an explicit setting wins over " +
         "the automatic choice", TrainerOverrides.Parse, "Name=Value", "none");
@@ -45,7 +50,7 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
         "two-class, 100-per-class, unbalanced and colour data) and prints test accuracy, training time and load average " +
         "next to softmax regression on the raw pixels.")
     {
-        foreach (var option in new Option[] { rows, data, set, tries, skipBaseline, testTimeAugmentation, output })
+        foreach (var option in new Option[] { rows, data, trainFolder, testFolder, set, tries, skipBaseline, testTimeAugmentation, output })
             Options.Add(option);
         SetAction(result => Run(result));
     }
@@ -65,9 +70,19 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
         var results = new List<SmallDataResult>();
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; load {LoadAverage.Read():F2}");
 
-        foreach (var name in expanded)
+        var ownTrain = result.GetValue(trainFolder);
+        var ownTest = result.GetValue(testFolder);
+        if ((ownTrain is null) != (ownTest is null))
         {
-            var row = SmallDataRow.Create(name, folder);
+            Console.Error.WriteLine("--train-folder and --test-folder go together: give both, or neither (and --row).");
+            return 2;
+        }
+        var selected = ownTrain is null
+            ? expanded.Select(name => (Func<SmallDataRow>)(() => SmallDataRow.Create(name, folder)))
+            : [() => SmallDataRow.Folders(ownTrain, ownTest!)];
+        foreach (var createRow in selected)
+        {
+            var row = createRow();
             Console.WriteLine($"== {row.Name}: {row.Description}; {row.Train.Count + (row.Validation?.Count ?? 0):N0} training, " +
                               $"{row.Test.Count:N0} test images; target {row.Target}");
             double? baseline = null;

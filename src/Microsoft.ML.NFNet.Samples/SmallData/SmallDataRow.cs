@@ -67,6 +67,14 @@ internal sealed record SmallDataRow(string Name, string Description, IReadOnlyLi
         };
     }
 
+    /// <summary>Your own data: folders with one sub-folder of images per class, trained as the trainer's defaults do
+    /// (its own validation fraction held out of <paramref name="trainFolder"/>).</summary>
+    public static SmallDataRow Folders(string trainFolder, string testFolder) => new(
+        "folder:" + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(trainFolder))),
+        $"your images: {trainFolder} (training), {testFolder} (test)",
+        LabeledImageFolder.Load(trainFolder, minimumClasses: 2), null, LabeledImageFolder.Load(testFolder, minimumClasses: 2),
+        "beat softmax regression");
+
     private static SmallDataRow Sample()
     {
         var dataRoot = Path.Combine(AppContext.BaseDirectory, "Data");

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Microsoft.ML.NFNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -123,6 +124,8 @@ public sealed class ImageBatcher
         {
             try
             {
+                // One image per thread already: libtorch's own threads would only compete with these and the network.
+                using var singleThreaded = PerThreadTorchThreads.SingleThreaded();
                 // Dispose scopes are per thread: each image gets its own, so nothing outlives its iteration.
                 using var imageScope = torch.NewDisposeScope();
                 var rgb = ImageDecoder.DecodeRgb(images[i].Span, limit);

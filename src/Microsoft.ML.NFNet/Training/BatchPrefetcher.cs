@@ -1,3 +1,4 @@
+using Microsoft.ML.NFNet.Native;
 using System.Threading.Channels;
 using Microsoft.ML.NFNet.Preprocessing;
 
@@ -34,6 +35,8 @@ internal sealed class BatchPrefetcher : IDisposable
     private void Produce(IImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing, CancellationToken token)
     {
         Exception? failure = null;
+        // This thread normalizes and mixes whole batches while the network trains on the other cores.
+        using var singleThreaded = PerThreadTorchThreads.SingleThreaded();
         try
         {
             for (var b = 0; b < plan.Batches.Length && !token.IsCancellationRequested; b++)

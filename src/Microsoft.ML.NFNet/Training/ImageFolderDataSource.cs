@@ -6,8 +6,9 @@ namespace Microsoft.ML.NFNet.Training;
 /// </summary>
 public sealed class ImageFolderDataSource : IImageDataSource
 {
-    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase)
-        { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".qoi" };
+    /// <summary>The file extensions read as images (every format the decoders support), case-insensitive.</summary>
+    public static IReadOnlySet<string> ImageExtensions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ico", ".tif", ".tiff", ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".qoi" };
 
     private readonly (string Path, int Label)[] files;
 
@@ -55,10 +56,10 @@ public sealed class ImageFolderDataSource : IImageDataSource
         foreach (var folder in folders)
         {
             var images = Directory.EnumerateFiles(Path.Combine(root, folder))
-                .Where(f => Extensions.Contains(Path.GetExtension(f)))
+                .Where(f => ImageExtensions.Contains(Path.GetExtension(f)))
                 .Order(StringComparer.Ordinal).ToArray();
             if (images.Length == 0)
-                throw new InvalidDataException($"Class folder '{Path.Combine(root, folder)}' has no images ({string.Join(", ", Extensions)}).");
+                throw new InvalidDataException($"Class folder '{Path.Combine(root, folder)}' has no images ({string.Join(", ", ImageExtensions)}).");
             var label = names.ToList().IndexOf(folder);
             files.AddRange(images.Select(f => (f, label)));
         }

@@ -108,7 +108,7 @@ public class ModelCorruptionTests
         StringAssert.Contains(e.Message, "parameter 'head.fc.weight' holds NaN or infinite values");
         // ML.NET's Save(path) creates the file (File.Create) before any component saves: the model saved there before
         // is gone, and what is left is a zip of TrainingInfo/Version.txt alone, which does not load
-        // (README.reliability.md says to save to a temporary name and move it). Nothing of the NFNet component is written.
+        // (docs/reliability.md says to save to a temporary name and move it). Nothing of the NFNet component is written.
         var left = File.ReadAllBytes(path);
         CollectionAssert.AreEqual(new[] { "TrainingInfo/Version.txt" }, ZipLayout.Read(left).Select(entry => entry.Name).ToArray());
         var loadError = Assert.ThrowsExactly<InvalidOperationException>(() => TamperedModels.Load(left), "the partial file does not load");

@@ -66,7 +66,7 @@ public class TransferDemoTests
         var features = experiment.Run(TransferMode.Features, train, 10, new TransferOverrides(), null);
 
         Assert.HasCount(150, test);
-        // Chance is 20 %; on the 5,000 official test images these measured 74 % and 70 % (README.pretrained.md).
+        // Chance is 20 %; on the 5,000 official test images these measured 74 % and 70 % (docs/transfer-learning.md).
         Assert.IsGreaterThan(0.6, probe.Accuracy, $"head only on the frozen pretrained backbone: {probe.Accuracy:P1}");
         Assert.IsGreaterThan(0.6, features.Accuracy, $"features + LbfgsMaximumEntropy: {features.Accuracy:P1}");
     }
