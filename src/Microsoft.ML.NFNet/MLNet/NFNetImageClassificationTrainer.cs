@@ -94,9 +94,9 @@ public sealed class NFNetImageClassificationTrainer
         /// <summary>Cancels training (<see cref="OperationCanceledException"/>), also while the data is read and checked.</summary>
         public CancellationToken CancellationToken;
 
-        /// <summary>Images the trained model's <c>Transform</c> scores per forward pass (default 32, at most 4096); saved
+        /// <summary>Images the trained model's <c>Transform</c> scores per forward pass (default 8, at most 4096; on a CPU larger batches are slower per image, see the README); saved
         /// with the model. A <c>PredictionEngine</c> always scores its one row.</summary>
-        public int ScoringBatchSize = 32;
+        public int ScoringBatchSize = 8;
 
         /// <summary>
         /// Null (default): when the trained model scores an image that cannot be decoded (corrupt, truncated, empty, not

@@ -34,8 +34,8 @@ public sealed class NFNetImageFeaturizerEstimator : IEstimator<NFNetImageFeaturi
         /// </summary>
         public string Weights = "";
 
-        /// <summary>Images featurized per forward pass by <c>Transform</c> (default 32, at most 4096).</summary>
-        public int BatchSize = 32;
+        /// <summary>Images featurized per forward pass by <c>Transform</c> (default 8, at most 4096; on a CPU larger batches are slower per image).</summary>
+        public int BatchSize = 8;
 
         /// <summary>Side of the square network input in pixels; null (default): the scoring size the weights came with
         /// (the published test size for catalog weights, the trained model's scoring size for a model zip). At least the

@@ -154,7 +154,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     /// </summary>
     /// <exception cref="InvalidImageException">An image cannot be decoded; the message gives its index.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
-    public float[][] PredictProbabilities(IReadOnlyList<ReadOnlyMemory<byte>> images, int batchSize = 32)
+    public float[][] PredictProbabilities(IReadOnlyList<ReadOnlyMemory<byte>> images, int batchSize = 8)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
