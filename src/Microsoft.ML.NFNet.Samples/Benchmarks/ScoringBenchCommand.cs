@@ -23,7 +23,7 @@ internal sealed class ScoringBenchCommand : System.CommandLine.Command
         ValueParsers.Int(min: 1), "n", () => 256);
     private readonly Option<int> batch = CliOptions.Single("--batch",
         "Batch size of Transform (the trainer's ScoringBatchSize) and of PredictProbabilities", ValueParsers.Int(min: 1, max: 4096),
-        "n", () => 32);
+        "n", () => new NFNetImageClassificationTrainer.Options().ScoringBatchSize);
     private readonly Option<int> rounds = CliOptions.Single("--rounds", "Rounds (each scores all images through every path)",
         ValueParsers.Int(min: 1), "n", () => 3);
     private readonly Option<int> threads = CliOptions.Single("--threads", "Torch intra-op threads", ValueParsers.Int(min: 1), "n", () => 2);

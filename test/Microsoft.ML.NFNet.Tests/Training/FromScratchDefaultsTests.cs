@@ -202,4 +202,18 @@ public class FromScratchDefaultsTests
         Assert.IsNull(options.Optimizer.WarmupEpochs);
         Assert.IsFalse(choices.Any(c => c.StartsWith("WarmupEpochs", StringComparison.Ordinal)));
     }
+
+    [TestMethod]
+    public void FineTuningResolvesEarlyStoppingAndClippingToo()
+    {
+        // Nothing automatic may reach the engine unresolved, whichever rules apply.
+        var tuned = AutomaticSettings.Resolve(new NFNetTrainingOptions { FineTuning = new NFNetFineTuningOptions() },
+            Profile(1200, 28, 28), Tiny, fromPretrained: true, validationImages: 120);
+        var stopping = tuned.Options.EarlyStopping!;
+        Assert.AreEqual(tuned.Options.Epochs, stopping.Patience, "120 validation images are too few to stop on");
+        Assert.IsFalse(stopping.RestoreBestWeights);
+        Assert.AreEqual(0.01, tuned.Options.Optimizer.ClippingFactor);
+        CollectionAssert.IsSubsetOf(new[] { "EarlyStopping.Patience", "EarlyStopping.RestoreBestWeights", "ClippingFactor" },
+            tuned.Choices.Select(c => c[..c.IndexOf(' ', StringComparison.Ordinal)]).ToArray());
+    }
 }
