@@ -52,6 +52,11 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
     {
         foreach (var option in new Option[] { rows, data, trainFolder, testFolder, set, tries, skipBaseline, testTimeAugmentation, output })
             Options.Add(option);
+        Validators.Add(result =>
+        {
+            if ((result.GetValue(trainFolder) is null) != (result.GetValue(testFolder) is null))
+                result.AddError("--train-folder and --test-folder go together: give both (your own data), or neither (--row).");
+        });
         SetAction(result => Run(result));
     }
 
@@ -72,11 +77,6 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
 
         var ownTrain = result.GetValue(trainFolder);
         var ownTest = result.GetValue(testFolder);
-        if ((ownTrain is null) != (ownTest is null))
-        {
-            Console.Error.WriteLine("--train-folder and --test-folder go together: give both, or neither (and --row).");
-            return 2;
-        }
         var selected = ownTrain is null
             ? expanded.Select(name => (Func<SmallDataRow>)(() => SmallDataRow.Create(name, folder)))
             : [() => SmallDataRow.Folders(ownTrain, ownTest!)];

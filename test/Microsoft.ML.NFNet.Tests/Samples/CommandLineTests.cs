@@ -78,6 +78,8 @@ public class CommandLineTests
     [DataRow("bench --precision fp16", "--precision")]
     [DataRow("bench --runs 0", "--runs")]
     [DataRow("bench --batch 8", "--batch")]
+    [DataRow("small-data-bench --train-folder {folder}", "--test-folder")]
+    [DataRow("small-data-bench --test-folder {folder}", "--train-folder")]
     public void BadValueIsRejectedByTheParserWithTheOptionName(string commandLine, string option)
     {
         var result = SampleCli.Parse(Args(commandLine));
