@@ -11,7 +11,8 @@ namespace Microsoft.ML.NFNet.Tests.Weights;
 
 /// <summary>
 /// A stand-in for the Hugging Face hub on 127.0.0.1 (Kestrel), answering as the hub does for an LFS file: HEAD and GET
-/// on <c>/{repo}/resolve/{revision}/{file}</c> give a 302 to a "CDN" on another port and host name (<c>localhost</c>)
+/// on <c>/{repo}/resolve/{revision}/{file}</c> give a 302 to a "CDN" on another port of 127.0.0.1 (another authority, as
+/// the hub's CDN is; not "localhost", which a minimal system may not resolve)
 /// with <c>X-Repo-Commit</c>, <c>X-Linked-Etag</c> (the sha256), <c>X-Linked-Size</c> and the pointer's own
 /// <c>ETag</c>; the CDN serves the bytes, with <c>Range</c> support. Faults are switched on per test.
 /// </summary>
@@ -114,7 +115,7 @@ internal sealed class FakeHub : IAsyncDisposable
         }
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
         response.StatusCode = 302;
-        response.Headers.Location = $"http://localhost:{cdnPort}/lfs/{sha}?signature=abc";
+        response.Headers.Location = $"http://127.0.0.1:{cdnPort}/lfs/{sha}?signature=abc";
         response.Headers["X-Repo-Commit"] = Commit;
         response.Headers["X-Linked-Etag"] = $"\"{sha}\"";
         response.Headers["X-Linked-Size"] = content.Length.ToString();
