@@ -3,7 +3,7 @@
 # ONNX Runtime (shared/tools/anchor), plus the figures only we have (ML.NET Transform vs batches, first prediction,
 # bf16 agreement). Run it on a quiet machine: absolute times drift between runs; the same-round ratios are what count.
 #
-#   eng/side-by-side.sh                      # everything, 3 rounds (about 40 minutes on 2 cores)
+#   eng/side-by-side.sh                      # everything, 3 rounds (about 20 minutes on a quiet 2-core machine)
 #   ROUNDS=1 FIGURES=F0:infer:1:256 eng/side-by-side.sh anchor   # one figure while iterating
 #
 # Parts (arguments; default all): anchor (ours fp32 + ours bf16 vs timm, timm bf16, ORT), ort (our ONNX Runtime engine
