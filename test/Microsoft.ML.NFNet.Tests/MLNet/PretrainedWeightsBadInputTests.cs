@@ -7,16 +7,8 @@ namespace Microsoft.ML.NFNet.Tests.MLNet;
 /// <summary>Every bad <c>PretrainedWeights</c> fails before training with a message that says what is wrong, and leaves
 /// nothing behind in the checkpoint folder or the hub cache.</summary>
 [TestClass]
-public class PretrainedWeightsBadInputTests
+public class PretrainedWeightsBadInputTests : TempFolderTests
 {
-    private TempFolder folder = null!;
-
-    [TestInitialize]
-    public void CreateFolder() => folder = new TempFolder();
-
-    [TestCleanup]
-    public void DeleteFolder() => folder.Dispose();
-
     [TestMethod]
     public void AMissingFileIsNamed()
     {

@@ -8,17 +8,9 @@ namespace Microsoft.ML.NFNet.Tests.Training;
 /// "corrupt or truncated" error naming the file.
 /// </summary>
 [TestClass]
-public class CheckpointReliabilityTests
+public class CheckpointReliabilityTests : TempFolderTests
 {
     private static readonly InMemoryImageDataSource Train = SyntheticImages.Create(perClass: 3, classes: 2, size: 32, seed: 5);
-
-    private TempFolder folder = null!;
-
-    [TestInitialize]
-    public void CreateFolder() => folder = new TempFolder();
-
-    [TestCleanup]
-    public void DeleteFolder() => folder.Dispose();
 
     private static NFNetTrainingOptions Options(string? checkpoints, List<TrainingMetrics>? reports = null, int epochs = 1) => new()
     {

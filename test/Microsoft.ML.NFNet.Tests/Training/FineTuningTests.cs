@@ -27,40 +27,31 @@ public class FineTuningTests
     [TestMethod]
     public void HeadOnlyTrainsOnlyTheClassifier()
     {
-        var train = SyntheticImages.Create(perClass: 6, classes: 3, size: 32, seed: 1);
-        using var model = Pretrained(seed: 4);
-        using var before = Snapshot(model);
-
-        new NFNetTrainingEngine(Options(NFNetTrainableParts.Head, augment: true)).Train(model, train);
-
-        foreach (var (name, tensor) in model.state_dict())
-        {
-            if (name.StartsWith("head.", StringComparison.Ordinal))
-                Assert.IsFalse(TensorAssert.AreEqual(before.Values[name], tensor), $"{name} trained");
-            else
-                TensorAssert.Identical(before.Values[name], tensor, $"{name} frozen");
-        }
+        using var model = TrainAndCheckWhatChanged(NFNetTrainableParts.Head, "head.");
         Assert.IsTrue(model.parameters().All(p => p.requires_grad), "gradients are back on after training");
     }
 
     [TestMethod]
-    public void LastStagesTrainsTheLastStageTheFinalConvAndTheHead()
+    public void LastStagesTrainsTheLastStageTheFinalConvAndTheHead() =>
+        TrainAndCheckWhatChanged(NFNetTrainableParts.LastStages, "stages.3.", "final_conv.", "head.").Dispose();
+
+    // Trains a pretrained model with augmentation and checks that exactly the tensors under the prefixes changed.
+    private static NFNetModel TrainAndCheckWhatChanged(NFNetTrainableParts parts, params string[] trainedPrefixes)
     {
         var train = SyntheticImages.Create(perClass: 6, classes: 3, size: 32, seed: 1);
-        using var model = Pretrained(seed: 4);
+        var model = Pretrained(seed: 4);
         using var before = Snapshot(model);
 
-        new NFNetTrainingEngine(Options(NFNetTrainableParts.LastStages, augment: true)).Train(model, train);
+        new NFNetTrainingEngine(Options(parts, augment: true)).Train(model, train);
 
         foreach (var (name, tensor) in model.state_dict())
         {
-            var trains = name.StartsWith("stages.3.", StringComparison.Ordinal) || name.StartsWith("final_conv.", StringComparison.Ordinal)
-                || name.StartsWith("head.", StringComparison.Ordinal);
-            if (trains)
+            if (trainedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
                 Assert.IsFalse(TensorAssert.AreEqual(before.Values[name], tensor), $"{name} trained");
             else
                 TensorAssert.Identical(before.Values[name], tensor, $"{name} frozen");
         }
+        return model;
     }
 
     [TestMethod]

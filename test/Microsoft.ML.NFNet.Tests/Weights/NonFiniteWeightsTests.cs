@@ -7,16 +7,8 @@ namespace Microsoft.ML.NFNet.Tests.Weights;
 /// tensor, and a damaged file is one "corrupt or truncated" error naming the file.
 /// </summary>
 [TestClass]
-public class NonFiniteWeightsTests
+public class NonFiniteWeightsTests : TempFolderTests
 {
-    private TempFolder folder = null!;
-
-    [TestInitialize]
-    public void CreateFolder() => folder = new TempFolder();
-
-    [TestCleanup]
-    public void DeleteFolder() => folder.Dispose();
-
     [TestMethod]
     [DataRow(float.NaN, true)]
     [DataRow(float.PositiveInfinity, true)]
