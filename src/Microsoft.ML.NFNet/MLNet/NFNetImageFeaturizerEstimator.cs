@@ -68,7 +68,7 @@ public sealed class NFNetImageFeaturizerEstimator : IEstimator<NFNetImageFeaturi
             {
                 new OptionCheck($"{nameof(NFNetImageFeaturizerEstimator)}.{nameof(Options)}").AtLeast(size, weights.Model.Config.MinimumImageSize,
                     nameof(Options.ImageSize));
-                preprocessing = preprocessing with { EvalImageSize = size, ImageSize = preprocessing.ImageSize ?? size };
+                preprocessing = preprocessing with { EvalImageSize = size };
             }
             using (var channel = host.Start("Loading weights"))
                 channel.Info($"NFNet featurizer: {weights.Description}, {weights.Model.NumFeatures} features per image.");

@@ -6,13 +6,12 @@ using Microsoft.ML.NFNet.Weights;
 namespace Microsoft.ML.NFNet.MLNet;
 
 /// <summary>What a weights string resolves to: a loaded network (owned by the caller), the preprocessing its weights
-/// expect for scoring, and the class names when the source has them.</summary>
+/// expect for scoring.</summary>
 /// <param name="Model">The network with the weights loaded; the caller owns (and disposes) it.</param>
 /// <param name="Preprocessing">Scoring preprocessing: the weights' pretrained configuration (catalog entry, timm
 /// <c>config.json</c>, saved model), else the published configuration of their architecture, else its recommended sizes.</param>
-/// <param name="Labels">Class names of the head, when the source has them, else null.</param>
 /// <param name="Description">Where the weights came from, for messages and the log.</param>
-internal sealed record ResolvedWeights(NFNetModel Model, ImagePreprocessingOptions Preprocessing, IReadOnlyList<string>? Labels, string Description);
+internal sealed record ResolvedWeights(NFNetModel Model, ImagePreprocessingOptions Preprocessing, string Description);
 
 /// <summary>
 /// A weights string resolved to a ready network, for options that use the weights as they are (the featurizer's
@@ -39,7 +38,7 @@ internal static class PretrainedWeightsSource
             : NFNetPretrained.All.FirstOrDefault(w => w.Architecture == start.Architecture)?.Preprocessing
               ?? new ImagePreprocessingOptions { ImageSize = start.Architecture.TrainImageSize, EvalImageSize = start.Architecture.TestImageSize };
         preprocessing = preprocessing with { ImageSize = preprocessing.ImageSize ?? start.Architecture.TrainImageSize };
-        var model = new NFNetModel(start.Architecture, Math.Max(1, start.ClassCount));
+        var model = new NFNetModel(start.Architecture, start.ClassCount);
         try
         {
             start.LoadInto(model, start.Labels);
@@ -49,6 +48,6 @@ internal static class PretrainedWeightsSource
             model.Dispose();
             throw;
         }
-        return new ResolvedWeights(model, preprocessing, start.Labels, start.Description);
+        return new ResolvedWeights(model, preprocessing, start.Description);
     }
 }

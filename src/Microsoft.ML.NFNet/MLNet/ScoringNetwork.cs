@@ -26,6 +26,8 @@ internal sealed class ScoringNetwork : IDisposable
     private readonly ImageBatcher batcher;
     private readonly string owner;
     private readonly Lock forwardLock = new();
+    // Serializes engine switches and disposal; held while a switch exports the network, which forward passes need not wait for.
+    private readonly Lock engineLock = new();
     private bool disposed;
     private NFNetScoringEngine scoringEngine;
     // The ONNX Runtime session while ScoringEngine is OnnxRuntime.
@@ -48,9 +50,6 @@ internal sealed class ScoringNetwork : IDisposable
 
     /// <summary>The scoring preprocessing.</summary>
     public ImagePreprocessingOptions Preprocessing => batcher.Options;
-
-    /// <summary>Whether <see cref="Dispose"/> has been called.</summary>
-    public bool IsDisposed => Volatile.Read(ref disposed);
 
     /// <summary>The TorchSharp engine's number format (see <see cref="NFNetModelParameters.InferencePrecision"/>).</summary>
     public NFNetPrecision InferencePrecision
@@ -79,22 +78,26 @@ internal sealed class ScoringNetwork : IDisposable
             if (!Enum.IsDefined(value))
                 throw new ArgumentOutOfRangeException(nameof(value), value, $"{nameof(ScoringEngine)} must be one of: " +
                     string.Join(", ", Enum.GetNames<NFNetScoringEngine>()) + ".");
-            lock (forwardLock)
+            lock (engineLock)
             {
                 ThrowIfDisposed();
                 if (value == scoringEngine)
                     return;
+                // Exporting and building the session take seconds and only read the weights: scoring goes on meanwhile.
                 var session = value == NFNetScoringEngine.OnnxRuntime
                     ? OnnxRuntimeScorer.Create(Model, Preprocessing, get_num_threads())
                     : null;
-                onnxRuntime?.Dispose();
-                onnxRuntime = session;
-                scoringEngine = value;
-                // TorchSharp's frozen weights are of no use while ONNX Runtime scores (it holds its own copy).
-                if (session is null)
-                    Model.FreezeForScoring();
-                else
-                    Model.Unfreeze();
+                lock (forwardLock)
+                {
+                    onnxRuntime?.Dispose();
+                    onnxRuntime = session;
+                    scoringEngine = value;
+                    // TorchSharp's frozen weights are of no use while ONNX Runtime scores (it holds its own copy).
+                    if (session is null)
+                        Model.FreezeForScoring();
+                    else
+                        Model.Unfreeze();
+                }
             }
         }
     }
@@ -172,6 +175,7 @@ internal sealed class ScoringNetwork : IDisposable
     /// <summary>Frees the native weights once the forward pass in flight (if any) has finished.</summary>
     public void Dispose()
     {
+        lock (engineLock)
         lock (forwardLock)
         {
             if (disposed)

@@ -122,9 +122,6 @@ internal sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
         frozenWeight = null;
     }
 
-    /// <summary>Whether eval-mode passes use a frozen Ŵ.</summary>
-    internal bool IsFrozen => frozenWeight is not null;
-
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {

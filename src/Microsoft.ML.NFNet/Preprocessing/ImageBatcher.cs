@@ -11,9 +11,9 @@ namespace Microsoft.ML.NFNet.Preprocessing;
 /// </summary>
 /// <remarks>
 /// Each image is decoded and transformed on one of up to <c>maxDegreeOfParallelism</c> threads, straight into its slot
-/// of a pre-allocated batch; every temporary tensor lives in a per-image dispose scope. libtorch gives each calling
-/// thread its own OpenMP team, so this oversubscribes a many-core machine, yet whole images per thread was the fastest
-/// arrangement measured (README, "Benchmarks"); libtorch's thread count cannot be set per thread from .NET.
+/// of a pre-allocated batch; every temporary tensor lives in a per-image dispose scope. libtorch would give each calling
+/// thread its own OpenMP team and oversubscribe the cores, so each image runs libtorch single-threaded
+/// (<see cref="PerThreadTorchThreads"/>): whole images per thread is the parallelism.
 /// Training randomness is drawn from the caller's <see cref="Random"/> in a fixed order (one seed per image, then the
 /// mixing decision), so a seed reproduces a batch exactly whatever the thread scheduling.
 /// </remarks>

@@ -1,3 +1,4 @@
+using Microsoft.ML.NFNet.Native;
 using Microsoft.ML.NFNet.Preprocessing;
 using TorchSharp;
 
@@ -74,6 +75,8 @@ internal sealed class DataSourceScan
 
     private static (int Width, int Height, bool Gray) Measure(ReadOnlySpan<byte> encoded, ImageSizeLimit limit)
     {
+        // One image per thread already (the scan runs on every core): libtorch's own threads would only compete.
+        using var singleThreaded = PerThreadTorchThreads.SingleThreaded();
         using var scope = torch.NewDisposeScope();
         var rgb = ImageDecoder.DecodeRgb(encoded, limit);
         var gray = rgb[0].eq(rgb[1]).all().item<bool>() && rgb[0].eq(rgb[2]).all().item<bool>();

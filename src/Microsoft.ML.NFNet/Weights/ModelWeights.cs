@@ -45,13 +45,9 @@ internal static class ModelWeights
     /// <param name="expected">The model's names and shapes.</param>
     /// <param name="what">The model, for messages.</param>
     /// <param name="path">The file, for messages.</param>
-    /// <param name="ignore">Tensors left out of the comparison on both sides (the classifier, when it is replaced).</param>
-    public static void CheckHeader(SafetensorsHeader header, IReadOnlyDictionary<string, long[]> expected, string what, string path,
-        Func<string, bool>? ignore = null)
+    public static void CheckHeader(SafetensorsHeader header, IReadOnlyDictionary<string, long[]> expected, string what, string path)
     {
-        if (ignore is not null)
-            expected = expected.Where(kv => !ignore(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
-        var present = header.Entries.Where(e => ignore is null || !ignore(e.Name)).ToDictionary(e => e.Name, e => e);
+        var present = header.Entries.ToDictionary(e => e.Name, e => e);
         var missing = expected.Keys.Where(k => !present.ContainsKey(k)).ToList();
         var unexpected = present.Keys.Where(k => !expected.ContainsKey(k)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
@@ -72,21 +68,15 @@ internal static class ModelWeights
 
     /// <summary>Loads <paramref name="source"/> into <paramref name="model"/> strictly: every parameter present with its
     /// exact shape, nothing else, every value finite. Nothing is copied into the model unless everything checks out.</summary>
-    public static void Load(NFNetModel model, SafetensorsSource source) => Load(model, source, loadClassifier: true);
-
-    /// <summary>As <see cref="Load(NFNetModel, SafetensorsSource)"/>; with <paramref name="loadClassifier"/> false the
-    /// classifier (<c>head.*</c>) is neither checked nor loaded (the model keeps its own, e.g. a new one for other classes).</summary>
-    public static void Load(NFNetModel model, SafetensorsSource source, bool loadClassifier)
+    public static void Load(NFNetModel model, SafetensorsSource source)
     {
         var header = SafetensorsHeader.Read(source);
-        Func<string, bool>? ignore = loadClassifier ? null : IsClassifier;
-        var expected = model.state_dict().Where(kv => ignore is null || !ignore(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
-        CheckHeader(header, expected.ToDictionary(kv => kv.Key, kv => kv.Value.shape), Describe(model), source.Name, ignore);
+        var expected = model.state_dict();
+        CheckHeader(header, expected.ToDictionary(kv => kv.Key, kv => kv.Value.shape), Describe(model), source.Name);
         using var scope = NewDisposeScope();
         var loaded = Safetensors.Load(source, header);
         foreach (var (name, tensor) in loaded)
-            if (ignore is null || !ignore(name))
-                EnsureFinite(tensor, name, () => NonFinite(source.Name, name));
+            EnsureFinite(tensor, name, () => NonFinite(source.Name, name));
         using (no_grad())
         {
             foreach (var (name, target) in expected)

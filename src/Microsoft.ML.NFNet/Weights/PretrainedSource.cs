@@ -33,9 +33,6 @@ internal sealed record PretrainedSource
     /// <summary>The architecture stated by the catalog or the config file; null when only the tensors tell.</summary>
     public NFNetConfig? Architecture { get; init; }
 
-    /// <summary>The class count the config file states.</summary>
-    public int? ClassCount { get; init; }
-
     /// <summary>The pretrained head's class names, when known.</summary>
     public IReadOnlyList<string>? Labels { get; init; }
 
@@ -99,7 +96,6 @@ internal static class PretrainedSources
             Kind = PretrainedSourceKind.Catalog,
             Path = path,
             Architecture = weights.Architecture,
-            ClassCount = weights.ClassCount,
             Preprocessing = PretrainedPreprocessing.Of(weights),
         };
     }
@@ -126,7 +122,6 @@ internal static class PretrainedSources
         return source with
         {
             Architecture = config.Architecture,
-            ClassCount = config.ClassCount,
             Labels = config.Labels,
             Preprocessing = config.Preprocessing,
             ConfigPath = configPath,

@@ -12,11 +12,9 @@ namespace Microsoft.ML.NFNet.Weights;
 /// and <c>pretrained_cfg</c> (the preprocessing). Read for <c>PretrainedWeights</c>, written by <c>ExportTimm</c>.
 /// </summary>
 /// <param name="Architecture">The network, when the file describes one.</param>
-/// <param name="ArchitectureName">timm's <c>architecture</c>.</param>
-/// <param name="ClassCount">timm's <c>num_classes</c>.</param>
 /// <param name="Labels">timm's <c>label_names</c>, in class order.</param>
 /// <param name="Preprocessing">The <c>pretrained_cfg</c> values.</param>
-internal sealed record TimmHubConfig(NFNetConfig? Architecture, string? ArchitectureName, int? ClassCount, IReadOnlyList<string>? Labels,
+internal sealed record TimmHubConfig(NFNetConfig? Architecture, IReadOnlyList<string>? Labels,
     PretrainedPreprocessing Preprocessing)
 {
     public const string FileName = "config.json";
@@ -127,13 +125,12 @@ internal sealed record TimmHubConfig(NFNetConfig? Architecture, string? Architec
         {
             var pretrained = root["pretrained_cfg"] as JsonObject ?? root; // timm's legacy single-dict form
             var labels = LabelNames(root["label_names"] ?? pretrained["label_names"]);
-            var classCount = Int(root["num_classes"]) ?? Int(pretrained["num_classes"]);
             var name = root["architecture"]?.GetValue<string>() ?? pretrained["architecture"]?.GetValue<string>();
             var own = root[OwnSection]?["preprocessing"] is { } saved
                 ? saved.Deserialize<ImagePreprocessingOptions>(Json) ?? throw new FormatException("the saved preprocessing is null")
                 : null;
             own?.Validate();
-            return new TimmHubConfig(ReadArchitecture(root, name), name, classCount, labels,
+            return new TimmHubConfig(ReadArchitecture(root, name), labels,
                 own is not null ? PretrainedPreprocessing.Of(own) : ReadPreprocessing(pretrained));
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException or ArgumentException
@@ -206,8 +203,6 @@ internal sealed record TimmHubConfig(NFNetConfig? Architecture, string? Architec
         JsonObject byIndex => byIndex.OrderBy(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture)).Select(kv => kv.Value!.GetValue<string>()).ToArray(),
         _ => throw new FormatException("label_names must be a list of strings"),
     };
-
-    private static int? Int(JsonNode? node) => node?.GetValue<int>();
 
     private static double? Double(JsonNode? node) => node?.GetValue<double>();
 
