@@ -28,6 +28,10 @@ internal sealed record TrainingProgress
     /// which trained everything.</summary>
     public string? TrainableParts { get; init; }
 
+    /// <summary>The optimizer steps the learning-rate schedule was planned for when saved (a time budget re-plans it);
+    /// null in checkpoints from before time budgets existed, whose schedule was the one the options give.</summary>
+    public long? PlannedSteps { get; init; }
+
     public const string AllParts = "All";
 }
 
@@ -73,7 +77,7 @@ internal static partial class TrainingCheckpoint
                         [ModelEntry] = CheckpointChecksums.WriteEntry(zip, ModelEntry, CompressionLevel.NoCompression, s => CopyFile(weights, s)),
                         [OptimizerEntry] = CheckpointChecksums.WriteEntry(zip, OptimizerEntry, CompressionLevel.NoCompression, optimizer.Save),
                         [ProgressEntry] = CheckpointChecksums.WriteEntry(zip, ProgressEntry, CompressionLevel.Optimal,
-                            s => JsonSerializer.Serialize(s, progress)),
+                            s => JsonSerializer.Serialize(s, progress with { PlannedSteps = optimizer.Schedule.TotalSteps })),
                     };
                     if (best is not null)
                         hashes[BestEntry] = CheckpointChecksums.WriteEntry(zip, BestEntry, CompressionLevel.NoCompression, s => CopyFile(bestWeights, s));
@@ -167,6 +171,9 @@ internal static partial class TrainingCheckpoint
                     buffered.Position = 0;
                     optimizer.Load(buffered);
                 }
+                // A run shortened by its time budget resumes on the schedule it was following, not the original one.
+                if (progress.PlannedSteps is { } planned && planned != optimizer.Schedule.TotalSteps)
+                    optimizer.PlanTotalSteps(planned);
                 Dictionary<string, TorchSharp.torch.Tensor>? best = null;
                 if (zip.GetEntry(BestEntry) is not null)
                 {

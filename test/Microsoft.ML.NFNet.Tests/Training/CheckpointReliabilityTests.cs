@@ -151,4 +151,24 @@ public class CheckpointReliabilityTests : TempFolderTests
         manual_seed(1);
         return new NFNetModel(TinyConfigs.Light, 2);
     }
+
+    [TestMethod]
+    public void AScheduleReplannedByTheTimeBudgetIsResumedAsItWas()
+    {
+        using var model = new NFNetModel(TinyConfigs.Light, 3);
+        var options = new NFNetOptimizerOptions { LearningRate = 0.1, WarmupEpochs = 0 };
+        using (var shortened = NFNetOptimizer.Create(model, options, batchSize: 4, stepsPerEpoch: 10, totalSteps: 100))
+        {
+            shortened.PlanTotalSteps(40);
+            TrainingCheckpoint.Save(folder.File("last.nfckpt"), model, shortened, null, new TrainingProgress
+            {
+                Seed = 1, TrainCount = 40, ClassCount = 3, Architecture = model.Config.ToJson(), EpochsCompleted = 0, History = [],
+            });
+        }
+
+        using var resumed = NFNetOptimizer.Create(model, options, batchSize: 4, stepsPerEpoch: 10, totalSteps: 100);
+        TrainingCheckpoint.Load(folder.File("last.nfckpt"), model, resumed, seed: 1, trainCount: 40, TrainingProgress.AllParts);
+
+        Assert.AreEqual(40, resumed.Schedule.TotalSteps, "the learning rate keeps following the shortened cosine");
+    }
 }
