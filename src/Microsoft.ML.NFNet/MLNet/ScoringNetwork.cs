@@ -133,33 +133,32 @@ internal sealed class ScoringNetwork : IDisposable
         lock (forwardLock)
         {
             ThrowIfDisposed();
+            var device = Model.Classifier.weight!.device;
             if (output == NetworkOutput.Features)
-                return Model.ForwardFeatures(batch.to(Model.Classifier.weight!.device)).to(ScalarType.Float32).cpu().data<float>().ToArray();
-            if (!Preprocessing.TestTimeAugmentation)
-                return Probabilities(batch);
-            var views = TestTimeViews.Of(batch, mirror: Preprocessing.HorizontalFlipProbability > 0).ToArray();
-            var sum = new float[batch.shape[0] * Model.NumClasses];
+                return ToFloats(Model.ForwardFeatures(batch.to(device)));
+            // Where the probabilities are computed: the model's device for TorchSharp, the CPU for ONNX Runtime.
+            var input = onnxRuntime is null ? batch.to(device) : batch;
+            var views = Preprocessing.TestTimeAugmentation
+                ? TestTimeViews.Of(input, mirror: Preprocessing.HorizontalFlipProbability > 0)
+                : [input];
+            Tensor? sum = null;
+            var count = 0;
             foreach (var view in views)
             {
-                var probabilities = Probabilities(view);
-                for (var i = 0; i < sum.Length; i++)
-                    sum[i] += probabilities[i];
+                var probabilities = Probabilities(view).to(ScalarType.Float32);
+                sum = sum is null ? probabilities : sum.add_(probabilities);
+                count++;
             }
-            for (var i = 0; i < sum.Length; i++)
-                sum[i] /= views.Length;
-            return sum;
+            return ToFloats(count == 1 ? sum! : sum!.div_(count));
         }
     }
 
     // Softmax probabilities of one preprocessed batch from the current engine (the caller holds the lock).
-    private float[] Probabilities(Tensor batch)
-    {
-        if (onnxRuntime is not null)
-            return onnxRuntime.Score(batch);
-        using var scope = NewDisposeScope();
-        var probabilities = nn.functional.softmax(Model.call(batch.to(Model.Classifier.weight!.device)), dim: 1);
-        return probabilities.to(ScalarType.Float32).cpu().data<float>().ToArray();
-    }
+    private Tensor Probabilities(Tensor batch) => onnxRuntime is not null
+        ? tensor(onnxRuntime.Score(batch), [batch.shape[0], Model.NumClasses])
+        : nn.functional.softmax(Model.call(batch), dim: 1);
+
+    private static float[] ToFloats(Tensor result) => result.to(ScalarType.Float32).cpu().data<float>().ToArray();
 
     /// <summary>Runs <paramref name="read"/> on the model while no forward pass runs (saving, exporting).</summary>
     /// <exception cref="ObjectDisposedException">The network was freed.</exception>
