@@ -88,7 +88,12 @@ internal sealed class PretrainedStart : IDisposable
             throw;
         }
         var labels = source.Labels is { } names && names.Count == classCount ? names : null;
-        return new PretrainedStart(source.Description, architecture, loaded, classCount, labels, source.Preprocessing);
+        // A bare file of a published architecture gets that architecture's published preprocessing.
+        var preprocessing = source.Preprocessing
+            ?? (NFNetPretrained.All.FirstOrDefault(w => w.Architecture == architecture) is { } published
+                ? PretrainedPreprocessing.Of(published)
+                : null);
+        return new PretrainedStart(source.Description, architecture, loaded, classCount, labels, preprocessing);
     }
 
     /// <summary>

@@ -34,9 +34,7 @@ internal static class PretrainedWeightsSource
         using var start = PretrainedStart.Resolve(weights, optionName, explicitArchitecture: null, download: null, log: null, cancellationToken);
         var preprocessing = start.Preprocessing is { } pretrained
             ? PretrainedPreprocessingDefaults.Apply(new ImagePreprocessingOptions(), pretrained, start.Description, new AutomaticChoices())
-            // A bare file of a published architecture scores with that architecture's published preprocessing.
-            : NFNetPretrained.All.FirstOrDefault(w => w.Architecture == start.Architecture)?.Preprocessing
-              ?? new ImagePreprocessingOptions { ImageSize = start.Architecture.TrainImageSize, EvalImageSize = start.Architecture.TestImageSize };
+            : new ImagePreprocessingOptions { ImageSize = start.Architecture.TrainImageSize, EvalImageSize = start.Architecture.TestImageSize };
         preprocessing = preprocessing with { ImageSize = preprocessing.ImageSize ?? start.Architecture.TrainImageSize };
         var model = new NFNetModel(start.Architecture, start.ClassCount);
         try
