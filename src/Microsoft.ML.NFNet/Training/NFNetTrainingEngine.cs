@@ -153,7 +153,7 @@ public sealed class NFNetTrainingEngine
                 Settings = settings,
                 AutomaticChoices = choices,
                 Profile = data.Profile,
-                StoppedByTimeBudget = budget is { Shortened: true } || budget is { Exhausted: true },
+                StoppedByTimeBudget = budget is { Shortened: true } or { Exhausted: true },
             };
         }
         finally
