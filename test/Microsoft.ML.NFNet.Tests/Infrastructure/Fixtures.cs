@@ -1,6 +1,9 @@
 namespace Microsoft.ML.NFNet.Tests;
 
-/// <summary>Locates the timm reference fixtures in ../shared/fixtures/nfnet relative to the repository root.</summary>
+/// <summary>
+/// Locates the timm reference fixtures in <c>test/fixtures/timm</c> of this repository (provenance in its README), or
+/// in the folder <c>NFNET_FIXTURES</c> names.
+/// </summary>
 internal static class Fixtures
 {
     private static readonly Lazy<string> Root = new(FindRoot);
@@ -14,18 +17,10 @@ internal static class Fixtures
         var fromEnvironment = Environment.GetEnvironmentVariable("NFNET_FIXTURES");
         if (!string.IsNullOrEmpty(fromEnvironment))
             return fromEnvironment;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "NFNet.ML.sln")))
-            {
-                var candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", "nfnet"));
-                if (System.IO.Directory.Exists(candidate))
-                    return candidate;
-                throw new DirectoryNotFoundException(
-                    $"The timm reference fixtures were not found at {candidate}. Put shared/ next to the repository " +
-                    "or set NFNET_FIXTURES to the fixtures folder.");
-            }
-        }
-        throw new DirectoryNotFoundException("Could not find the repository root (NFNet.ML.sln) above " + AppContext.BaseDirectory);
+        var candidate = Path.GetFullPath(Path.Combine(TestPaths.ProjectDirectory, "..", "fixtures", "timm"));
+        if (System.IO.Directory.Exists(candidate))
+            return candidate;
+        throw new DirectoryNotFoundException(
+            $"The timm reference fixtures were not found at {candidate}: the repository checkout is incomplete.");
     }
 }
