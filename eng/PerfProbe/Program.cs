@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Native;
-using Microsoft.ML.NFNet.Optimization;
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Training;
 using Microsoft.ML;
 using TorchSharp;
 using static TorchSharp.torch;

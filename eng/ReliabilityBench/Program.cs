@@ -6,8 +6,6 @@ using Microsoft.ML.Data;
 using Microsoft.ML.NFNet;
 using SkiaSharp;
 #if !OLD_API
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 #endif
 
 // thin [unlimited] [WxH@size ...]: peak RSS growth, wall-clock and CPU time (all threads) of one PredictionEngine.Predict of a thin PNG (after a warm-up Predict

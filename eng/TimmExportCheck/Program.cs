@@ -4,11 +4,6 @@
 // compares. Usage: TimmExportCheck <output folder>
 using Microsoft.ML;
 using Microsoft.ML.NFNet;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Training;
-using Microsoft.ML.NFNet.Weights;
 using SkiaSharp;
 using static TorchSharp.torch;
 

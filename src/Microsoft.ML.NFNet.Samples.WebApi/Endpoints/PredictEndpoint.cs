@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.NFNet.Samples.WebApi.Model;
 

@@ -1,6 +1,3 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Training;
 using SkiaSharp;
 
 namespace Microsoft.ML.NFNet.Samples.WebApi.LoadTest;

@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Modeling;
 
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 

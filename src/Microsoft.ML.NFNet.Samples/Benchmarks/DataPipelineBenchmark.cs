@@ -1,5 +1,3 @@
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Training;
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 
 /// <summary>

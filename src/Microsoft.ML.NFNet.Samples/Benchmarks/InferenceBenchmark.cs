@@ -1,5 +1,3 @@
-using Microsoft.ML.NFNet.Export;
-using Microsoft.ML.NFNet.Modeling;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 

@@ -1,5 +1,3 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Export;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.NFNet.Modeling;
 using Microsoft.ML.Data;
 using SkiaSharp;
 

@@ -1,5 +1,4 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.NFNet.Preprocessing;
 
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.ML.Data;
-using Microsoft.ML.NFNet.Modeling;
 
 namespace Microsoft.ML.NFNet.Samples.Benchmarks;
 

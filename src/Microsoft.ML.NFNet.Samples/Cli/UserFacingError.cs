@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Preprocessing;
 namespace Microsoft.ML.NFNet.Samples.Cli;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Modeling;
 using System.Globalization;
 
 namespace Microsoft.ML.NFNet.Samples.Cli;

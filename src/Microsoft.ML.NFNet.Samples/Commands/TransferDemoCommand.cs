@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.NFNet.Samples.Cli;
 using Microsoft.ML.NFNet.Samples.Consumption;
 using Microsoft.ML.NFNet.Samples.Datasets;
 using Microsoft.ML.NFNet.Samples.Transfer;
-using Microsoft.ML.NFNet.Training;
 using Spectre.Console;
 
 namespace Microsoft.ML.NFNet.Samples.Commands;
@@ -195,7 +192,7 @@ internal sealed class TransferDemoCommand : System.CommandLine.Command
                     Seed = request.Seed,
                     MetricsCallback = progress.OnMetrics,
                     EarlyStopping = null,
-                    Optimizer = new Optimization.NFNetOptimizerOptions { LearningRate = 0.1, WarmupEpochs = 1 },
+                    Optimizer = new NFNetOptimizerOptions { LearningRate = 0.1, WarmupEpochs = 1 },
                     // 28×28 garments upscaled to nfnet_tiny's smallest input; crops keep at least 35 % of the garment.
                     Preprocessing = new ImagePreprocessingOptions { ImageSize = 32, CropScaleMin = 0.35, HorizontalFlipProbability = 0.5 },
                 },

@@ -1,5 +1,4 @@
 using Microsoft.ML.NFNet.Samples.Consumption;
-using Microsoft.ML.NFNet.Training;
 
 namespace Microsoft.ML.NFNet.Samples.Datasets;
 

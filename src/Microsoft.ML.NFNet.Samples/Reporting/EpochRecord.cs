@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Training;
 namespace Microsoft.ML.NFNet.Samples.Reporting;
 
 /// <summary>The end-of-epoch numbers the training curves plot (validation values are null without a validation set).</summary>

@@ -4,7 +4,6 @@ using System.Globalization;
 using Microsoft.ML.Data;
 using Microsoft.ML.NFNet.Samples.Cli;
 using Microsoft.ML.NFNet.Samples.Consumption;
-using Microsoft.ML.NFNet.Training;
 
 namespace Microsoft.ML.NFNet.Samples.SmallData;
 
@@ -216,7 +215,7 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
     /// <summary>Class probabilities from the network and the model's preprocessing, one view per image.</summary>
     private static float[][] SingleView(NFNetModelParameters parameters, IReadOnlyList<ModelInput> test)
     {
-        var batcher = new Preprocessing.ImageBatcher(parameters.Preprocessing with { TestTimeAugmentation = false });
+        var batcher = new ImageBatcher(parameters.Preprocessing with { TestTimeAugmentation = false });
         var result = new List<float[]>();
         using var _ = TorchSharp.torch.no_grad();
         foreach (var chunk in test.Chunk(256))

@@ -1,7 +1,5 @@
 using System.Globalization;
-using Microsoft.ML.NFNet.Modeling;
 using Microsoft.ML.NFNet.Samples.Cli;
-using Microsoft.ML.NFNet.Training;
 
 namespace Microsoft.ML.NFNet.Samples.SmallData;
 
@@ -44,7 +42,7 @@ internal static class TrainerOverrides
         ["MixUpAlpha"] = (o, v) => Preprocessing(o, p => p with { MixUpAlpha = Double(v) }),
         ["CutMixAlpha"] = (o, v) => Preprocessing(o, p => p with { CutMixAlpha = Double(v) }),
         ["MixProbability"] = (o, v) => Preprocessing(o, p => p with { MixProbability = Double(v) }),
-        ["Optimizer"] = (o, v) => Optimizer(o, p => p with { Optimizer = Enum.Parse<Optimization.NFNetOptimizerKind>(v, ignoreCase: true) }),
+        ["Optimizer"] = (o, v) => Optimizer(o, p => p with { Optimizer = Enum.Parse<NFNetOptimizerKind>(v, ignoreCase: true) }),
         ["LearningRate"] = (o, v) => Optimizer(o, p => p with { LearningRate = Double(v) }),
         ["WarmupEpochs"] = (o, v) => Optimizer(o, p => p with { WarmupEpochs = Double(v) }),
         ["WeightDecay"] = (o, v) => Optimizer(o, p => p with { WeightDecay = Double(v) }),
@@ -93,11 +91,11 @@ internal static class TrainerOverrides
         Func<NFNetTrainingOptions, NFNetTrainingOptions> change) => With(options, () => options.Training = change(options.Training));
 
     private static NFNetImageClassificationTrainer.Options Preprocessing(NFNetImageClassificationTrainer.Options options,
-        Func<Preprocessing.ImagePreprocessingOptions, Preprocessing.ImagePreprocessingOptions> change) =>
+        Func<ImagePreprocessingOptions, ImagePreprocessingOptions> change) =>
         Training(options, t => t with { Preprocessing = change(t.Preprocessing) });
 
     private static NFNetImageClassificationTrainer.Options Optimizer(NFNetImageClassificationTrainer.Options options,
-        Func<Optimization.NFNetOptimizerOptions, Optimization.NFNetOptimizerOptions> change) =>
+        Func<NFNetOptimizerOptions, NFNetOptimizerOptions> change) =>
         Training(options, t => t with { Optimizer = change(t.Optimizer) });
 
     private static double Double(string text) => ValueParsers.Double()(text);

@@ -1,7 +1,3 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Training;
 
 namespace Microsoft.ML.NFNet.Samples.Training;
 

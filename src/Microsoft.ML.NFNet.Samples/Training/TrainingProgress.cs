@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.NFNet.Samples.Reporting;
 using Spectre.Console;
-using Microsoft.ML.NFNet.Training;
 
 namespace Microsoft.ML.NFNet.Samples.Training;
 

@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Modeling;
 namespace Microsoft.ML.NFNet.Samples.Training;
 
 /// <summary>The knobs the sample exposes on the command line. Null means automatic: the trainer chooses the value from

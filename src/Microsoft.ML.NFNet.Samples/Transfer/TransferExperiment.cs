@@ -1,11 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Data;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
-using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.NFNet.Samples.Consumption;
-using Microsoft.ML.NFNet.Training;
-using Microsoft.ML.NFNet.Weights;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet.Samples.Transfer;

@@ -1,8 +1,7 @@
 using Microsoft.ML.NFNet.Export.Onnx;
-using static Microsoft.ML.NFNet.Export.OnnxGraphBuilder;
-using Microsoft.ML.NFNet.Modeling;
+using static Microsoft.ML.NFNet.OnnxGraphBuilder;
 
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Writes an NFNet's eval-mode forward pass as an ONNX graph, walking its configuration and block plan the way

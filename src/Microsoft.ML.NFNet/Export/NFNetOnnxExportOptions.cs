@@ -1,5 +1,4 @@
-using Microsoft.ML.NFNet.Preprocessing;
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Settings of <see cref="NFNetOnnxExporter.Export"/>. Every property has a usable default.</summary>
 public sealed record NFNetOnnxExportOptions

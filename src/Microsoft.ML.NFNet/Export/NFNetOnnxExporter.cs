@@ -1,10 +1,8 @@
 using Google.Protobuf;
 using System.Reflection;
 using Microsoft.ML.NFNet.Export.Onnx;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Exports an <see cref="NFNetModel"/> to an ONNX file: its eval-mode forward pass with the standardized weights

@@ -1,5 +1,4 @@
-using Microsoft.ML.NFNet.Modeling;
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>ONNX export as an extension method of <see cref="NFNetModel"/>.</summary>
 public static class NFNetOnnxExtensions

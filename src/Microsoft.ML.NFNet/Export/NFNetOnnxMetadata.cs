@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The metadata properties (<c>ModelProto.metadata_props</c>) an exported NFNet carries, and readers for them. With

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
-using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// How to turn an image into the exported model's input, as stored in its metadata under

@@ -1,8 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The exporter's read-only view of a model's parameters, by timm name: plain tensors from the state dict and the

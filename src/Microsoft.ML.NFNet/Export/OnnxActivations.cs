@@ -1,7 +1,6 @@
-using static Microsoft.ML.NFNet.Export.OnnxGraphBuilder;
-using Microsoft.ML.NFNet.Modeling;
+using static Microsoft.ML.NFNet.OnnxGraphBuilder;
 
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Each <see cref="NFNetActivation"/> as standard ONNX operators (opset 17 has no GELU operator), computing what

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Microsoft.ML.NFNet.Export.Onnx;
 
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Appends nodes and float32 initializers to an ONNX graph in the standard domain, with unique value names, so the

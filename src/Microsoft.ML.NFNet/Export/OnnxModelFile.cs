@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Microsoft.ML.NFNet.Export.Onnx;
 
-namespace Microsoft.ML.NFNet.Export;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Writes an ONNX model file atomically: to a temporary name in the same folder, then renamed over the target.</summary>
 internal static class OnnxModelFile

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// What <c>Transform</c> of a scoring transformer returns: the input rows with the scored columns added, computed

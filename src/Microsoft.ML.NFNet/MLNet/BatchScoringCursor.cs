@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The cursor of <see cref="BatchScoredDataView"/>: reads the next <see cref="ImageScorer.BatchSize"/> rows of its one

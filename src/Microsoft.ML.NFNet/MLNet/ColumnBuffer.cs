@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The values of one input column for the rows of a batch, read ahead from the input cursor and served back row by

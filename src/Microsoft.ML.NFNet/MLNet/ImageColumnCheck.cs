@@ -2,7 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms.Image;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The one check of an encoded-image column (trainer, scoring transformers, featurizer), with the hint a user
 /// needs when the column holds something else.</summary>

@@ -1,7 +1,6 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.NFNet.Training;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The rows of an <see cref="IDataView"/> that can be trained on, and how many were left out.</summary>
 /// <param name="Images">Encoded images with labels <c>key - 1</c>; each is described as "Row {i} ('{column}' column)",

@@ -1,6 +1,6 @@
 using Microsoft.ML.Runtime;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Format checks for the model types this library stores in ML.NET model files.</summary>
 internal static class ModelFormat

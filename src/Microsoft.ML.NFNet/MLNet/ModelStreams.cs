@@ -2,12 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Weights;
 using Microsoft.ML.Runtime;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>What <see cref="NFNetModelParameters"/> stores in an ML.NET model file, besides the network's weights.</summary>
 internal sealed record SavedModelContent(

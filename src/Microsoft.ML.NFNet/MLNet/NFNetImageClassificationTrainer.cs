@@ -1,12 +1,6 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.NFNet.MLNet;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Native;
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Training;
-using Microsoft.ML.NFNet.Optimization;
 
 namespace Microsoft.ML.NFNet;
 
@@ -75,7 +69,7 @@ public sealed class NFNetImageClassificationTrainer
         /// <summary>How a published <see cref="PretrainedWeights"/> name is downloaded: hub endpoint, cache folder, token,
         /// offline mode, progress. Null (default): huggingface_hub's environment variables (<c>HF_ENDPOINT</c>,
         /// <c>HF_HUB_CACHE</c>, <c>HF_TOKEN</c>, <c>HF_HUB_OFFLINE</c>…); progress is logged to the MLContext log.</summary>
-        public Weights.HubDownloadOptions? PretrainedWeightsDownload;
+        public HubDownloadOptions? PretrainedWeightsDownload;
 
         /// <summary>Labelled images to validate on after each epoch (same columns as the training data). Null (default)
         /// splits <see cref="ValidationSetFraction"/> off the training data.</summary>
@@ -211,7 +205,7 @@ public sealed class NFNetImageClassificationTrainer
         if (pretrained is not null)
         {
             if (options.Architecture is null)
-                startChoices.Add($"Architecture = {Weights.WeightsArchitecture.NameOf(architecture)} (the architecture of {pretrained.Description})");
+                startChoices.Add($"Architecture = {WeightsArchitecture.NameOf(architecture)} (the architecture of {pretrained.Description})");
             training = training with
             {
                 Preprocessing = pretrained.Preprocessing is { } pretrainedPreprocessing

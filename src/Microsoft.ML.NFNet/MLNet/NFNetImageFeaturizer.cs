@@ -1,9 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.NFNet;
-using Microsoft.ML.NFNet.MLNet;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.Runtime;
 
 // Registers the loader that mlContext.Model.Load finds through the loader signature and assembly name in the model file.

@@ -1,7 +1,4 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.NFNet.MLNet;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Weights;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.NFNet;

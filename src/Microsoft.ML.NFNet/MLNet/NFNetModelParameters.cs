@@ -1,10 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.NFNet;
-using Microsoft.ML.NFNet.Export;
-using Microsoft.ML.NFNet.MLNet;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.Runtime;
 
 // Registers the loader that mlContext.Model.Load finds through the loader signature and assembly name in the model file.
@@ -227,7 +223,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         network.WithModel(model =>
         {
-            Weights.NFNetTimmExport.ExportTimm(model, directory, Preprocessing, Labels);
+            NFNetTimmExport.ExportTimm(model, directory, Preprocessing, Labels);
             return 0;
         });
     }

@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Training;
 
 namespace Microsoft.ML.NFNet;
 

@@ -1,10 +1,7 @@
-using Microsoft.ML.NFNet.Export;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Scores preprocessed image batches with ONNX Runtime on the model exported in memory (fixed input size, dynamic batch,

@@ -1,12 +1,8 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
-using Microsoft.ML.NFNet.Training;
-using Microsoft.ML.NFNet.Weights;
 using Microsoft.ML.Runtime;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// <c>PretrainedWeights</c>, resolved and checked before the data is read: the file (downloaded if it is a published

@@ -1,9 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Training;
-using Microsoft.ML.NFNet.Weights;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>What a weights string resolves to: a loaded network (owned by the caller), the preprocessing its weights
 /// expect for scoring.</summary>

@@ -1,8 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Internal.Utilities;
-using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The network's outputs for a batch of rows and which rows' images could not be decoded; hands out each row's values

@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The getters of the columns a scoring transformer adds, over whatever batch and row are current.</summary>
 internal static class ScoredGetters

@@ -1,8 +1,6 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>What <see cref="ScoringNetwork.Run"/> returns per image.</summary>
 internal enum NetworkOutput

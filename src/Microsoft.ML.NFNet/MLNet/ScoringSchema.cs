@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>How a scoring transformer turns images into numbers: the network, what it outputs, the batch size, and the
 /// hint an undecodable image's error ends with.</summary>

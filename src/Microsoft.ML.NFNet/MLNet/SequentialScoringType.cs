@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The type of the hidden column that the scoring transformers put before their outputs (it has the name of the first

@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.NFNet.MLNet;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The row-to-row mapper of a scoring transformer, what a <c>PredictionEngine</c> runs: each input row's image is

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The "magic constants" γ that make γ·f(z) unit-variance for z ~ N(0, 1). The literals are DeepMind's Monte-Carlo

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Channel-count rounding shared by the architecture builder and the timm config reader.</summary>
 internal static class Channels

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Global average pool, dropout (training only) and the linear classifier <c>fc</c> (timm <c>ClassifierHead</c>).</summary>
 internal sealed class ClassifierHead : nn.Module<Tensor, Tensor>

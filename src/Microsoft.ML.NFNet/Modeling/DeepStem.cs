@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The NFNet "deep quad" stem (timm <c>stem</c>): four 3×3 weight-standardized convs with strides 2, 1, 1, 2 and an

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Everything that distinguishes one NF block from another, derived once from the config by <see cref="NFNetLayout"/>.</summary>
 /// <param name="Stage">Stage index.</param>

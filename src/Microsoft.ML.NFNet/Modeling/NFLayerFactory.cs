@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Creates convs, activations and attention modules with the settings a config fixes for the whole network
 /// (γ placement, padding, ε, attention type), so blocks, stem and head cannot disagree on them.</summary>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The nonlinearity of an NFNet. Each has a fixed variance-preserving gain γ (DeepMind's constants, see ActivationGains).</summary>
 public enum NFNetActivation

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The channel attention applied at the end of every NF block's residual branch.</summary>
 public enum NFNetAttention

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The per-block plan of an NFNet: channels, groups, strides, β from the expected signal variance and stochastic depth

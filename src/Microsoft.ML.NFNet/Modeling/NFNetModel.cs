@@ -2,9 +2,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
-using Microsoft.ML.NFNet.Native;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// A normalizer-free ResNet (Brock et al. 2021) with timm's module layout and parameter names, so published timm

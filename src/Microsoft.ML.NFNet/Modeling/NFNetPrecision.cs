@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The number format of activations and convolutions. Parameters, optimizer state and logits stay float32.</summary>
 public enum NFNetPrecision

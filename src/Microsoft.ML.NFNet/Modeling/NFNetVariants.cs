@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The published variants, one record each, built from two templates as timm's <c>model_cfgs</c> table does:

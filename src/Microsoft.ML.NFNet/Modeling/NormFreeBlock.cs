@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The NFNet bottleneck block (timm <c>NormFreeBlock</c>, DeepMind <c>NFBlock</c>), pre-activation:

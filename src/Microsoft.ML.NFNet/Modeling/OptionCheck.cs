@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The one way every options record of the library reports an invalid setting: an

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// A 1×1 conv applied to pooled channel vectors [B, C]: the <c>fc1</c>/<c>fc2</c> of squeeze-excite. Parameters keep

@@ -2,7 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>An NFNet nonlinearity, optionally followed by its variance-preserving gain γ (timm's <c>GammaAct</c>).</summary>
 internal sealed class ScaledActivation : nn.Module<Tensor, Tensor>

@@ -2,9 +2,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
-using Microsoft.ML.NFNet.Native;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Scaled weight-standardized 2-D convolution (timm's <c>ScaledStdConv2d</c>/<c>ScaledStdConv2dSame</c>):

@@ -2,7 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Squeeze-and-excite (timm <c>SEModule</c>): x · sigmoid(fc2(relu(fc1(mean_hw(x))))), with 1×1 convs <c>fc1</c>/<c>fc2</c>.

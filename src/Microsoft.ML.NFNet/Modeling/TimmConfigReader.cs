@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Reads timm's <c>NfCfg</c> dataclass serialized as JSON (snake_case) into an <see cref="NFNetConfig"/>.</summary>
 internal static class TimmConfigReader

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Microsoft.ML.NFNet.Modeling;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The reverse of <see cref="TimmConfigReader"/>: an <see cref="NFNetConfig"/> as timm's <c>NfCfg</c> fields (snake_case

@@ -2,7 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet.Native;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// 2-D convolution that avoids libtorch 2.10's broken CPU (oneDNN) kernels for channel counts that do not fill the

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Native;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Resolves <see cref="NFNetDevice"/> to a TorchSharp device, with a clear error when CUDA is asked for but unusable.</summary>
 public static class DeviceSelector

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Native;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Where to train and score.</summary>
 public enum NFNetDevice

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 
-namespace Microsoft.ML.NFNet.Native;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Runs libtorch's operators single-threaded on the current thread only, for image preprocessing that already runs one

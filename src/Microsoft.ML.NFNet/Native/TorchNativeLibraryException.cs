@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Native;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>TorchSharp's native library (libtorch and LibTorchSharp) could not be loaded; the message says what is
 /// missing and how to fix it, the inner exception has TorchSharp's own trace.</summary>

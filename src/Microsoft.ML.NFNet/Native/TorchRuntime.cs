@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 
-namespace Microsoft.ML.NFNet.Native;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The one place that deals with loading TorchSharp's native backend. Entry points of the library call

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Adaptive gradient clipping (AGC, Brock et al. 2021), with the formula of timm's <c>adaptive_clip_grad</c> and

@@ -1,7 +1,6 @@
 using TorchSharp.Modules;
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Chooses the parameters of an <see cref="NFNetModel"/> that adaptive gradient clipping acts on.</summary>
 public static class AgcClippingSet

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Which reference implementation decides the parameters and units that AGC clips in an NFNet.</summary>
 public enum AgcConvention

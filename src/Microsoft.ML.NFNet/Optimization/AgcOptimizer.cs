@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Adds adaptive gradient clipping to any managed TorchSharp optimizer (<c>SGD</c>, <c>AdamW</c>,

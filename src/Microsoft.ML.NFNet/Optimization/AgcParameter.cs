@@ -1,6 +1,6 @@
 using TorchSharp.Modules;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>A parameter whose gradient adaptive gradient clipping acts on, and how that gradient splits into units.</summary>
 /// <param name="Parameter">The parameter; its gradient is clipped in place.</param>

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Counts the units adaptive gradient clipping saw and clipped, across any number of calls. The clipped count is kept

@@ -1,6 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// How a network that starts from pretrained weights is fine-tuned: which parts train, and a separate learning-rate

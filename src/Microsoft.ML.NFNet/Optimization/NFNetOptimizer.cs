@@ -1,9 +1,8 @@
 using System.Text;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The optimization side of an NFNet training step, for your own training loop: the learning rate from the warm-up +

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The optimizer that updates an NFNet's parameters (after AGC).</summary>
 public enum NFNetOptimizerKind

@@ -1,6 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// How an NFNet is optimized: SGD with Nesterov momentum 0.9, weight decay 2·10⁻⁵ on conv and linear weights, AGC with

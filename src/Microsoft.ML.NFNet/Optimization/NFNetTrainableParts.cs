@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Which parts of a pretrained NFNet are trained; the rest is frozen (eval mode, no gradients, no optimizer
 /// state).</summary>

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Learning-rate control of TorchSharp optimizers.</summary>
 internal static class OptimizerExtensions

@@ -1,9 +1,8 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using Microsoft.ML.NFNet.Modeling;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The split of an <see cref="NFNetModel"/>'s parameters for fine-tuning: what trains (the classifier, and the trained

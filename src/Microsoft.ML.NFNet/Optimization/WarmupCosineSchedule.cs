@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The NFNet learning-rate schedule (DeepMind's <c>WarmupCosineDecay</c> with start and end value 0): a linear warm-up

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Optimization;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// A model's parameters split for weight decay as in DeepMind's NFNet recipe: conv and linear weights are decayed;

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Draws from Beta(α, β) with a <see cref="Random"/>, so MixUp / CutMix ratios are reproducible from a seed

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Maps 0..255 RGB to <c>(x / 255 - mean) / std</c> per channel, in place, for a whole batch at once.</summary>
 internal static class ChannelNormalizer

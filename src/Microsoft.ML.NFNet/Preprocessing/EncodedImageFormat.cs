@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The container format of encoded image bytes, as recognised from their first bytes.</summary>
 internal enum EncodedImageFormat

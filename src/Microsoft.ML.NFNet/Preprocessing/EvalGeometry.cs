@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>How evaluation turns an image into the network's square: the <see cref="Source"/> region of the image is
 /// resized to <see cref="ResizedHeight"/> × <see cref="ResizedWidth"/>, and <see cref="Crop"/> of the result is kept.</summary>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>How evaluation preprocessing resizes an image before the centre crop.</summary>
 public enum EvalResizeMode

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The decoders for the formats SkiaSharp does not read, chosen by the format the file's signature names.</summary>
 internal static class FormatDecoders

@@ -1,9 +1,8 @@
 using System.Runtime.ExceptionServices;
-using Microsoft.ML.NFNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Turns encoded images into network-ready batches: decode, resize/crop (and augment for training), normalise, mix.

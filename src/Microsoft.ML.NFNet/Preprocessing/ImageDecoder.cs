@@ -1,10 +1,9 @@
 using System.Buffers;
-using Microsoft.ML.NFNet.Preprocessing;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Turns encoded image bytes into RGB pixels. The format is recognised from the file's signature and sent to one decoder:

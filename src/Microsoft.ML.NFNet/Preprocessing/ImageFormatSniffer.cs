@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Recognises an image format from its first bytes, so that each format goes straight to the decoder that reads it

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The resampling filter used when an image is resized. Both filters are antialiased when downscaling.</summary>
 public enum ImageInterpolation

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// How images are decoded, resized, cropped, augmented and normalised. One instance drives both training and scoring
@@ -216,7 +215,7 @@ public sealed record ImagePreprocessingOptions
     internal double ResolvedEvalCropFraction => EvalCropFraction ?? DefaultEvalCropFraction;
 
     /// <summary>The evaluation resize mode in use (shorter side for null).</summary>
-    internal EvalResizeMode ResolvedEvalResizeMode => EvalResizeMode ?? Preprocessing.EvalResizeMode.ShorterSide;
+    internal EvalResizeMode ResolvedEvalResizeMode => EvalResizeMode ?? NFNet.EvalResizeMode.ShorterSide;
 
     /// <summary>The resampling filter in use (bicubic for null).</summary>
     internal ImageInterpolation ResolvedInterpolation => Interpolation ?? ImageInterpolation.Bicubic;

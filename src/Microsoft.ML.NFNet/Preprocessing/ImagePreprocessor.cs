@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The geometric part of preprocessing, shared by training and scoring: from a decoded uint8 <c>[3, H, W]</c> image to a

@@ -10,7 +10,7 @@ using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Decodes TIFF and TGA, which SkiaSharp cannot read, through SixLabors.ImageSharp 2.1: header first (the size limit

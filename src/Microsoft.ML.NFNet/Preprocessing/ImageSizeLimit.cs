@@ -1,6 +1,6 @@
 using Microsoft.ML.NFNet;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The one check every decoder runs on the dimensions its header declares, before it allocates pixels: a header can

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Thrown when encoded image bytes cannot be turned into pixels: empty, not an image format we can read, corrupt,

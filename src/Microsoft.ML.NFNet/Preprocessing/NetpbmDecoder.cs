@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Microsoft.ML.NFNet;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// A strict decoder for PBM, PGM and PPM (Netpbm P1–P6: plain and binary, 1-bit, 8-bit and 16-bit, any maxval).

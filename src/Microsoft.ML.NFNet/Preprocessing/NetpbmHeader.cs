@@ -1,6 +1,6 @@
 using Microsoft.ML.NFNet;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The header of a PBM, PGM or PPM file (Netpbm formats P1–P6): magic number, width, height and, except for PBM, the

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Microsoft.ML.NFNet;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// A strict decoder for the Quite OK Image format (QOI 1.0, qoiformat.org), which neither SkiaSharp nor ImageSharp 2.1

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Samples the crop of torchvision's <c>RandomResizedCrop</c> (as timm uses it): up to 10 tries of a random area

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Decoded pixels as stored: 8-bit RGBA rows, top to bottom, in a pooled buffer, with the EXIF orientation the file

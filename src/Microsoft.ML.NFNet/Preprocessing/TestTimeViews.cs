@@ -2,7 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The views that <see cref="ImagePreprocessingOptions.TestTimeAugmentation"/> averages: the scoring batch itself, four

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Microsoft.ML.NFNet;
 
-namespace Microsoft.ML.NFNet.Preprocessing;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The 18-byte Truevision TGA header: enough to recognise the format (it has no signature), to apply the pixel limit

@@ -1,7 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Fills the settings left null ("automatic") from what the data scan saw, and says why: the one place that decides

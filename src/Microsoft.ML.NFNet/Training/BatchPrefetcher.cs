@@ -1,8 +1,6 @@
-using Microsoft.ML.NFNet.Native;
 using System.Threading.Channels;
-using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Prepares the next training batches (decode, augment, mix) on a background thread while the current one trains.

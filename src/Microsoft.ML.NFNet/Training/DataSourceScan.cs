@@ -1,8 +1,6 @@
-using Microsoft.ML.NFNet.Native;
-using Microsoft.ML.NFNet.Preprocessing;
 using TorchSharp;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The one pass over a data source before training: every image is decoded once (in parallel, cancellable), an

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>What the one pass over a training set learned about it: what the automatic settings are chosen from.</summary>
 /// <param name="ImageCount">Images that can be trained on (undecodable ones left out).</param>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The automatic early-stopping settings, the same whether the network starts from random or pretrained weights: they

@@ -1,6 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The validation metric that early stopping and best-model selection watch.</summary>
 public enum EarlyStoppingMetric

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The deterministic randomness of one epoch, derived from (seed, epoch) alone so that a run resumed at an epoch

@@ -1,12 +1,9 @@
 using System.Diagnostics;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
-using Microsoft.ML.NFNet.Preprocessing;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>One training epoch: batches prepared in the background (or taken from the feature cache), forward, loss,
 /// backward, the optimizer step, and the progress reports.</summary>

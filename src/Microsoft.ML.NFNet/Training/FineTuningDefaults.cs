@@ -1,7 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The automatic settings for a network that starts from pretrained weights, chosen from the data. The values come from

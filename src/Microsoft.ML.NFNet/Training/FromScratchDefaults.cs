@@ -1,8 +1,6 @@
 using System.Globalization;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The automatic settings for a network trained from random weights, chosen from the data (README, "Training options"
@@ -142,7 +140,7 @@ internal static class FromScratchDefaults
         if (scaledWithBatchSize)
         {
             // The option means "the rate for a batch of 256": the same peak at batch 32 as without scaling.
-            var perBatch256 = PeakLearningRate * Optimization.WarmupCosineSchedule.ReferenceBatchSize / ReferenceBatchSize;
+            var perBatch256 = PeakLearningRate * WarmupCosineSchedule.ReferenceBatchSize / ReferenceBatchSize;
             return (perBatch256, "0.8 per batch of 256, i.e. 0.1 at batch 32 (ScaleLearningRateWithBatchSize is on)");
         }
         if (batchSize >= ReferenceBatchSize)

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Random access to labeled encoded images: what the training engine reads. Implementations must allow concurrent

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Images stored one folder per class (<c>root/&lt;class name&gt;/*.png|jpg|...</c>), the layout most image datasets use.

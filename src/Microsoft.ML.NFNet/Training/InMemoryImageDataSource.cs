@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Labeled encoded images held in memory.</summary>
 public sealed class InMemoryImageDataSource : IImageDataSource

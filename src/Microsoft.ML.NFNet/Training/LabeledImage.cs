@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>An encoded image (JPEG, PNG, BMP, GIF, WEBP bytes as stored on disk) and its class index.</summary>
 /// <param name="Encoded">The encoded bytes.</param>

@@ -1,13 +1,9 @@
 using System.Diagnostics;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Native;
-using Microsoft.ML.NFNet.Optimization;
-using Microsoft.ML.NFNet.Preprocessing;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Trains an <see cref="NFNetModel"/> on labeled encoded images: epochs of augmented mini-batches with the NFNet recipe

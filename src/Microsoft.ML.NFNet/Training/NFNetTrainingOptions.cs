@@ -1,9 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Native;
-using Microsoft.ML.NFNet.Optimization;
-using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// How the training engine trains an <see cref="NFNetModel"/>: epochs, batching, preprocessing, the optimizer recipe,

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>What a training run did.</summary>
 public sealed record NFNetTrainingResult

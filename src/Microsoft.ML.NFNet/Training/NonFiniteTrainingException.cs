@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Training diverged: the loss or a gradient became NaN or infinite.</summary>
 public sealed class NonFiniteTrainingException : Exception

@@ -1,7 +1,5 @@
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Weights;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The preprocessing settings of a run that starts from pretrained weights: every one the user left null follows the

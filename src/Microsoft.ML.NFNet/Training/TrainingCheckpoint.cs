@@ -1,11 +1,8 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Optimization;
-using Microsoft.ML.NFNet.Weights;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The resumable state of a training run at an epoch boundary.</summary>
 internal sealed record TrainingProgress

@@ -1,6 +1,5 @@
-using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The training and validation sets after their one scan: which images are used, what the data looks like.</summary>
 internal sealed class TrainingData

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>When a <see cref="TrainingMetrics"/> report is made.</summary>
 public enum TrainingPhase

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Fits a training run into <see cref="NFNetTrainingOptions.MaxTrainingTime"/>: measures how long steps and validations

@@ -1,10 +1,8 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace Microsoft.ML.NFNet.Training;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Loss and accuracy of a model on labeled images, with the scoring preprocessing.</summary>
 internal static class ValidationEvaluator

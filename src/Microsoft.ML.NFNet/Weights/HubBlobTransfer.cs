@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Downloads one blob into <c>{blob}.incomplete</c>, resuming with a <c>Range</c> request after a broken connection

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// huggingface_hub's cache layout for one repository, so files are shared with Python:

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// A file could not be fetched from the Hugging Face hub or found in its cache. The message says what happened, which

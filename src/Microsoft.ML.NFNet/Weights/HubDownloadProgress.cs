@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>How far a hub download has come.</summary>
 /// <param name="Repository">The hub repository, e.g. <c>timm/eca_nfnet_l0.ra2_in1k</c>.</param>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Turns a failed hub answer into an exception whose message says what to do.</summary>
 internal static class HubErrors

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Downloads files from Hugging Face hub model repositories into huggingface_hub's cache, following its conventions

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// An exclusive lock on a lock file, held by keeping it open with <see cref="FileShare.None"/>. On Unix .NET takes it

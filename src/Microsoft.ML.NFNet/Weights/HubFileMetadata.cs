@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// What a HEAD on <c>/resolve/</c> tells (huggingface_hub's <c>get_hf_file_metadata</c>): the commit the revision points

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>One file of one model repository at one revision, validated, with its hub URL and cache folder name.</summary>
 internal sealed partial record HubFileReference(string Repository, string FileName, string Revision, Uri Url)

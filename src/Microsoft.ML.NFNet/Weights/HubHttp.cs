@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Sends hub requests with redirects followed here rather than by <see cref="HttpClient"/>, so the token goes only to

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Exponential backoff between retries of transient failures, honouring a server's <c>Retry-After</c>.</summary>
 internal static class HubRetry

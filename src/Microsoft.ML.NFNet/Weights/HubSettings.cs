@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// <see cref="HubDownloadOptions"/> with every null filled from the environment, by huggingface_hub's rules

@@ -1,8 +1,7 @@
-using Microsoft.ML.NFNet.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Strict safetensors I/O of an <see cref="NFNetModel"/>'s parameters under their timm state_dict names: the one loader

@@ -1,6 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Loading and saving an <see cref="NFNetModel"/>'s parameters as safetensors files with timm's names, the
 /// format timm and the Hugging Face hub publish NFNet weights in.</summary>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The published NFNet weights (timm's ImageNet-1k files on the Hugging Face hub) and their download, as

@@ -1,10 +1,8 @@
-using Microsoft.ML.NFNet.Preprocessing;
-using Microsoft.ML.NFNet.Modeling;
 // Source of every value below: huggingface/pytorch-image-models at commit aa4b5850c1543fa488abf260f18390eda46cf85d,
 // timm/models/nfnet.py (_dcfg and default_cfgs: input_size, test_input_size, crop_pct, test_crop_pct, crop_mode;
 // interpolation bicubic and IMAGENET_DEFAULT_MEAN/STD from _dcfg, timm/data/constants.py) and
 // results/results-imagenet.csv (top-1 at the test size and at the train size).
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The published NFNet weights on the Hugging Face hub, one row per file, as timm's <c>default_cfgs</c> lists them.</summary>
 internal static class NFNetPretrainedCatalog

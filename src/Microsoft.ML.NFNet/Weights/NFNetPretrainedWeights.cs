@@ -1,6 +1,4 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// One published weights file and the configuration it was trained and evaluated with (timm's <c>pretrained_cfg</c>).

@@ -1,7 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
-using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Hands a network to PyTorch: a folder in the layout timm publishes on the Hugging Face hub, which

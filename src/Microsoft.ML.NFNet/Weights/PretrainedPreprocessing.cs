@@ -1,6 +1,5 @@
-using Microsoft.ML.NFNet.Preprocessing;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// How pretrained weights were trained and evaluated (timm's <c>pretrained_cfg</c>): the defaults of a run that starts

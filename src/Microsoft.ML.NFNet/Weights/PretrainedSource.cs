@@ -1,6 +1,5 @@
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>What a <c>PretrainedWeights</c> setting names, once found on disk.</summary>
 internal enum PretrainedSourceKind

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using TorchSharp;
-using Microsoft.ML.NFNet.Native;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Reads and writes the safetensors format (the format of Hugging Face and timm weights): a little-endian u64 header

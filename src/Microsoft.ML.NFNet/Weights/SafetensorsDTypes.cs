@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>The safetensors dtype names this library reads and writes, with their TorchSharp types and sizes.</summary>
 internal static class SafetensorsDTypes

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using TorchSharp;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>One tensor of a safetensors file: its name, type, shape and byte range in the data section.</summary>
 internal sealed record SafetensorsEntry(string Name, torch.ScalarType DType, long[] Shape, long Begin, long End);

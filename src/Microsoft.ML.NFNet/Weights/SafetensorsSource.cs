@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>Where safetensors bytes are read from: a file, or a buffer (a model zip's stream). Every read is checked
 /// against the real length, so a lying header can never make the reader allocate or read past the end.</summary>

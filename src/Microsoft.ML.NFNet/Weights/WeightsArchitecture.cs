@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.ML.NFNet.Modeling;
 
-namespace Microsoft.ML.NFNet.Weights;
+namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Which architecture a weights file (timm names) belongs to, from its tensor names and shapes alone: compared with

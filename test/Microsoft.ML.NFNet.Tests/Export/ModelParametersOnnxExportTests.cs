@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Export;
 using Microsoft.ML.NFNet.Tests.MLNet;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Export;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet.Tests.Export;

@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Export;
 
 namespace Microsoft.ML.NFNet.Tests.Export;
 

@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Export;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.NFNet.Export;
 using Microsoft.ML.NFNet.Tests.MLNet;
 
 namespace Microsoft.ML.NFNet.Tests.Export;

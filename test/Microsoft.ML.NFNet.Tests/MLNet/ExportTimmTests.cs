@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.ML.NFNet.MLNet;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet.Tests.MLNet;

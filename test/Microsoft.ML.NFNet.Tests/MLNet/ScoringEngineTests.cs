@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.MLNet;
 using Microsoft.ML.Data;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.NFNet.Tests.Training;
 using SixLabors.ImageSharp.Formats.Tga;
 using SixLabors.ImageSharp.Formats.Tiff;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.ML.NFNet.Preprocessing;
 using Microsoft.ML.NFNet.Tests.Training;
 using SixLabors.ImageSharp.Formats.Tga;
 using static Microsoft.ML.NFNet.Tests.Preprocessing.DecodedPixels;

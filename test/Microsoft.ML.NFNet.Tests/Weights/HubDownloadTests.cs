@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Weights;
 using TorchSharp;
 
 namespace Microsoft.ML.NFNet.Tests.Weights;

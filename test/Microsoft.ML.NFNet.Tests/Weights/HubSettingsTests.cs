@@ -1,4 +1,3 @@
-using Microsoft.ML.NFNet.Weights;
 
 namespace Microsoft.ML.NFNet.Tests.Weights;
 

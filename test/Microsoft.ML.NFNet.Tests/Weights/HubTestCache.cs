@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.ML.NFNet.Weights;
 using TorchSharp;
 
 namespace Microsoft.ML.NFNet.Tests.Weights;
