@@ -123,7 +123,6 @@ internal static class ScoringBenchmark
                 Seed = 1,
                 Optimizer = new() { LearningRate = 1e-6 },
                 Preprocessing = new() { ImageSize = imageSize },
-                Log = _ => { },
                 MetricsCallback = _ => { },
             },
         };

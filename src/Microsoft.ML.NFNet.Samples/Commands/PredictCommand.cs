@@ -54,7 +54,7 @@ internal sealed class PredictCommand : System.CommandLine.Command
         if (!Directory.Exists(path))
             throw new FileNotFoundException(null, path);
         var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-            .Where(f => ImageFolderDataSource.ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList();
+            .Where(f => ImageDataSource.ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList();
         return files.Count > 0 ? files : throw new InvalidDataException($"Folder '{path}' has no images.");
     }
 

@@ -124,10 +124,9 @@ internal sealed class SmallDataBenchCommand : System.CommandLine.Command
             Training = new NFNetTrainingOptions
             {
                 Seed = 1,
-                Log = note => Console.WriteLine("   " + note),
                 MetricsCallback = m =>
                 {
-                    if (m.Phase == TrainingPhase.Epoch)
+                    if (m.IsEpochEnd)
                         Console.WriteLine("   " + m);
                 },
             },

@@ -37,17 +37,17 @@ internal sealed class TrainingProgress
     {
         lock (epochBars)
         {
-            if (metrics.Phase == TrainingPhase.Epoch)
+            if (metrics.IsEpochEnd)
                 epochs.Add(EpochRecord.From(metrics));
             if (context is null)
             {
-                if (metrics.Phase == TrainingPhase.Epoch)
+                if (metrics.IsEpochEnd)
                     AnsiConsole.MarkupLine(Describe(metrics));
                 return;
             }
             if (!epochBars.TryGetValue(metrics.Epoch, out var bar))
                 epochBars[metrics.Epoch] = bar = context.AddTask(Describe(metrics), maxValue: metrics.BatchesPerEpoch);
-            bar.Value = metrics.Phase == TrainingPhase.Epoch ? bar.MaxValue : metrics.Batch;
+            bar.Value = metrics.IsEpochEnd ? bar.MaxValue : metrics.Batch;
             bar.Description = Describe(metrics);
             context.Refresh();
         }

@@ -55,7 +55,7 @@ internal sealed class TransferExperiment(string pretrained, PretrainedShape shap
                 Seed = seed,
                 Epochs = overrides.Epochs ?? (fromScratch ? scratchEpochs : null),
                 LogEveryBatches = 0,
-                MetricsCallback = m => { if (m.Phase == TrainingPhase.Epoch) epochs++; },
+                MetricsCallback = m => { if (m.IsEpochEnd) epochs++; },
                 Preprocessing = new ImagePreprocessingOptions
                 {
                     // From scratch at the resolution the pretrained weights use, so both see the same pixels.
@@ -65,16 +65,13 @@ internal sealed class TransferExperiment(string pretrained, PretrainedShape shap
                     HorizontalFlipProbability = overrides.NoAugmentation ? 0 : null,
                 },
                 Optimizer = new NFNetOptimizerOptions { LearningRate = overrides.LearningRate, WarmupEpochs = overrides.WarmupEpochs },
-                FineTuning = fromScratch ? null : new NFNetFineTuningOptions
+                TrainableParts = fromScratch ? null : mode switch
                 {
-                    TrainableParts = mode switch
-                    {
-                        TransferMode.Head => NFNetTrainableParts.Head,
-                        TransferMode.LastStage => NFNetTrainableParts.LastStages,
-                        _ => NFNetTrainableParts.All,
-                    },
-                    BackboneLearningRateFactor = overrides.BackboneFactor,
+                    TransferMode.Head => NFNetTrainableParts.Head,
+                    TransferMode.LastStage => NFNetTrainableParts.LastStages,
+                    _ => NFNetTrainableParts.All,
                 },
+                BackboneLearningRateFactor = fromScratch ? null : overrides.BackboneFactor,
             },
         };
         var trainer = mlContext.Transforms.Conversion.MapValueToKey("Label").Append(mlContext.MulticlassClassification.Trainers.NFNet(options));
@@ -137,7 +134,7 @@ internal sealed record PretrainedShape(NFNetConfig Architecture, int ClassCount,
     public NFNetModel Load(string folder)
     {
         var model = new NFNetModel(Architecture, ClassCount);
-        model.LoadWeights(Path.Combine(folder, NFNetTimmExport.WeightsFileName));
+        model.LoadWeights(Path.Combine(folder, NFNetModelExtensions.TimmWeightsFileName));
         model.eval();
         return model;
     }
@@ -145,7 +142,7 @@ internal sealed record PretrainedShape(NFNetConfig Architecture, int ClassCount,
     /// <summary>Reads the architecture (this library's section), the class count and the image size of an ExportTimm folder.</summary>
     public static PretrainedShape Read(string folder)
     {
-        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, NFNetTimmExport.ConfigFileName)));
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, NFNetModelExtensions.TimmConfigFileName)));
         var root = config.RootElement;
         var own = root.GetProperty("microsoft_ml_nfnet");
         var preprocessing = System.Text.Json.JsonSerializer.Deserialize<ImagePreprocessingOptions>(own.GetProperty("preprocessing").GetRawText(),

@@ -11,38 +11,38 @@ public sealed record NFNetOnnxExportOptions
 
     /// <summary>
     /// Height of the network input in pixels. Default: the scoring size (<see cref="ImagePreprocessingOptions.EvalImageSize"/>,
-    /// else <see cref="ImagePreprocessingOptions.ImageSize"/>) of <see cref="Preprocessing"/> when given, else the architecture's <see cref="Modeling.NFNetConfig.TestImageSize"/>.
-    /// At least <see cref="Modeling.NFNetConfig.MinimumImageSize"/>.
+    /// else <see cref="ImagePreprocessingOptions.ImageSize"/>) of <see cref="Preprocessing"/> when given, else the architecture's <see cref="NFNetConfig.TestImageSize"/>.
+    /// At least <see cref="NFNetConfig.MinimumImageSize"/>.
     /// </summary>
-    public int? InputHeight { get; init; }
+    public int? InputHeight { get; set; }
 
     /// <summary>Width of the network input in pixels; defaults as <see cref="InputHeight"/> does.</summary>
-    public int? InputWidth { get; init; }
+    public int? InputWidth { get; set; }
 
     /// <summary>
     /// False (default): the input is <c>[batch, 3, InputHeight, InputWidth]</c> with a fixed image size. True: height and
     /// width are symbolic dimensions too, so one file scores any image size (the graph pads strided convs from the actual
     /// size, as the network does). The batch dimension is always dynamic.
     /// </summary>
-    public bool DynamicImageSize { get; init; }
+    public bool DynamicImageSize { get; set; }
 
     /// <summary>The ONNX opset to declare, from <see cref="MinimumOpset"/> (default) to <see cref="MaximumOpset"/>.</summary>
-    public int Opset { get; init; } = MinimumOpset;
+    public int Opset { get; set; } = MinimumOpset;
 
     /// <summary>
     /// The class names in output order, stored as JSON in the model's metadata (<see cref="NFNetOnnxMetadata.LabelsKey"/>).
     /// Null (default) stores none; otherwise one non-null name per class.
     /// </summary>
-    public IReadOnlyList<string>? LabelNames { get; init; }
+    public IReadOnlyList<string>? LabelNames { get; set; }
 
     /// <summary>
     /// The preprocessing the model expects, stored as JSON in the model's metadata
     /// (<see cref="NFNetOnnxMetadata.PreprocessingKey"/>) so a consumer can reproduce the input. Pass the options the model
     /// was trained and scored with; null (default) records this library's defaults at the input size.
     /// </summary>
-    public ImagePreprocessingOptions? Preprocessing { get; init; }
+    public ImagePreprocessingOptions? Preprocessing { get; set; }
 
     /// <summary>Whether the graph has the second output <c>features</c> [batch, F], the pooled features before the
     /// classifier (default true).</summary>
-    public bool IncludeFeatures { get; init; } = true;
+    public bool IncludeFeatures { get; set; } = true;
 }

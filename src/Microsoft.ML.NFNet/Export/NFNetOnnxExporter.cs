@@ -1,6 +1,6 @@
-using Google.Protobuf;
 using System.Reflection;
 using Microsoft.ML.NFNet.Export.Onnx;
+using Google.Protobuf;
 
 namespace Microsoft.ML.NFNet;
 
@@ -10,7 +10,7 @@ namespace Microsoft.ML.NFNet;
 /// probabilities <see cref="ProbabilitiesName"/> [batch, classes] and the pooled features <see cref="FeaturesName"/>
 /// [batch, F], plus metadata (<see cref="NFNetOnnxMetadata"/>) that tells a consumer the labels and the preprocessing.
 /// </summary>
-public static class NFNetOnnxExporter
+internal static class NFNetOnnxExporter
 {
     /// <summary>Name of the graph input: float32 [batch, 3, height, width], normalised RGB.</summary>
     public const string InputName = "input";

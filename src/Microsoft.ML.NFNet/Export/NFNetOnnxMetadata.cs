@@ -6,7 +6,7 @@ namespace Microsoft.ML.NFNet;
 /// The metadata properties (<c>ModelProto.metadata_props</c>) an exported NFNet carries, and readers for them. With
 /// ONNX Runtime, pass <c>session.ModelMetadata.CustomMetadataMap</c> to the readers.
 /// </summary>
-public static class NFNetOnnxMetadata
+internal static class NFNetOnnxMetadata
 {
     /// <summary>Key of the class names: a JSON array of strings in output order (absent when none were given).</summary>
     public const string LabelsKey = "nfnet.labels";
@@ -17,7 +17,7 @@ public static class NFNetOnnxMetadata
     /// <summary>Key of the architecture's name (e.g. <c>eca_nfnet_l0</c>).</summary>
     public const string ArchitectureKey = "nfnet.architecture";
 
-    /// <summary>Key of the whole architecture as <see cref="Modeling.NFNetConfig.ToJson"/> writes it.</summary>
+    /// <summary>Key of the whole architecture as <see cref="NFNetConfig.ToJson"/> writes it.</summary>
     public const string ConfigKey = "nfnet.config";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };

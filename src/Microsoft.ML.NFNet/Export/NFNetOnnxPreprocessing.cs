@@ -9,7 +9,7 @@ namespace Microsoft.ML.NFNet;
 /// when downscaling), centre-crop <see cref="ImageSize"/>, scale to 0..1 by dividing by 255, subtract
 /// <see cref="Mean"/> and divide by <see cref="Std"/> per channel, lay out as NCHW float32.
 /// </summary>
-public sealed record NFNetOnnxPreprocessing
+internal sealed record NFNetOnnxPreprocessing
 {
     /// <summary>Side of the square centre crop, in pixels.</summary>
     [JsonPropertyName("image_size")]
@@ -111,8 +111,8 @@ public sealed record NFNetOnnxPreprocessing
                 "bilinear" => ImageInterpolation.Bilinear,
                 _ => throw new InvalidDataException($"Unknown interpolation '{Interpolation}' in the ONNX preprocessing metadata (expected bicubic or bilinear)."),
             },
-            MeanRed = Mean[0], MeanGreen = Mean[1], MeanBlue = Mean[2],
-            StdRed = Std[0], StdGreen = Std[1], StdBlue = Std[2],
+            Mean = Mean,
+            Std = Std,
         };
         try
         {

@@ -1,6 +1,6 @@
+using Microsoft.ML.NFNet.Export.Onnx;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
-using Microsoft.ML.NFNet.Export.Onnx;
 
 namespace Microsoft.ML.NFNet;
 

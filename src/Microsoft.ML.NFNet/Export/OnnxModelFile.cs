@@ -1,5 +1,5 @@
-using Google.Protobuf;
 using Microsoft.ML.NFNet.Export.Onnx;
+using Google.Protobuf;
 
 namespace Microsoft.ML.NFNet;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.ML.Runtime;
 
@@ -9,7 +10,7 @@ namespace Microsoft.ML.NFNet;
 /// <summary>What <see cref="NFNetModelParameters"/> stores in an ML.NET model file, besides the network's weights.</summary>
 internal sealed record SavedModelContent(
     int ClassCount, NFNetConfig Architecture, ImagePreprocessingOptions Preprocessing, IReadOnlyList<string>? Labels,
-    NFNetTrainingSummary? Training);
+    NFNetTrainingResult? Training);
 
 /// <summary>
 /// Writes and reads the streams of <see cref="NFNetModelParameters"/> in ML.NET model files.
@@ -21,7 +22,7 @@ internal sealed record SavedModelContent(
 ///     binary TorchWeights (TorchSharp Module.save)
 /// 0x00020001 (format 2): int class count; int stream count N; N × (string name, string SHA-256 hex of the stream's
 ///     bytes); text Architecture.json; text Preprocessing.json; text Labels.json (label names, may be empty);
-///     text Training.json (NFNetTrainingSummary, may be "null"); binary Weights.safetensors (timm names, with a SHA-256
+///     text Training.json (NFNetTrainingResult, may be "null"); binary Weights.safetensors (timm names, with a SHA-256
 ///     of the data in its metadata; readable by safetensors.safe_open)
 /// </code>
 /// Every stream is verified against its recorded hash and every size in the file is checked against the others and
@@ -90,9 +91,9 @@ internal static class ModelStreams
 
         string Text(string name) => Encoding.UTF8.GetString(Verified(host, ctx, hashes, name, MaxJsonBytes));
         var architecture = Parse(host, ArchitectureStream, () => NFNetConfig.FromJson(Text(ArchitectureStream)));
-        var preprocessing = Parse(host, PreprocessingStream, () => Deserialize<ImagePreprocessingOptions>(Text(PreprocessingStream)));
+        var preprocessing = Parse(host, PreprocessingStream, () => ImagePreprocessingOptions.FromJson(JsonNode.Parse(Text(PreprocessingStream))!, Json));
         var labels = Parse(host, LabelsStream, () => Deserialize<string[]>(Text(LabelsStream)));
-        var training = Parse(host, TrainingStream, () => JsonSerializer.Deserialize<NFNetTrainingSummary?>(Text(TrainingStream), Json));
+        var training = Parse(host, TrainingStream, () => JsonSerializer.Deserialize<NFNetTrainingResult?>(Text(TrainingStream), Json));
         host.CheckDecode(labels.Length == 0 || labels.Length == classCount,
             $"The model is corrupt: it has {labels.Length} label names for {classCount} classes.");
         var content = new SavedModelContent(classCount, architecture, preprocessing, labels.Length == 0 ? null : labels, training);
@@ -131,7 +132,7 @@ internal static class ModelStreams
             return text;
         }
         var architecture = Parse(host, ArchitectureStream, () => NFNetConfig.FromJson(ReadText(ArchitectureStream)));
-        var preprocessing = Parse(host, PreprocessingStream, () => Deserialize<ImagePreprocessingOptions>(ReadText(PreprocessingStream)));
+        var preprocessing = Parse(host, PreprocessingStream, () => ImagePreprocessingOptions.FromJson(JsonNode.Parse(ReadText(PreprocessingStream))!, Json));
         var expected = Parse(host, ArchitectureStream, () => ModelWeights.ExpectedShapes(architecture, classCount));
         var expectedBytes = Parse(host, ArchitectureStream, () => checked(expected.Values.Sum(shape => 4L * shape.Aggregate(1L, (a, b) => a * b))));
 

@@ -61,7 +61,7 @@ public sealed class NFNetImageClassificationTrainer
         /// change only the drop rates). The preprocessing settings left null follow the weights' configuration: their
         /// training resolution for training, their test resolution and crop for scoring, crop mode, filter, mean and
         /// standard deviation. A head for other classes is replaced by a new one (timm's initialisation); everything else
-        /// is loaded strictly. <see cref="NFNetTrainingOptions.FineTuning"/> says what trains (automatic by default).
+        /// is loaded strictly. <see cref="NFNetTrainingOptions.TrainableParts"/> says what trains (automatic by default).
         /// Every check runs before the data is read.</para>
         /// </summary>
         public string? PretrainedWeights;
@@ -88,9 +88,10 @@ public sealed class NFNetImageClassificationTrainer
         /// <summary>Cancels training (<see cref="OperationCanceledException"/>), also while the data is read and checked.</summary>
         public CancellationToken CancellationToken;
 
-        /// <summary>Images the trained model's <c>Transform</c> scores per forward pass (default 8, at most 4096; on a CPU larger batches are slower per image, see the README); saved
-        /// with the model. A <c>PredictionEngine</c> always scores its one row.</summary>
-        public int ScoringBatchSize = 8;
+        /// <summary>Images the trained model's <c>Transform</c> scores per forward pass (default 8, at most 4096; on a CPU
+        /// larger batches are slower per image, see docs/scoring.md); saved with the model. A <c>PredictionEngine</c>
+        /// always scores its one row.</summary>
+        public int ScoringBatchSize = NFNetPredictionTransformer.DefaultBatchSize;
 
         /// <summary>
         /// Null (default): when the trained model scores an image that cannot be decoded (corrupt, truncated, empty, not
@@ -101,10 +102,20 @@ public sealed class NFNetImageClassificationTrainer
         /// </summary>
         public string? InvalidImageColumnName;
 
-        /// <summary>Epochs, batch size, preprocessing and augmentation, the optimizer, early stopping, checkpoints,
-        /// device, precision, seed and progress reporting. Settings left null are chosen from the data (logged, and
-        /// saved with the model in <see cref="NFNetModelParameters.Training"/>).</summary>
+        /// <summary>Epochs, batch size, preprocessing and augmentation, the optimizer, what trains, early stopping,
+        /// checkpoints, device, precision, seed and progress reporting, one statement deep
+        /// (<c>options.Training.Epochs = 5;</c>). Settings left null are chosen from the data (logged, and saved with the
+        /// model in <see cref="NFNetModelParameters.Training"/>).</summary>
         public NFNetTrainingOptions Training = new();
+
+        /// <summary>A copy that shares no mutable object with this one: what <c>Fit</c> trains with.</summary>
+        internal Options Copy()
+        {
+            var copy = (Options)MemberwiseClone();
+            copy.Training = Training.Copy();
+            copy.PretrainedWeightsDownload = PretrainedWeightsDownload is null ? null : PretrainedWeightsDownload with { };
+            return copy;
+        }
 
         /// <summary>What the returned model scores with (default <see cref="NFNetScoringEngine.TorchSharp"/>); sets
         /// <see cref="NFNetModelParameters.ScoringEngine"/>. <see cref="NFNetScoringEngine.OnnxRuntime"/> needs the
@@ -121,7 +132,7 @@ public sealed class NFNetImageClassificationTrainer
     internal static NFNetConfig DefaultArchitecture => NFNetConfig.Variant("nfnet_tiny");
 
     private readonly IHost host;
-    private readonly Options options;
+    private readonly Options settings;
 
     internal NFNetImageClassificationTrainer(IHostEnvironment env, Options options)
     {
@@ -129,7 +140,7 @@ public sealed class NFNetImageClassificationTrainer
         ArgumentNullException.ThrowIfNull(options);
         host = env.Register(nameof(NFNetImageClassificationTrainer));
         Validate(options);
-        this.options = options;
+        settings = options;
     }
 
     /// <summary>No normalisation or caching needed: images are read into memory once.</summary>
@@ -140,7 +151,8 @@ public sealed class NFNetImageClassificationTrainer
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var label = CheckColumns(inputSchema);
+        var options = settings;
+        var label = CheckColumns(options, inputSchema);
 
         // The same output columns ML.NET's multiclass trainers declare.
         var predictedLabelAnnotations = label.Annotations.Where(a => a.Name == AnnotationUtils.Kinds.KeyValues)
@@ -156,14 +168,17 @@ public sealed class NFNetImageClassificationTrainer
         return new SchemaShape(columns.Values);
     }
 
-    /// <summary>Reads and checks the data, trains the network and returns the scoring transformer.</summary>
+    /// <summary>Reads and checks the data, trains the network and returns the scoring transformer. The options are
+    /// copied when <c>Fit</c> starts: changing them afterwards affects nothing.</summary>
     /// <exception cref="InvalidImageException">An image cannot be decoded (the message names the row).</exception>
     public NFNetPredictionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        CheckColumns(SchemaShape.Create(input.Schema));
+        var options = settings.Copy();
+        Validate(options);
+        CheckColumns(options, SchemaShape.Create(input.Schema));
         var token = options.CancellationToken;
-        var classCount = ClassCount(input, "training");
+        var classCount = ClassCount(options, input, "training");
         var training = options.Training;
         var seed = training.Seed ?? host.Rand.Next();
         using var channel = host.Start(nameof(Fit));
@@ -177,18 +192,17 @@ public sealed class NFNetImageClassificationTrainer
         if (pretrained is not null)
         {
             AutomaticSettings.CheckImageSize(training.Preprocessing.ImageSize, architecture);
-            if (training.FineTuning is { } fineTuning)
-                TrainableParameters.CheckStages(fineTuning, architecture);
+            TrainableParameters.CheckStages(training.TrainableParts, training.TrainableLastStages, architecture);
         }
 
-        var rows = ReadRows(channel, input, classCount, "training", token);
+        var rows = ReadRows(options, channel, input, classCount, "training", token);
         InMemoryImageDataSource train = rows.Images, validation;
         if (options.ValidationSet is { } validationSet)
         {
-            CheckColumns(SchemaShape.Create(validationSet.Schema));
-            host.CheckParam(ClassCount(validationSet, "validation") == classCount, nameof(Options.ValidationSet),
+            CheckColumns(options, SchemaShape.Create(validationSet.Schema));
+            host.CheckParam(ClassCount(options, validationSet, "validation") == classCount, nameof(Options.ValidationSet),
                 "The validation set's label must have the same key type (the same classes) as the training data's.");
-            validation = ReadRows(channel, validationSet, classCount, "validation", token).Images;
+            validation = ReadRows(options, channel, validationSet, classCount, "validation", token).Images;
         }
         else
         {
@@ -211,7 +225,6 @@ public sealed class NFNetImageClassificationTrainer
                 Preprocessing = pretrained.Preprocessing is { } pretrainedPreprocessing
                     ? PretrainedPreprocessingDefaults.Apply(training.Preprocessing, pretrainedPreprocessing, pretrained.Description, startChoices)
                     : training.Preprocessing,
-                FineTuning = training.FineTuning ?? new NFNetFineTuningOptions(),
             };
         }
         foreach (var choice in startChoices.Lines)
@@ -220,12 +233,11 @@ public sealed class NFNetImageClassificationTrainer
         {
             Seed = seed,
             MetricsCallback = training.MetricsCallback ?? (metrics => channel.Info(metrics.ToString())),
-            Log = training.Log ?? (note => channel.Info(note)),
-            ResumeFrom = options.ResumeFromCheckpoint && training.CheckpointDirectory is { } directory
-                && File.Exists(Path.Combine(directory, TrainingCheckpoint.FileName))
-                ? Path.Combine(directory, TrainingCheckpoint.FileName)
-                : null,
         };
+        var resumeFrom = options.ResumeFromCheckpoint && training.CheckpointDirectory is { } directory
+            && File.Exists(Path.Combine(directory, TrainingCheckpoint.FileName))
+            ? Path.Combine(directory, TrainingCheckpoint.FileName)
+            : null;
         // Same seed for the initial weights: a seed reproduces the whole run on CPU.
         TorchSharp.torch.manual_seed(seed);
         var model = new NFNetModel(architecture, classCount);
@@ -233,10 +245,10 @@ public sealed class NFNetImageClassificationTrainer
         {
             if (pretrained is not null)
                 channel.Info(pretrained.LoadInto(model, labelNames));
-            var result = new NFNetTrainingEngine(engineOptions).Train(model, train, validation.Count > 0 ? validation : null, token);
+            var result = new NFNetTrainingEngine(engineOptions, note => channel.Info(note)).Train(model, train,
+                validation.Count > 0 ? validation : null, pretrained: pretrained is not null, resumeFrom: resumeFrom, cancellationToken: token);
             var choices = startChoices.Lines.Concat(result.AutomaticChoices).ToArray();
-            var summary = new NFNetTrainingSummary(choices, result.Profile, result.EpochsCompleted, result.SelectedEpoch,
-                result.SkippedImages, (int)rows.MissingLabels);
+            var summary = result with { AutomaticChoices = choices, DroppedRows = (int)rows.MissingLabels };
             var parameters = new NFNetModelParameters(host, model, result.Settings!.Preprocessing, labelNames, summary)
             {
                 InferencePrecision = options.ScoringPrecision,
@@ -262,7 +274,7 @@ public sealed class NFNetImageClassificationTrainer
             options.ScoringBatchSize, options.InvalidImageColumnName);
     }
 
-    private ImageRows ReadRows(IChannel channel, IDataView data, int classCount, string role, CancellationToken token)
+    private ImageRows ReadRows(Options options, IChannel channel, IDataView data, int classCount, string role, CancellationToken token)
     {
         var rows = ImageRows.Read(data, options.LabelColumnName, options.FeatureColumnName, classCount, token);
         if (rows.MissingLabels > 0)
@@ -300,24 +312,26 @@ public sealed class NFNetImageClassificationTrainer
         check.That(!options.ResumeFromCheckpoint || (training.CheckpointDirectory is not null && training.Seed is not null),
             nameof(Options.ResumeFromCheckpoint), options.ResumeFromCheckpoint,
             "needs Training.CheckpointDirectory and an explicit Training.Seed");
-        check.That(training.ResumeFrom is null, "Training.ResumeFrom", training.ResumeFrom,
-            "is for the training engine; with ML.NET set ResumeFromCheckpoint = true and Training.CheckpointDirectory");
         check.That(options.PretrainedWeights is null || options.PretrainedWeights.Trim().Length > 0, nameof(Options.PretrainedWeights),
             options.PretrainedWeights, "must name published weights, a file or a folder (or be null for random initial weights)");
-        check.That(training.FineTuning is null || options.PretrainedWeights is not null, "Training.FineTuning", training.FineTuning,
-            "applies to pretrained weights: set PretrainedWeights too (or leave FineTuning null to train from scratch)");
+        check.That(training.TrainableParts is null or NFNetTrainableParts.All || options.PretrainedWeights is not null,
+            "Training.TrainableParts", training.TrainableParts,
+            "freezes pretrained parts: set PretrainedWeights too (or leave TrainableParts null to train from scratch)");
+        check.That(training.BackboneLearningRateFactor is null || options.PretrainedWeights is not null,
+            "Training.BackboneLearningRateFactor", training.BackboneLearningRateFactor,
+            "applies to pretrained weights: set PretrainedWeights too (or leave it null to train from scratch)");
         options.PretrainedWeightsDownload?.Validate();
         options.Architecture?.Validate();
         training.Validate();
         // With pretrained weights the architecture is known only once they are found (checked in Fit).
         if (options.PretrainedWeights is null || options.Architecture is not null)
             AutomaticSettings.CheckImageSize(training.Preprocessing.ImageSize, options.Architecture ?? DefaultArchitecture);
-        if (options.Architecture is not null && training.FineTuning is { } fineTuning)
-            TrainableParameters.CheckStages(fineTuning, options.Architecture);
+        if (options.Architecture is not null)
+            TrainableParameters.CheckStages(training.TrainableParts, training.TrainableLastStages, options.Architecture);
     }
 
     /// <summary>Checks the feature and label columns; returns the label column.</summary>
-    private SchemaShape.Column CheckColumns(SchemaShape schema)
+    private SchemaShape.Column CheckColumns(Options options, SchemaShape schema)
     {
         ImageColumnCheck.Check(host, schema, options.FeatureColumnName, "feature");
         if (!schema.TryFindColumn(options.LabelColumnName, out var label))
@@ -328,7 +342,7 @@ public sealed class NFNetImageClassificationTrainer
         return label;
     }
 
-    private int ClassCount(IDataView data, string role)
+    private int ClassCount(Options options, IDataView data, string role)
     {
         var label = data.Schema[options.LabelColumnName];
         var count = label.Type is KeyDataViewType key ? key.Count : 0;

@@ -32,7 +32,7 @@ public sealed class NFNetImageFeaturizerEstimator : IEstimator<NFNetImageFeaturi
         public string Weights = "";
 
         /// <summary>Images featurized per forward pass by <c>Transform</c> (default 8, at most 4096; on a CPU larger batches are slower per image).</summary>
-        public int BatchSize = 8;
+        public int ScoringBatchSize = NFNetPredictionTransformer.DefaultBatchSize;
 
         /// <summary>Side of the square network input in pixels; null (default): the scoring size the weights came with
         /// (the published test size for catalog weights, the trained model's scoring size for a model zip). At least the
@@ -40,7 +40,7 @@ public sealed class NFNetImageFeaturizerEstimator : IEstimator<NFNetImageFeaturi
         public int? ImageSize;
 
         /// <summary>Null (default): an image that cannot be decoded fails its row with an
-        /// <see cref="Preprocessing.InvalidImageException"/> naming the row. A column name: such a row gets NaN features
+        /// <see cref="InvalidImageException"/> naming the row. A column name: such a row gets NaN features
         /// and <c>true</c> in this Boolean column (false for the others), and featurizing goes on.</summary>
         public string? InvalidImageColumnName;
 
@@ -70,7 +70,7 @@ public sealed class NFNetImageFeaturizerEstimator : IEstimator<NFNetImageFeaturi
             using (var channel = host.Start("Loading weights"))
                 channel.Info($"NFNet featurizer: {weights.Description}, {weights.Model.NumFeatures} features per image.");
             featurizer = new NFNetImageFeaturizer(host, weights.Model, preprocessing, options.OutputColumnName,
-                options.InputColumnName, options.BatchSize, options.InvalidImageColumnName);
+                options.InputColumnName, options.ScoringBatchSize, options.InvalidImageColumnName);
         }
         catch
         {
@@ -106,7 +106,7 @@ public sealed class NFNetImageFeaturizerEstimator : IEstimator<NFNetImageFeaturi
         var check = new OptionCheck($"{nameof(NFNetImageFeaturizerEstimator)}.{nameof(Options)}");
         check.That(!string.IsNullOrWhiteSpace(options.OutputColumnName), nameof(Options.OutputColumnName), options.OutputColumnName, "must name a column");
         check.That(!string.IsNullOrWhiteSpace(options.InputColumnName), nameof(Options.InputColumnName), options.InputColumnName, "must name a column");
-        check.That(options.BatchSize is >= 1 and <= NFNetPredictionTransformer.MaxBatchSize, nameof(Options.BatchSize), options.BatchSize,
+        check.That(options.ScoringBatchSize is >= 1 and <= NFNetPredictionTransformer.MaxBatchSize, nameof(Options.ScoringBatchSize), options.ScoringBatchSize,
             $"must be in [1, {NFNetPredictionTransformer.MaxBatchSize}]");
         check.That(options.InvalidImageColumnName is null || (!string.IsNullOrWhiteSpace(options.InvalidImageColumnName)
                 && options.InvalidImageColumnName != options.OutputColumnName),

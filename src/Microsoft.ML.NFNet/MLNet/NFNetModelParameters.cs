@@ -55,7 +55,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
 
     /// <summary>Wraps a trained model (in eval mode), which this object then owns.</summary>
     internal NFNetModelParameters(IHostEnvironment env, NFNetModel model, ImagePreprocessingOptions preprocessing,
-        IReadOnlyList<string>? labels, NFNetTrainingSummary? training)
+        IReadOnlyList<string>? labels, NFNetTrainingResult? training)
     {
         host = env.Register(LoaderSignature);
         Labels = labels;
@@ -88,7 +88,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     public ImagePreprocessingOptions Preprocessing => network.Preprocessing;
 
     /// <summary>How the model was trained (automatic choices, data profile, epochs); null for older models.</summary>
-    public NFNetTrainingSummary? Training { get; }
+    public NFNetTrainingResult? Training { get; }
 
     /// <summary>
     /// The trained network, for advanced use (feature extraction, export). It stays owned by this object: do not dispose
@@ -150,7 +150,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     /// </summary>
     /// <exception cref="InvalidImageException">An image cannot be decoded; the message gives its index.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
-    public float[][] PredictProbabilities(IReadOnlyList<ReadOnlyMemory<byte>> images, int batchSize = 8)
+    public float[][] PredictProbabilities(IReadOnlyList<ReadOnlyMemory<byte>> images, int batchSize = NFNetPredictionTransformer.DefaultBatchSize)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -223,7 +223,7 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         network.WithModel(model =>
         {
-            NFNetTimmExport.ExportTimm(model, directory, Preprocessing, Labels);
+            TimmExport.Write(model, directory, Preprocessing, Labels);
             return 0;
         });
     }

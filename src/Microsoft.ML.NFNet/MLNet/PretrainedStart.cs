@@ -1,5 +1,3 @@
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet;

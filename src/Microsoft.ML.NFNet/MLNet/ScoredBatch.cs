@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML.Internal.Utilities;
+using Microsoft.ML.Data;
 
 namespace Microsoft.ML.NFNet;
 

@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -23,7 +22,7 @@ public sealed class NFNetModel : nn.Module<Tensor, Tensor>
     /// <param name="config">The architecture (validated).</param>
     /// <param name="numClasses">Outputs of the classifier.</param>
     /// <param name="device">Where to create the parameters; <c>torch.META</c> builds shapes only (e.g. to count parameters).</param>
-    /// <exception cref="TorchNativeLibraryException">TorchSharp's native backend cannot be loaded.</exception>
+    /// <exception cref="DllNotFoundException">TorchSharp's native backend cannot be loaded (the message says which package to add).</exception>
     public NFNetModel(NFNetConfig config, int numClasses, Device? device = null) : base(NameAfterNativeCheck())
     {
         ArgumentNullException.ThrowIfNull(config);

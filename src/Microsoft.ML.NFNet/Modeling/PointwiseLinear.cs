@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -8,7 +7,7 @@ namespace Microsoft.ML.NFNet;
 /// <summary>
 /// A 1×1 conv applied to pooled channel vectors [B, C]: the <c>fc1</c>/<c>fc2</c> of squeeze-excite. Parameters keep
 /// timm's conv shapes ([O, I, 1, 1] weight, [O] bias) so weights load as they are, but the computation is a matrix
-/// product, which is exact and avoids libtorch's CPU conv kernels for odd channel counts (see <see cref="Native.CpuConvolution"/>).
+/// product, which is exact and avoids libtorch's CPU conv kernels for odd channel counts (see <see cref="CpuConvolution"/>).
 /// </summary>
 internal sealed class PointwiseLinear : nn.Module<Tensor, Tensor>
 {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.NFNet;
 
 /// <summary>Resolves <see cref="NFNetDevice"/> to a TorchSharp device, with a clear error when CUDA is asked for but unusable.</summary>
-public static class DeviceSelector
+internal static class DeviceSelector
 {
     /// <summary>The device for <paramref name="requested"/>.</summary>
     /// <exception cref="InvalidOperationException">CUDA was requested but cannot be used; the message says why.</exception>

@@ -5,18 +5,19 @@ namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The one place that deals with loading TorchSharp's native backend. Entry points of the library call
-/// <see cref="EnsureAvailable"/> first so that a missing native dependency surfaces as one actionable
-/// <see cref="TorchNativeLibraryException"/> instead of a loader trace from deep inside TorchSharp.
+/// <see cref="EnsureAvailable"/> first so that a missing native dependency surfaces as one
+/// <see cref="DllNotFoundException"/> whose message says what is missing and how to fix it, instead of a loader trace
+/// from deep inside TorchSharp.
 /// </summary>
-public static class TorchRuntime
+internal static class TorchRuntime
 {
     private static readonly Lazy<Exception?> LoadFailure = new(Probe, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>Loads the native backend once; throws <see cref="TorchNativeLibraryException"/> if it cannot be loaded.</summary>
+    /// <summary>Loads the native backend once; throws <see cref="DllNotFoundException"/> (the inner exception has TorchSharp's own trace) if it cannot be loaded.</summary>
     public static void EnsureAvailable()
     {
         if (LoadFailure.Value is { } failure)
-            throw new TorchNativeLibraryException(Diagnose(failure), failure);
+            throw new DllNotFoundException(Diagnose(failure), failure);
     }
 
     private static Exception? Probe()

@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -14,7 +13,7 @@ namespace Microsoft.ML.NFNet;
 /// but the first) and the whole tensor for biases and scalars. Gradients are clipped in place, and parameters without a
 /// gradient are skipped. Call it after the backward pass and before the optimizer step, so that it sees the raw
 /// gradient (before weight decay and momentum). The final classifier is normally left out:
-/// <see cref="AgcClippingSet.Of"/> builds that parameter list for an <see cref="Modeling.NFNetModel"/>.
+/// <see cref="ParametersToClip"/> is that parameter list for an <see cref="NFNetModel"/>.
 /// </remarks>
 public static class AdaptiveGradientClipping
 {
@@ -26,6 +25,14 @@ public static class AdaptiveGradientClipping
 
     // Only guards the division; DeepMind: "it technically should be impossible to engage".
     private const double GradientNormFloor = 1e-6;
+
+    /// <summary>
+    /// The parameters of <paramref name="model"/> that the NFNet recipe clips: all but the final classifier's weight and
+    /// bias (timm's <c>--clip-mode agc</c>), in registration order. Call it after moving the model to its device and
+    /// after <see cref="NFNetModel.ResetClassifier"/>, both of which replace parameters.
+    /// </summary>
+    public static IReadOnlyList<Parameter> ParametersToClip(NFNetModel model) =>
+        AgcClippingSet.Of(model).Select(p => p.Parameter).ToArray();
 
     /// <summary>Clips the gradients of <paramref name="parameters"/> unit-wise, in place.</summary>
     /// <param name="parameters">Parameters whose gradients to clip (those without a gradient are skipped).</param>
@@ -48,7 +55,7 @@ public static class AdaptiveGradientClipping
     /// norms. Parameters are done one at a time so that the gradient is still in cache when it is scaled (faster on a
     /// CPU than doing the norm arithmetic once for all parameters together). Nothing is read back to the host.
     /// </remarks>
-    public static void Apply(IEnumerable<AgcParameter> parameters, double clipFactor = DefaultClipFactor, double eps = DefaultEps,
+    internal static void Apply(IEnumerable<AgcParameter> parameters, double clipFactor = DefaultClipFactor, double eps = DefaultEps,
         AgcStatistics? statistics = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);

@@ -1,9 +1,7 @@
-using TorchSharp.Modules;
-
 namespace Microsoft.ML.NFNet;
 
 /// <summary>Chooses the parameters of an <see cref="NFNetModel"/> that adaptive gradient clipping acts on.</summary>
-public static class AgcClippingSet
+internal static class AgcClippingSet
 {
     /// <summary>
     /// Every parameter of <paramref name="model"/> except the final classifier's (weight and bias for

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.NFNet;
 
 /// <summary>Which reference implementation decides the parameters and units that AGC clips in an NFNet.</summary>
-public enum AgcConvention
+internal enum AgcConvention
 {
     /// <summary>
     /// timm (<c>--clip-mode agc</c>): the classifier's weight and bias are not clipped, and every conv gain of shape

@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -17,11 +16,18 @@ public sealed class AgcOptimizer : optim.Optimizer
 
     /// <summary>Wraps <paramref name="inner"/>, clipping <paramref name="clipped"/> before each of its steps.</summary>
     /// <param name="inner">The optimizer that updates the parameters.</param>
-    /// <param name="clipped">The parameters to clip, e.g. <see cref="AgcClippingSet.Of"/>; usually all the optimizer's
-    /// parameters but the classifier's.</param>
+    /// <param name="clipped">The parameters to clip, e.g. <see cref="AdaptiveGradientClipping.ParametersToClip"/>; usually all
+    /// the optimizer's parameters but the classifier's. Each output channel of a tensor is one unit.</param>
     /// <param name="clipFactor">λ.</param>
     /// <param name="eps">ε, the floor of the weight norm.</param>
-    public AgcOptimizer(OptimizerHelper inner, IEnumerable<AgcParameter> clipped,
+    public AgcOptimizer(OptimizerHelper inner, IEnumerable<Parameter> clipped,
+        double clipFactor = AdaptiveGradientClipping.DefaultClipFactor, double eps = AdaptiveGradientClipping.DefaultEps)
+        : this(inner, (clipped ?? throw new ArgumentNullException(nameof(clipped))).Select(p => new AgcParameter(p)), clipFactor, eps)
+    {
+    }
+
+    /// <summary>Wraps <paramref name="inner"/>, clipping <paramref name="clipped"/> (each with its own units).</summary>
+    internal AgcOptimizer(OptimizerHelper inner, IEnumerable<AgcParameter> clipped,
         double clipFactor = AdaptiveGradientClipping.DefaultClipFactor, double eps = AdaptiveGradientClipping.DefaultEps)
         : base(IntPtr.Zero)
     {
@@ -38,7 +44,7 @@ public sealed class AgcOptimizer : optim.Optimizer
     public OptimizerHelper Inner { get; }
 
     /// <summary>The parameters whose gradients are clipped.</summary>
-    public IReadOnlyList<AgcParameter> ClippedParameters => clipped;
+    internal IReadOnlyList<AgcParameter> ClippedParameters => clipped;
 
     /// <summary>λ.</summary>
     public double ClipFactor { get; }
@@ -47,10 +53,10 @@ public sealed class AgcOptimizer : optim.Optimizer
     public double Eps { get; }
 
     /// <summary>Units seen and clipped by every <see cref="ClipGradients"/> since the caller last reset it.</summary>
-    public AgcStatistics Statistics { get; } = new();
+    internal AgcStatistics Statistics { get; } = new();
 
     /// <summary>The first half of <see cref="step"/>: clips the gradients in place and counts into <see cref="Statistics"/>.</summary>
-    public void ClipGradients() => AdaptiveGradientClipping.Apply(clipped, ClipFactor, Eps, Statistics);
+    internal void ClipGradients() => AdaptiveGradientClipping.Apply(clipped, ClipFactor, Eps, Statistics);
 
     /// <summary>Clips the gradients, then updates the parameters with the wrapped optimizer.</summary>
     /// <param name="closure">Re-evaluates the model and returns the loss; it runs before the clipping.</param>

@@ -10,7 +10,7 @@ namespace Microsoft.ML.NFNet;
 /// at most one dimension is one unit.
 /// </param>
 /// <param name="Name">The parameter's name in its model, for messages.</param>
-public readonly record struct AgcParameter(Parameter Parameter, bool IsSingleUnit = false, string Name = "")
+internal readonly record struct AgcParameter(Parameter Parameter, bool IsSingleUnit = false, string Name = "")
 {
     /// <summary>How many units the gradient has.</summary>
     public long Units => IsWholeTensor ? 1 : Parameter.shape[0];

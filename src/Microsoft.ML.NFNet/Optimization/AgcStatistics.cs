@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet;
@@ -7,7 +6,7 @@ namespace Microsoft.ML.NFNet;
 /// Counts the units adaptive gradient clipping saw and clipped, across any number of calls. The clipped count is kept
 /// on the parameters' device, so clipping never waits for the device; reading <see cref="UnitsClipped"/> does, once.
 /// </summary>
-public sealed class AgcStatistics : IDisposable
+internal sealed class AgcStatistics : IDisposable
 {
     private Tensor? keptUnits;
 

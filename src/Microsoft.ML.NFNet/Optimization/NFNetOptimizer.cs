@@ -7,9 +7,9 @@ namespace Microsoft.ML.NFNet;
 /// <summary>
 /// The optimization side of an NFNet training step, for your own training loop: the learning rate from the warm-up +
 /// cosine schedule, AGC, the optimizer update and the weight EMA, in the recipe's order (what
-/// <see cref="Training.NFNetTrainingEngine"/> uses). Per step: <c>ZeroGrad()</c>, forward, loss, backward, <c>Step()</c>.
+/// <see cref="NFNetTrainingEngine"/> uses). Per step: <c>ZeroGrad()</c>, forward, loss, backward, <c>Step()</c>.
 /// </summary>
-public sealed class NFNetOptimizer : IDisposable
+internal sealed class NFNetOptimizer : IDisposable
 {
     private const string FormatTag = "Microsoft.ML.NFNet.NFNetOptimizer/1";
 
@@ -39,7 +39,7 @@ public sealed class NFNetOptimizer : IDisposable
     /// rate). Frozen parameters get no optimizer state, no EMA and no clipping; freezing them (<c>requires_grad</c>, eval
     /// mode) is the caller's part.</param>
     public static NFNetOptimizer Create(NFNetModel model, NFNetOptimizerOptions options, int batchSize, long stepsPerEpoch, long totalSteps,
-        NFNetFineTuningOptions? fineTuning = null)
+        FineTuningSettings? fineTuning = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -52,7 +52,6 @@ public sealed class NFNetOptimizer : IDisposable
         var requestedWarmup = options.WarmupSteps ?? WarmupEpochs(options) * stepsPerEpoch;
         var schedule = new WarmupCosineSchedule(peak, Math.Min(requestedWarmup, totalSteps), totalSteps);
 
-        fineTuning?.Validate();
         var trainable = TrainableParameters.Of(model, fineTuning);
         var backboneFactor = fineTuning?.BackboneLearningRateFactor ?? 1.0;
         // Everything at one rate: the two weight-decay groups of the whole model (the layout checkpoints have always had).

@@ -5,58 +5,58 @@ namespace Microsoft.ML.NFNet;
 /// How an NFNet is optimized: SGD with Nesterov momentum 0.9, weight decay 2·10⁻⁵ on conv and linear weights, AGC with
 /// λ = 0.01 and ε = 10⁻³ on everything but the classifier, a linear warm-up to the peak learning rate, then cosine
 /// decay to 0. The learning rate and the warm-up are automatic by default (see <see cref="LearningRate"/>);
-/// <see cref="Training.NFNetTrainingOptions.DeepMindImageNet"/> holds the paper's values.
+/// <c>NFNetTrainingOptions.DeepMindImageNet</c> holds the paper's values.
 /// </summary>
 public sealed record NFNetOptimizerOptions
 {
     private static readonly OptionCheck Check = new(nameof(NFNetOptimizerOptions));
 
     /// <summary>The optimizer (default SGD).</summary>
-    public NFNetOptimizerKind Optimizer { get; init; } = NFNetOptimizerKind.Sgd;
+    public NFNetOptimizerKind Optimizer { get; set; } = NFNetOptimizerKind.Sgd;
 
     /// <summary>
     /// Peak learning rate, reached at the end of the warm-up (with <see cref="ScaleLearningRateWithBatchSize"/>: the rate
     /// for a batch of 256). Null (default): automatic, chosen by the training engine for the data and batch size.
     /// </summary>
-    public double? LearningRate { get; init; }
+    public double? LearningRate { get; set; }
 
     /// <summary>
     /// DeepMind's linear scaling rule: the peak rate is <see cref="LearningRate"/> · batch size / 256 (their 0.1 gives 1.6
     /// at batch 4096). Default false: <see cref="LearningRate"/> is the peak rate itself.
     /// </summary>
-    public bool ScaleLearningRateWithBatchSize { get; init; }
+    public bool ScaleLearningRateWithBatchSize { get; set; }
 
     /// <summary>SGD momentum (default 0.9).</summary>
-    public double Momentum { get; init; } = 0.9;
+    public double Momentum { get; set; } = 0.9;
 
     /// <summary>Whether SGD uses Nesterov momentum (default true).</summary>
-    public bool Nesterov { get; init; } = true;
+    public bool Nesterov { get; set; } = true;
 
     /// <summary>Weight decay of conv and linear weights (coupled L2 for SGD, decoupled for AdamW; default 2·10⁻⁵); gains,
     /// biases and skip gains are never decayed.</summary>
-    public double WeightDecay { get; init; } = 2e-5;
+    public double WeightDecay { get; set; } = 2e-5;
 
     /// <summary>AGC's λ, the largest allowed ratio of a unit's gradient norm to its weight norm; 0 turns adaptive gradient
     /// clipping off. Null (default): automatic, chosen by the training engine for the batch size (DeepMind's 0.01 is
     /// tuned for batches of thousands; small batches train better with a looser clip); 0.01 where no rule applies.</summary>
-    public double? ClippingFactor { get; init; }
+    public double? ClippingFactor { get; set; }
 
     /// <summary>AGC's ε, the floor of the weight norm (default 10⁻³).</summary>
-    public double ClippingEps { get; init; } = AdaptiveGradientClipping.DefaultEps;
+    public double ClippingEps { get; set; } = AdaptiveGradientClipping.DefaultEps;
 
     /// <summary>Which parameters and units AGC clips (default timm's).</summary>
-    public AgcConvention ClippingConvention { get; init; } = AgcConvention.Timm;
+    internal AgcConvention ClippingConvention { get; set; } = AgcConvention.Timm;
 
     /// <summary>Length of the linear warm-up in epochs (ignored when <see cref="WarmupSteps"/> is set); a warm-up longer
     /// than the training is cut to the training. Null (default): automatic.</summary>
-    public double? WarmupEpochs { get; init; }
+    public double? WarmupEpochs { get; set; }
 
     /// <summary>Length of the linear warm-up in steps; null (default) uses <see cref="WarmupEpochs"/>.</summary>
-    public long? WarmupSteps { get; init; }
+    public long? WarmupSteps { get; set; }
 
     /// <summary>Decay of the exponential moving average of the weights (the paper uses 0.99999); null (default) keeps no
     /// average.</summary>
-    public double? EmaDecay { get; init; }
+    public double? EmaDecay { get; set; }
 
     /// <summary>Whether AGC is on.</summary>
     internal bool ClipsGradients => ResolvedClippingFactor > 0;

@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -7,7 +6,7 @@ namespace Microsoft.ML.NFNet;
 /// <summary>
 /// The split of an <see cref="NFNetModel"/>'s parameters for fine-tuning: what trains (the classifier, and the trained
 /// part of the backbone) and which top-level modules are frozen (the stem, early stages, the final conv), by
-/// <see cref="NFNetFineTuningOptions.TrainableParts"/>.
+/// <see cref="NFNetTrainingOptions.TrainableParts"/>.
 /// </summary>
 /// <remarks>The classifier is found by identity (<see cref="NFNetModel.Classifier"/>), the stages by their timm names
 /// (<c>stem</c>, <c>stages.i</c>, <c>final_conv</c>): build the split after the model has its final classifier and device.</remarks>
@@ -53,13 +52,13 @@ internal sealed class TrainableParameters
 
     /// <summary>The split for <paramref name="fineTuning"/> (null or <see cref="NFNetTrainableParts.All"/>: everything trains).</summary>
     /// <exception cref="ArgumentOutOfRangeException">More stages asked for than the architecture has.</exception>
-    public static TrainableParameters Of(NFNetModel model, NFNetFineTuningOptions? fineTuning)
+    public static TrainableParameters Of(NFNetModel model, FineTuningSettings? fineTuning)
     {
         ArgumentNullException.ThrowIfNull(model);
         var parts = fineTuning?.TrainableParts ?? NFNetTrainableParts.All;
         var stageCount = model.Config.Depths.Count;
         if (fineTuning is not null)
-            CheckStages(fineTuning, model.Config);
+            CheckStages(fineTuning.TrainableParts, fineTuning.LastStageCount, model.Config);
 
         var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
         var frozenNames = parts switch
@@ -85,12 +84,12 @@ internal sealed class TrainableParameters
             frozenModules);
     }
 
-    /// <summary>Checks <see cref="NFNetFineTuningOptions.LastStageCount"/> against the architecture's stage count.</summary>
-    public static void CheckStages(NFNetFineTuningOptions fineTuning, NFNetConfig architecture)
+    /// <summary>Checks <see cref="NFNetTrainingOptions.TrainableLastStages"/> against the architecture's stage count.</summary>
+    public static void CheckStages(NFNetTrainableParts? parts, int lastStages, NFNetConfig architecture)
     {
-        if (fineTuning.TrainableParts == NFNetTrainableParts.LastStages && fineTuning.LastStageCount > architecture.Depths.Count)
-            throw new ArgumentOutOfRangeException(nameof(NFNetFineTuningOptions.LastStageCount), fineTuning.LastStageCount,
-                $"{nameof(NFNetFineTuningOptions)}.{nameof(NFNetFineTuningOptions.LastStageCount)} is {fineTuning.LastStageCount}, but " +
+        if (parts == NFNetTrainableParts.LastStages && lastStages > architecture.Depths.Count)
+            throw new ArgumentOutOfRangeException("TrainableLastStages", lastStages,
+                $"NFNetTrainingOptions.TrainableLastStages is {lastStages}, but " +
                 $"{architecture.Name} has {architecture.Depths.Count} stages; use at most {architecture.Depths.Count} (or TrainableParts = All).");
     }
 

@@ -16,7 +16,7 @@ namespace Microsoft.ML.NFNet;
 /// Training randomness is drawn from the caller's <see cref="Random"/> in a fixed order (one seed per image, then the
 /// mixing decision), so a seed reproduces a batch exactly whatever the thread scheduling.
 /// </remarks>
-public sealed class ImageBatcher
+internal sealed class ImageBatcher
 {
     private readonly ImagePreprocessor preprocessor;
     private readonly int maxDegreeOfParallelism;

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Microsoft.ML.NFNet;
@@ -29,23 +31,21 @@ public sealed record ImagePreprocessingOptions
     /// say otherwise (the standard ImageNet ratio).</summary>
     public const double DefaultEvalCropFraction = 0.875;
 
-    /// <summary>ImageNet's per-channel mean (red, green, blue; 0..1 scale): the default of <see cref="MeanRed"/>,
-    /// <see cref="MeanGreen"/> and <see cref="MeanBlue"/>.</summary>
+    /// <summary>ImageNet's per-channel mean (red, green, blue; 0..1 scale): the default of <see cref="Mean"/>.</summary>
     public static IReadOnlyList<double> ImageNetMean { get; } = [0.485, 0.456, 0.406];
 
-    /// <summary>ImageNet's per-channel standard deviation (red, green, blue): the default of <see cref="StdRed"/>,
-    /// <see cref="StdGreen"/> and <see cref="StdBlue"/>.</summary>
+    /// <summary>ImageNet's per-channel standard deviation (red, green, blue): the default of <see cref="Std"/>.</summary>
     public static IReadOnlyList<double> ImageNetStd { get; } = [0.229, 0.224, 0.225];
 
     private static readonly OptionCheck Check = new(nameof(ImagePreprocessingOptions));
 
     /// <summary>Side of the square network input when training, in pixels, and when scoring unless
     /// <see cref="EvalImageSize"/> is set. Null (default): automatic. NFNet-F0 trains at 192 and tests at 256.</summary>
-    public int? ImageSize { get; init; }
+    public int? ImageSize { get; set; }
 
     /// <summary>Side of the square network input when scoring; null (default) uses <see cref="ImageSize"/>.
     /// Pretrained NFNets score best somewhat above their training size (timm's <c>test_input_size</c>).</summary>
-    public int? EvalImageSize { get; init; }
+    public int? EvalImageSize { get; set; }
 
     /// <summary>
     /// Evaluation crop fraction (timm's <c>crop_pct</c>): resize to <c>floor(size / EvalCropFraction)</c>, then take the
@@ -56,46 +56,36 @@ public sealed record ImagePreprocessingOptions
     /// 0.875 is the standard ImageNet evaluation ratio (torchvision, timm's default). It equals DeepMind's
     /// "resize to size + 32" rule at 224 px (224 / 256) and, being a fraction, scales sensibly with any image size,
     /// which a fixed margin does not. timm's <c>dm_nfnet_f0..f6</c> weights were evaluated with 0.9 … 0.956 and
-    /// <see cref="Preprocessing.EvalResizeMode.Squash"/>; the pretrained catalog sets those.
+    /// <see cref="NFNet.EvalResizeMode.Squash"/>; the pretrained catalog sets those.
     /// </remarks>
-    public double? EvalCropFraction { get; init; }
+    public double? EvalCropFraction { get; set; }
 
     /// <summary>Whether evaluation resizing keeps the aspect ratio or squashes both sides to the same length. Null
     /// (default): the pretrained weights' crop mode when training starts from them, else
-    /// <see cref="Preprocessing.EvalResizeMode.ShorterSide"/>.</summary>
-    public EvalResizeMode? EvalResizeMode { get; init; }
+    /// <see cref="NFNet.EvalResizeMode.ShorterSide"/>.</summary>
+    public EvalResizeMode? EvalResizeMode { get; set; }
 
     /// <summary>Resampling filter for every resize (antialiased when downscaling). Null (default): the pretrained
     /// weights' filter when training starts from them, else bicubic.</summary>
-    public ImageInterpolation? Interpolation { get; init; }
+    public ImageInterpolation? Interpolation { get; set; }
 
-    /// <summary>Mean of the red channel on a 0..1 scale. Null (default): the pretrained weights' value when training
-    /// starts from them, else ImageNet's 0.485.</summary>
-    public double? MeanRed { get; init; }
+    /// <summary>Per-channel mean (red, green, blue) on a 0..1 scale: three finite numbers. Null (default): the
+    /// pretrained weights' mean when training starts from them, else <see cref="ImageNetMean"/>.</summary>
+    public IReadOnlyList<double>? Mean { get => mean?.Values; set => mean = ChannelValues.Of(value); }
 
-    /// <summary>Mean of the green channel on a 0..1 scale. Null (default): the pretrained weights' value, else ImageNet's 0.456.</summary>
-    public double? MeanGreen { get; init; }
+    /// <summary>Per-channel standard deviation (red, green, blue) on a 0..1 scale: three positive numbers. Null
+    /// (default): the pretrained weights' values when training starts from them, else <see cref="ImageNetStd"/>.</summary>
+    public IReadOnlyList<double>? Std { get => std?.Values; set => std = ChannelValues.Of(value); }
 
-    /// <summary>Mean of the blue channel on a 0..1 scale. Null (default): the pretrained weights' value, else ImageNet's 0.406.</summary>
-    public double? MeanBlue { get; init; }
-
-    /// <summary>Standard deviation of the red channel on a 0..1 scale, positive. Null (default): the pretrained
-    /// weights' value, else ImageNet's 0.229.</summary>
-    public double? StdRed { get; init; }
-
-    /// <summary>Standard deviation of the green channel on a 0..1 scale, positive. Null (default): the pretrained
-    /// weights' value, else ImageNet's 0.224.</summary>
-    public double? StdGreen { get; init; }
-
-    /// <summary>Standard deviation of the blue channel on a 0..1 scale, positive. Null (default): the pretrained
-    /// weights' value, else ImageNet's 0.225.</summary>
-    public double? StdBlue { get; init; }
+    // Copies with value equality, so options compare (and records copy) by their numbers.
+    private ChannelValues? mean;
+    private ChannelValues? std;
 
     /// <summary>
     /// Largest accepted width × height, checked from the image header before any pixel is decoded, so a tiny file that
     /// claims enormous dimensions fails fast instead of exhausting memory. Default <see cref="DefaultMaxImagePixels"/>.
     /// </summary>
-    public long MaxImagePixels { get; init; } = DefaultMaxImagePixels;
+    public long MaxImagePixels { get; set; } = DefaultMaxImagePixels;
 
     /// <summary>
     /// Largest accepted ratio of an image's long side to its short side, checked from the header before any pixel is
@@ -105,53 +95,53 @@ public sealed record ImagePreprocessingOptions
     /// Default <see cref="DefaultMaxAspectRatio"/>.
     /// </summary>
     [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] // "Infinity" in the saved JSON
-    public double MaxAspectRatio { get; init; } = DefaultMaxAspectRatio;
+    public double MaxAspectRatio { get; set; } = DefaultMaxAspectRatio;
 
     /// <summary>
     /// Training: crop a random region (area fraction in [<see cref="CropScaleMin"/>, <see cref="CropScaleMax"/>], aspect
     /// ratio log-uniform in [<see cref="CropRatioMin"/>, <see cref="CropRatioMax"/>], torchvision's RandomResizedCrop)
     /// and resize it to <see cref="ImageSize"/>. When false, training uses the evaluation resize and centre crop.
     /// </summary>
-    public bool RandomResizedCrop { get; init; } = true;
+    public bool RandomResizedCrop { get; set; } = true;
 
     /// <summary>Smallest crop area as a fraction of the image area, in (0, 1]. Null (default): automatic.</summary>
-    public double? CropScaleMin { get; init; }
+    public double? CropScaleMin { get; set; }
 
     /// <summary>Largest crop area as a fraction of the image area, in [<see cref="CropScaleMin"/>, 1] (default 1).</summary>
-    public double CropScaleMax { get; init; } = 1.0;
+    public double CropScaleMax { get; set; } = 1.0;
 
     /// <summary>Smallest crop aspect ratio (width / height), positive (default 3/4).</summary>
-    public double CropRatioMin { get; init; } = 3.0 / 4.0;
+    public double CropRatioMin { get; set; } = 3.0 / 4.0;
 
     /// <summary>Largest crop aspect ratio (width / height), at least <see cref="CropRatioMin"/> (default 4/3).</summary>
-    public double CropRatioMax { get; init; } = 4.0 / 3.0;
+    public double CropRatioMax { get; set; } = 4.0 / 3.0;
 
     /// <summary>Training: probability of mirroring an image left-right, in [0, 1]. Null (default): automatic.</summary>
-    public double? HorizontalFlipProbability { get; init; }
+    public double? HorizontalFlipProbability { get; set; }
 
     /// <summary>
     /// Training: MixUp strength α; the mixing ratio λ is drawn from Beta(α, α) once per batch and image i is blended
     /// with image N-1-i. 0 disables MixUp; null (default): automatic. DeepMind's NFNet recipe uses 0.2.
     /// </summary>
-    public double? MixUpAlpha { get; init; }
+    public double? MixUpAlpha { get; set; }
 
     /// <summary>
     /// Training: CutMix strength α; λ ~ Beta(α, α) sets the area of a random box pasted from image N-1-i, and the label
     /// weight is corrected to the box's actual (clipped) area. 0 disables CutMix; null (default): automatic.
     /// </summary>
-    public double? CutMixAlpha { get; init; }
+    public double? CutMixAlpha { get; set; }
 
     /// <summary>
     /// Training: probability that a batch is mixed at all when MixUp or CutMix is on (timm's <c>mix_prob</c>), in [0, 1]
     /// (default 1). An unmixed batch still gets soft (one-hot, smoothed) targets.
     /// </summary>
-    public double MixProbability { get; init; } = 1.0;
+    public double MixProbability { get; set; } = 1.0;
 
     /// <summary>
     /// Training: when both MixUp and CutMix are on, the probability that a mixed batch uses CutMix rather than MixUp
     /// (timm's <c>switch_prob</c>), in [0, 1] (default 0.5).
     /// </summary>
-    public double SwitchProbability { get; init; } = 0.5;
+    public double SwitchProbability { get; set; } = 0.5;
 
     /// <summary>
     /// Scoring: average the class probabilities of each image with those of four copies shifted by 1/16 of the input
@@ -159,7 +149,7 @@ public sealed record ImagePreprocessingOptions
     /// forward passes per image; on small data from scratch it added about one point of accuracy (README, small data).
     /// Validation during training and the ONNX export score the single view.
     /// </summary>
-    public bool TestTimeAugmentation { get; init; }
+    public bool TestTimeAugmentation { get; set; }
 
     /// <summary>True when MixUp or CutMix is on, so training targets are soft <c>[N, classes]</c> distributions.</summary>
     [JsonIgnore]
@@ -179,12 +169,12 @@ public sealed record ImagePreprocessingOptions
             Check.Defined(resizeMode, nameof(EvalResizeMode));
         if (Interpolation is { } interpolation)
             Check.Defined(interpolation, nameof(Interpolation));
-        foreach (var (name, mean) in new[] { (nameof(MeanRed), MeanRed), (nameof(MeanGreen), MeanGreen), (nameof(MeanBlue), MeanBlue) })
-            if (mean is { } value)
-                Check.That(double.IsFinite(value), name, value, "must be a finite number");
-        foreach (var (name, std) in new[] { (nameof(StdRed), StdRed), (nameof(StdGreen), StdGreen), (nameof(StdBlue), StdBlue) })
-            if (std is { } value)
-                Check.Positive(value, name);
+        if (Mean is { } meanValues)
+            Check.That(meanValues.Count == 3 && meanValues.All(double.IsFinite), nameof(Mean), string.Join(", ", meanValues),
+                "must be three finite numbers (red, green, blue), or null for automatic");
+        if (Std is { } stdValues)
+            Check.That(stdValues.Count == 3 && stdValues.All(v => double.IsFinite(v) && v > 0), nameof(Std), string.Join(", ", stdValues),
+                "must be three positive numbers (red, green, blue), or null for automatic");
         Check.AtLeast(MaxImagePixels, 1, nameof(MaxImagePixels));
         Check.That(MaxAspectRatio >= 1, nameof(MaxAspectRatio), MaxAspectRatio,
             "must be at least 1 (a square), or PositiveInfinity for no limit");
@@ -221,26 +211,54 @@ public sealed record ImagePreprocessingOptions
     internal ImageInterpolation ResolvedInterpolation => Interpolation ?? ImageInterpolation.Bicubic;
 
     /// <summary>The per-channel mean in use (red, green, blue; ImageNet's for a null).</summary>
-    internal (double Red, double Green, double Blue) ResolvedMean =>
-        (MeanRed ?? ImageNetMean[0], MeanGreen ?? ImageNetMean[1], MeanBlue ?? ImageNetMean[2]);
+    internal (double Red, double Green, double Blue) ResolvedMean => Triple(Mean ?? ImageNetMean);
 
     /// <summary>The per-channel standard deviation in use (red, green, blue; ImageNet's for a null).</summary>
-    internal (double Red, double Green, double Blue) ResolvedStd =>
-        (StdRed ?? ImageNetStd[0], StdGreen ?? ImageNetStd[1], StdBlue ?? ImageNetStd[2]);
+    internal (double Red, double Green, double Blue) ResolvedStd => Triple(Std ?? ImageNetStd);
+
+    private static (double, double, double) Triple(IReadOnlyList<double> values) => (values[0], values[1], values[2]);
+
+    /// <summary>A copy that shares nothing mutable with this one.</summary>
+    internal ImagePreprocessingOptions Copy() => this with { };
+
+    /// <summary>Reads options saved as JSON (a model file, an <c>ExportTimm</c> config). Files written before
+    /// <see cref="Mean"/> and <see cref="Std"/> were lists hold six numbers, <c>MeanRed</c> … <c>StdBlue</c>; they are
+    /// read as the lists (a missing channel: ImageNet's value).</summary>
+    internal static ImagePreprocessingOptions FromJson(JsonNode node, JsonSerializerOptions json)
+    {
+        if (node is JsonObject fields)
+        {
+            MoveLegacyChannels(fields, nameof(Mean), ImageNetMean);
+            MoveLegacyChannels(fields, nameof(Std), ImageNetStd);
+        }
+        return node.Deserialize<ImagePreprocessingOptions>(json) ?? throw new JsonException("The preprocessing JSON is null.");
+    }
+
+    private static void MoveLegacyChannels(JsonObject fields, string name, IReadOnlyList<double> defaults)
+    {
+        string[] legacy = [name + "Red", name + "Green", name + "Blue"];
+        if (!legacy.Any(fields.ContainsKey))
+            return;
+        var values = new JsonArray();
+        for (var i = 0; i < 3; i++)
+        {
+            values.Add(fields[legacy[i]] is JsonValue value ? value.GetValue<double>() : defaults[i]);
+            fields.Remove(legacy[i]);
+        }
+        fields[name] ??= values;
+    }
 
     /// <summary>These options with every null evaluation and normalisation setting replaced by its ImageNet default, so
     /// a saved model states the values it scores with.</summary>
     internal ImagePreprocessingOptions WithEvaluationDefaults()
     {
-        var (meanRed, meanGreen, meanBlue) = ResolvedMean;
-        var (stdRed, stdGreen, stdBlue) = ResolvedStd;
         return this with
         {
             EvalCropFraction = ResolvedEvalCropFraction,
             EvalResizeMode = ResolvedEvalResizeMode,
             Interpolation = ResolvedInterpolation,
-            MeanRed = meanRed, MeanGreen = meanGreen, MeanBlue = meanBlue,
-            StdRed = stdRed, StdGreen = stdGreen, StdBlue = stdBlue,
+            Mean = Mean ?? ImageNetMean,
+            Std = Std ?? ImageNetStd,
         };
     }
 

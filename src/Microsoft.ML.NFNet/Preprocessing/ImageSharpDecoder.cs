@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.ML.NFNet;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.Formats;

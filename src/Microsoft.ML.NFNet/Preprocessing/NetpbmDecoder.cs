@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Microsoft.ML.NFNet;
 
 namespace Microsoft.ML.NFNet;
 

@@ -1,5 +1,3 @@
-using Microsoft.ML.NFNet;
-
 namespace Microsoft.ML.NFNet;
 
 /// <summary>

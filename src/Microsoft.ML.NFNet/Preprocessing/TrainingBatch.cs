@@ -10,7 +10,7 @@ namespace Microsoft.ML.NFNet;
 /// int64 class indices <c>[N]</c> when batch mixing is off (apply label smoothing in the loss), else float32 soft
 /// targets <c>[N, classes]</c> with label smoothing already folded in (use a soft-target cross-entropy).
 /// </param>
-public sealed record TrainingBatch(Tensor Images, Tensor Targets) : IDisposable
+internal sealed record TrainingBatch(Tensor Images, Tensor Targets) : IDisposable
 {
     /// <summary>What mixing was applied (<see cref="BatchMix.None"/> for none).</summary>
     internal BatchMix Mix { get; init; } = BatchMix.None;

@@ -14,7 +14,7 @@ internal sealed class BatchPrefetcher : IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Task producer;
 
-    public BatchPrefetcher(IImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing)
+    public BatchPrefetcher(ImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing)
     {
         producer = Task.Run(() => Produce(data, plan, batcher, labelSmoothing, stop.Token));
     }
@@ -30,7 +30,7 @@ internal sealed class BatchPrefetcher : IDisposable
         }
     }
 
-    private void Produce(IImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing, CancellationToken token)
+    private void Produce(ImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing, CancellationToken token)
     {
         Exception? failure = null;
         // This thread normalizes and mixes whole batches while the network trains on the other cores.

@@ -29,7 +29,7 @@ internal sealed class DataSourceScan
     /// <param name="cancellationToken">Checked between images.</param>
     /// <exception cref="InvalidImageException">An image cannot be decoded and <paramref name="skipInvalid"/> is false;
     /// the message names the first such image in data order.</exception>
-    public static DataSourceScan Run(IImageDataSource data, string role, ImageSizeLimit limit, bool skipInvalid,
+    public static DataSourceScan Run(ImageDataSource data, string role, ImageSizeLimit limit, bool skipInvalid,
         CancellationToken cancellationToken)
     {
         var failures = new InvalidImageException?[data.Count];
@@ -81,7 +81,7 @@ internal sealed class DataSourceScan
         return ((int)rgb.shape[2], (int)rgb.shape[1], gray);
     }
 
-    private static DatasetProfile Summarize(IImageDataSource data, (int Width, int Height, bool Gray, int Label)[] shapes,
+    private static DatasetProfile Summarize(ImageDataSource data, (int Width, int Height, bool Gray, int Label)[] shapes,
         HashSet<int> invalid)
     {
         var usable = Enumerable.Range(0, data.Count).Where(i => !invalid.Contains(i)).ToArray();

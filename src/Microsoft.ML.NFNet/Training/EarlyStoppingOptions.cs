@@ -14,13 +14,13 @@ public enum EarlyStoppingMetric
 public sealed record EarlyStoppingOptions
 {
     /// <summary>The watched metric.</summary>
-    public EarlyStoppingMetric Metric { get; init; } = EarlyStoppingMetric.Loss;
+    public EarlyStoppingMetric Metric { get; set; } = EarlyStoppingMetric.Loss;
 
     /// <summary>Epochs without improvement before stopping.</summary>
     /// <remarks>Null (default): automatic, half of the epochs and at least <see cref="MinimumPatience"/>. Under the
     /// cosine schedule the validation loss is noisy while the learning rate is high and improves most in the last
     /// epochs, so a short patience stops runs long before their best epoch.</remarks>
-    public int? Patience { get; init; }
+    public int? Patience { get; set; }
 
     /// <summary>The smallest automatic patience, and the patience used where no rule chose one.</summary>
     public const int MinimumPatience = 5;
@@ -29,13 +29,13 @@ public sealed record EarlyStoppingOptions
     internal int ResolvedPatience => Patience ?? MinimumPatience;
 
     /// <summary>Smallest change that counts as an improvement.</summary>
-    public double MinDelta { get; init; } = 1e-4;
+    public double MinDelta { get; set; } = 1e-4;
 
     /// <summary>At the end, put back the weights of the best epoch rather than keep the last.</summary>
     /// <remarks>Null (default): automatic: true when the validation set has at least
     /// <see cref="MinimumValidationImagesToSelect"/> images. On a smaller one the best of many epochs is mostly the
     /// luckiest, and the last epoch (the end of the cosine schedule) scores better on new images.</remarks>
-    public bool? RestoreBestWeights { get; init; }
+    public bool? RestoreBestWeights { get; set; }
 
     /// <summary>The smallest validation set on which the automatic choice restores the best epoch.</summary>
     public const int MinimumValidationImagesToSelect = 1000;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -24,7 +23,7 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
 
     /// <summary>Trains one epoch; <paramref name="afterStep"/> (called after every step) may end it early by returning
     /// false, for a time budget.</summary>
-    public TrainingMetrics Train(NFNetModel model, NFNetOptimizer optimizer, IImageDataSource data, int[] usable, int epoch,
+    public TrainingMetrics Train(NFNetModel model, NFNetOptimizer optimizer, ImageDataSource data, int[] usable, int epoch,
         Stopwatch clock, TimeSpan elapsedBefore, CancellationToken cancellationToken, Func<bool>? afterStep = null)
     {
         var batchSize = Math.Min(settings.BatchSize, usable.Length);
@@ -38,9 +37,9 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
         long correct = 0, seen = 0;
         var lastLearningRate = optimizer.LearningRate;
         var batchesDone = 0;
-        TrainingMetrics Report(TrainingPhase phase, int batch) => new()
+        TrainingMetrics Report(bool epochEnd, int batch) => new()
         {
-            Phase = phase,
+            IsEpochEnd = epochEnd,
             Epoch = epoch,
             Epochs = Epochs,
             Batch = batch,
@@ -77,9 +76,9 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
             if (afterStep is not null && !afterStep())
                 break;
             if (settings.LogEveryBatches > 0 && (index + 1) % settings.LogEveryBatches == 0 && index + 1 < plan.Batches.Length)
-                settings.MetricsCallback?.Invoke(Report(TrainingPhase.Batch, index + 1));
+                settings.MetricsCallback?.Invoke(Report(epochEnd: false, index + 1));
         }
-        return Report(TrainingPhase.Epoch, batchesDone);
+        return Report(epochEnd: true, batchesDone);
     }
 
     private (float Loss, long Count, long Correct) Step(NFNetModel model, NFNetOptimizer optimizer, TrainingBatch batch, int epoch, int index)

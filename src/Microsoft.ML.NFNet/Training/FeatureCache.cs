@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet;
@@ -43,7 +42,7 @@ internal sealed class FeatureCache : IDisposable
 
     /// <summary>Runs the backbone once over the usable images, with the training preprocessing for training images (as
     /// an epoch would prepare them) and the scoring preprocessing for validation images.</summary>
-    public static FeatureCache Compute(NFNetModel model, IImageDataSource train, int[] usableTraining, IImageDataSource? validation,
+    public static FeatureCache Compute(NFNetModel model, ImageDataSource train, int[] usableTraining, ImageDataSource? validation,
         int[] usableValidation, ImageBatcher batcher, int batchSize, Device device, double labelSmoothing,
         CancellationToken cancellationToken)
     {
@@ -121,10 +120,10 @@ internal sealed class FeatureCache : IDisposable
         }
     }
 
-    private static Tensor Labels(IImageDataSource data, int[] usable, Device device) =>
+    private static Tensor Labels(ImageDataSource data, int[] usable, Device device) =>
         tensor(usable.Select(i => (long)data[i].Label).ToArray(), device: device);
 
-    private static T Describe<T>(IImageDataSource data, int[] chunk, string role, Func<T> prepare)
+    private static T Describe<T>(ImageDataSource data, int[] chunk, string role, Func<T> prepare)
     {
         try
         {

@@ -28,7 +28,6 @@ internal static class FineTuningDefaults
     {
         var preprocessing = options.Preprocessing;
         var optimizer = options.Optimizer;
-        var fineTuning = options.FineTuning ?? new NFNetFineTuningOptions();
         var stepsPerEpoch = (profile.ImageCount + options.BatchSize - 1) / Math.Max(1, options.BatchSize);
         var epochs = Math.Clamp((TargetSteps + stepsPerEpoch - 1) / Math.Max(1, stepsPerEpoch), MinimumEpochs, MaximumEpochs);
         var chosenEpochs = options.Epochs ?? epochs;
@@ -38,13 +37,10 @@ internal static class FineTuningDefaults
             Epochs = choices.Choose(options.Epochs, "Epochs", epochs,
                 $"about {TargetSteps} steps of fine-tuning at {stepsPerEpoch} steps per epoch, {MinimumEpochs}–{MaximumEpochs} epochs"),
             EarlyStopping = EarlyStoppingDefaults.Apply(options.EarlyStopping, chosenEpochs, validationImages, choices),
-            FineTuning = fineTuning with
-            {
-                TrainableParts = choices.Choose(fineTuning.TrainableParts, "FineTuning.TrainableParts", NFNetTrainableParts.All,
-                    "fine-tune the whole network: the most accurate mode measured from 10 to 100 images per class"),
-                BackboneLearningRateFactor = choices.Choose(fineTuning.BackboneLearningRateFactor,
-                    "FineTuning.BackboneLearningRateFactor", 1.0, "one rate for the whole network (0.1 for the backbone measured worse)"),
-            },
+            TrainableParts = choices.Choose(options.TrainableParts, "TrainableParts", NFNetTrainableParts.All,
+                "fine-tune the whole network: the most accurate mode measured from 10 to 100 images per class"),
+            BackboneLearningRateFactor = choices.Choose(options.BackboneLearningRateFactor,
+                "BackboneLearningRateFactor", 1.0, "one rate for the whole network (0.1 for the backbone measured worse)"),
             Preprocessing = preprocessing with
             {
                 ImageSize = choices.Choose(preprocessing.ImageSize, "ImageSize", Math.Max(architecture.TrainImageSize, architecture.MinimumImageSize),

@@ -2,12 +2,12 @@ namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Images stored one folder per class (<c>root/&lt;class name&gt;/*.png|jpg|...</c>), the layout most image datasets use.
-/// Classes are the sub-folder names in ordinal order; files are read lazily.
+/// Classes are the sub-folder names in ordinal order; files are read lazily. Made by <see cref="ImageDataSource.FromFolder"/>.
 /// </summary>
-public sealed class ImageFolderDataSource : IImageDataSource
+internal sealed class ImageFolderDataSource : ImageDataSource
 {
     /// <summary>The file extensions read as images (every format the decoders support), case-insensitive.</summary>
-    public static IReadOnlySet<string> ImageExtensions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    public static new IReadOnlySet<string> ImageExtensions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ico", ".tif", ".tiff", ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".qoi" };
 
     private readonly (string Path, int Label)[] files;
@@ -19,22 +19,22 @@ public sealed class ImageFolderDataSource : IImageDataSource
     }
 
     /// <summary>Class names, index = label.</summary>
-    public IReadOnlyList<string> ClassNames { get; }
+    public override IReadOnlyList<string> ClassNames { get; }
 
     /// <inheritdoc />
-    public int Count => files.Length;
+    public override int Count => files.Length;
 
     /// <inheritdoc />
-    public int ClassCount => ClassNames.Count;
+    public override int ClassCount => ClassNames.Count;
 
     /// <summary>The file of every image, in order.</summary>
     public IEnumerable<(string Path, int Label)> Files => files;
 
     /// <inheritdoc />
-    public LabeledImage this[int index] => new(File.ReadAllBytes(files[index].Path), files[index].Label);
+    public override LabeledImage this[int index] => new(File.ReadAllBytes(files[index].Path), files[index].Label);
 
     /// <inheritdoc />
-    public string Describe(int index) => files[index].Path;
+    public override string Describe(int index) => files[index].Path;
 
     /// <summary>Scans <paramref name="root"/>: one sub-folder per class, image files by extension.</summary>
     /// <param name="root">The folder holding one sub-folder per class.</param>

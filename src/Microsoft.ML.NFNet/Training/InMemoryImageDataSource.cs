@@ -1,7 +1,7 @@
 namespace Microsoft.ML.NFNet;
 
-/// <summary>Labeled encoded images held in memory.</summary>
-public sealed class InMemoryImageDataSource : IImageDataSource
+/// <summary>Labeled encoded images held in memory. Made by <see cref="ImageDataSource.FromMemory"/>.</summary>
+internal sealed class InMemoryImageDataSource : ImageDataSource
 {
     private readonly IReadOnlyList<LabeledImage> images;
     private readonly Func<int, string> describe;
@@ -22,16 +22,16 @@ public sealed class InMemoryImageDataSource : IImageDataSource
     }
 
     /// <inheritdoc />
-    public int Count => images.Count;
+    public override int Count => images.Count;
 
     /// <inheritdoc />
-    public int ClassCount { get; }
+    public override int ClassCount { get; }
 
     /// <inheritdoc />
-    public LabeledImage this[int index] => images[index];
+    public override LabeledImage this[int index] => images[index];
 
     /// <inheritdoc />
-    public string Describe(int index) => describe(index);
+    public override string Describe(int index) => describe(index);
 
     /// <summary>A subset of this source (e.g. a validation split), keeping the original descriptions.</summary>
     public InMemoryImageDataSource Subset(IReadOnlyList<int> indices) =>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Microsoft.ML.NFNet;
 
@@ -13,13 +12,17 @@ namespace Microsoft.ML.NFNet;
 public sealed class NFNetTrainingEngine
 {
     private readonly NFNetTrainingOptions options;
+    private readonly Action<string>? log;
 
-    /// <param name="options">How to train (validated here).</param>
-    public NFNetTrainingEngine(NFNetTrainingOptions options)
+    /// <param name="options">How to train (validated and copied here: later changes to it affect nothing).</param>
+    /// <param name="log">Receives one-line notes: the automatic choices and why, images left out, resumption, the time
+    /// budget; null: none.</param>
+    public NFNetTrainingEngine(NFNetTrainingOptions options, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        this.options = options;
+        this.options = options.Copy();
+        this.log = log;
     }
 
     /// <summary>Whether head-only training on un-augmented images computes the backbone's features once (default true);
@@ -36,8 +39,17 @@ public sealed class NFNetTrainingEngine
     /// <exception cref="InvalidImageException">An image cannot be decoded (the message names it) and skipping is off.</exception>
     /// <exception cref="NonFiniteTrainingException">The loss or a gradient became NaN/∞ (the last checkpoint is kept).</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the model keeps the weights of the last completed step.</exception>
-    public NFNetTrainingResult Train(NFNetModel model, IImageDataSource train, IImageDataSource? validation = null,
-        CancellationToken cancellationToken = default)
+    /// <param name="model">The network, with random or pretrained weights.</param>
+    /// <param name="train">The training images.</param>
+    /// <param name="validation">Images validated after each epoch (early stopping and the best epoch); null: none.</param>
+    /// <param name="pretrained">Whether <paramref name="model"/> holds pretrained weights: the automatic settings then
+    /// follow the fine-tuning rules instead of the from-scratch ones (what the ML.NET trainer's <c>PretrainedWeights</c>
+    /// sets).</param>
+    /// <param name="resumeFrom">A checkpoint to continue from (<c>CheckpointDirectory/last.nfckpt</c> of an interrupted
+    /// run with the same data and options and an explicit seed); null: start afresh.</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    public NFNetTrainingResult Train(NFNetModel model, ImageDataSource train, ImageDataSource? validation = null,
+        bool pretrained = false, string? resumeFrom = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -51,12 +63,18 @@ public sealed class NFNetTrainingEngine
             TrainingCheckpoint.PrepareDirectory(checkpoints);
         var started = Stopwatch.StartNew(); // a time budget counts the data check too
 
+        if (resumeFrom is not null && options.Seed is null)
+            throw new ArgumentException("Resuming needs the seed of the interrupted run: set NFNetTrainingOptions.Seed.", nameof(resumeFrom));
         var data = TrainingData.Scan(train, validation, options, cancellationToken);
-        // FineTuning set: the model starts from pretrained weights (the ML.NET trainer sets it with PretrainedWeights).
-        var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config, fromPretrained: options.FineTuning is not null,
+        var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config, fromPretrained: pretrained,
             validationImages: data.UsableValidation.Length);
+        if (settings.Seed is null)
+        {
+            settings = settings with { Seed = Random.Shared.Next() };
+            choices = [.. choices, $"Seed = {settings.Seed} (drawn at random; set Seed to repeat this run)"];
+        }
         foreach (var note in data.Notes().Concat(choices.Select(choice => "Automatic: " + choice)))
-            options.Log?.Invoke(note);
+            log?.Invoke(note);
         var earlyStopping = data.HasValidation ? settings.EarlyStopping : null;
 
         var device = DeviceSelector.Resolve(settings.Device);
@@ -70,23 +88,23 @@ public sealed class NFNetTrainingEngine
         var trainable = TrainableParameters.Of(model, settings.FineTuning);
         using var optimizer = NFNetOptimizer.Create(model, settings.Optimizer, batchSize, stepsPerEpoch, (long)stepsPerEpoch * epochs,
             settings.FineTuning);
-        var seed = settings.Seed ?? NFNetTrainingOptions.DefaultSeed;
+        var seed = settings.Seed.Value;
 
-        var run = new RunState(model, train, optimizer, data, settings.FineTuning?.Describe() ?? TrainingProgress.AllParts);
+        var run = new RunState(model, train, optimizer, data, settings.FineTuning.Describe());
         FeatureCache? features = null;
         try
         {
-            if (settings.ResumeFrom is { } resume)
+            if (resumeFrom is { } resume)
             {
                 run.Restore(resume, seed);
-                options.Log?.Invoke($"Resumed from '{resume}' after epoch {run.History.Count}.");
+                log?.Invoke($"Resumed from '{resume}' after epoch {run.History.Count}.");
             }
             trainable.Freeze();
             if (CacheHeadFeatures && trainable.HeadOnly && FeatureCache.Applies(settings.Preprocessing) && run.History.Count < epochs)
             {
                 features = FeatureCache.Compute(model, train, data.UsableTraining, validation, data.UsableValidation, batcher, batchSize,
                     device, settings.LabelSmoothing, cancellationToken);
-                options.Log?.Invoke($"Only the head trains and augmentation is off: computed the backbone's features of " +
+                log?.Invoke($"Only the head trains and augmentation is off: computed the backbone's features of " +
                     $"{features.Images:N0} images once ({features.Bytes / 1e6:0.#} MB in memory) and train the head on them.");
             }
             var clock = Stopwatch.StartNew();
@@ -94,7 +112,7 @@ public sealed class NFNetTrainingEngine
             var epochRunner = new EpochRunner(settings, epochs, seed, batcher, device, data.SkippedImages, trainable, features);
             var budget = settings.MaxTrainingTime is { } maxTime
                 ? new TrainingTimeBudget(maxTime, () => elapsedBefore + started.Elapsed, stepsPerEpoch, optimizer.Schedule.TotalSteps,
-                    data.UsableValidation.Length, batchSize, optimizer.PlanTotalSteps, options.Log)
+                    data.UsableValidation.Length, batchSize, optimizer.PlanTotalSteps, log)
                 : null;
             for (var epoch = run.History.Count + 1;
                  epoch <= epochs && !run.Stopped && optimizer.StepsDone < optimizer.Schedule.TotalSteps; epoch++)
@@ -113,7 +131,7 @@ public sealed class NFNetTrainingEngine
                 {
                     // Out of time mid-epoch: no validation; the best validated epoch (if any) is kept.
                     run.EndUnvalidatedEpoch(metrics);
-                    options.Log?.Invoke($"Time budget: MaxTrainingTime = {budget.Budget:g} reached in epoch {epoch} after " +
+                    log?.Invoke($"Time budget: MaxTrainingTime = {budget.Budget:g} reached in epoch {epoch} after " +
                         $"{metrics.Batch} of {metrics.BatchesPerEpoch} batches.");
                     settings.MetricsCallback?.Invoke(metrics);
                     break;
@@ -142,13 +160,13 @@ public sealed class NFNetTrainingEngine
                 settings.MetricsCallback?.Invoke(metrics);
             }
             if (budget is { Shortened: true })
-                options.Log?.Invoke($"Time budget: trained {run.History.Count} of {epochs} epochs to fit MaxTrainingTime = " +
+                log?.Invoke($"Time budget: trained {run.History.Count} of {epochs} epochs to fit MaxTrainingTime = " +
                     $"{budget.Budget:g} (the learning-rate schedule was planned for the steps that fit).");
             return run.Finish(earlyStopping) with
             {
                 Settings = settings,
                 AutomaticChoices = choices,
-                Profile = data.Profile,
+                Data = data.Profile,
                 StoppedByTimeBudget = budget is { Shortened: true } or { Exhausted: true },
             };
         }
@@ -163,7 +181,7 @@ public sealed class NFNetTrainingEngine
     }
 
     /// <summary>Everything that changes across epochs and goes into a checkpoint.</summary>
-    private sealed class RunState(NFNetModel model, IImageDataSource train, NFNetOptimizer optimizer, TrainingData data,
+    private sealed class RunState(NFNetModel model, ImageDataSource train, NFNetOptimizer optimizer, TrainingData data,
         string trainableParts) : IDisposable
     {
         public NFNetModel Model { get; } = model;
@@ -215,6 +233,7 @@ public sealed class NFNetTrainingEngine
             return new NFNetTrainingResult
             {
                 History = History.ToArray(),
+                EpochsCompleted = History.Count,
                 SelectedEpoch = selected,
                 StoppedEarly = Stopped && History.Count > 0 && History[^1].Epoch < History[^1].Epochs,
                 SkippedImages = data.SkippedImages,
@@ -239,7 +258,8 @@ public sealed class NFNetTrainingEngine
         public void Restore(string path, int seed)
         {
             var (progress, best) = TrainingCheckpoint.Load(path, Model, Optimizer, seed, train.Count, trainableParts);
-            History = progress.History;
+            // A checkpoint's history holds epoch reports only (checkpoints written before IsEpochEnd existed lack the flag).
+            History = progress.History.Select(metrics => metrics with { IsEpochEnd = true }).ToList();
             BestEpoch = progress.BestEpoch;
             BestMetric = progress.BestMetric;
             EpochsWithoutImprovement = progress.EpochsWithoutImprovement;

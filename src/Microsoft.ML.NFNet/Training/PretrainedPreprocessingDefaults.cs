@@ -19,8 +19,6 @@ internal static class PretrainedPreprocessingDefaults
         var scoresAtTestSize = pretrained.TestSize is { } testSize && (evalImageSize ?? imageSize) == testSize
             && testSize != pretrained.TrainSize;
         var crop = scoresAtTestSize ? pretrained.TestCropFraction ?? pretrained.CropFraction : pretrained.CropFraction;
-        var mean = pretrained.Mean;
-        var std = pretrained.Std;
         return given with
         {
             ImageSize = imageSize,
@@ -29,13 +27,18 @@ internal static class PretrainedPreprocessingDefaults
                 $"the {(scoresAtTestSize ? "test " : "")}crop fraction of {source}", choices),
             EvalResizeMode = Choose(given.EvalResizeMode, "EvalResizeMode", pretrained.CropMode, $"the crop mode of {source}", choices),
             Interpolation = Choose(given.Interpolation, "Interpolation", pretrained.Interpolation, $"the filter of {source}", choices),
-            MeanRed = Choose(given.MeanRed, "MeanRed", mean?[0], $"the normalisation of {source}", choices),
-            MeanGreen = Choose(given.MeanGreen, "MeanGreen", mean?[1], $"the normalisation of {source}", choices),
-            MeanBlue = Choose(given.MeanBlue, "MeanBlue", mean?[2], $"the normalisation of {source}", choices),
-            StdRed = Choose(given.StdRed, "StdRed", std?[0], $"the normalisation of {source}", choices),
-            StdGreen = Choose(given.StdGreen, "StdGreen", std?[1], $"the normalisation of {source}", choices),
-            StdBlue = Choose(given.StdBlue, "StdBlue", std?[2], $"the normalisation of {source}", choices),
+            Mean = ChooseList(given.Mean, "Mean", pretrained.Mean, $"the normalisation of {source}", choices),
+            Std = ChooseList(given.Std, "Std", pretrained.Std, $"the normalisation of {source}", choices),
         };
+    }
+
+    private static IReadOnlyList<double>? ChooseList(IReadOnlyList<double>? given, string name, IReadOnlyList<double>? pretrained,
+        string why, AutomaticChoices choices)
+    {
+        if (given is not null || pretrained is null)
+            return given;
+        choices.Add($"{name} = ({string.Join(", ", pretrained.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}) ({why})");
+        return pretrained;
     }
 
     // Unknown pretrained values stay null: the ImageNet defaults apply later.

@@ -21,7 +21,7 @@ internal sealed record TrainingProgress
     public int EpochsWithoutImprovement { get; init; }
     public List<int> SkippedImages { get; init; } = [];
 
-    /// <summary>What trained (<c>NFNetFineTuningOptions.Describe</c>); null in checkpoints from before fine-tuning existed,
+    /// <summary>What trained (<c>FineTuningSettings.Describe</c>); null in checkpoints from before fine-tuning existed,
     /// which trained everything.</summary>
     public string? TrainableParts { get; init; }
 
@@ -56,7 +56,7 @@ internal static partial class TrainingCheckpoint
         var bestWeights = temp + ".best";
         try
         {
-            model.SaveWeights(weights);
+            ModelWeights.Save(model, weights);
             if (best is not null)
                 Safetensors.Save(bestWeights, best);
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
@@ -156,11 +156,12 @@ internal static partial class TrainingCheckpoint
             if ((progress.TrainableParts ?? TrainingProgress.AllParts) != trainableParts)
                 throw new InvalidDataException(
                     $"Checkpoint '{path}' belongs to another run: it trained {progress.TrainableParts ?? TrainingProgress.AllParts}, " +
-                    $"this run trains {trainableParts} (NFNetFineTuningOptions.TrainableParts); resume with the same options, or start afresh.");
+                    $"this run trains {trainableParts} (NFNetTrainingOptions.TrainableParts); resume with the same options, or start afresh.");
             return Corrupt(path, () =>
             {
                 Extract(zip, ModelEntry, path, Path.Combine(temp, ModelEntry));
-                model.LoadWeights(Path.Combine(temp, ModelEntry));
+                using (var source = SafetensorsSource.OpenFile(Path.Combine(temp, ModelEntry)))
+                    ModelWeights.Load(model, source);
                 using (var stream = Entry(zip, OptimizerEntry, path).Open())
                 {
                     using var buffered = new MemoryStream();

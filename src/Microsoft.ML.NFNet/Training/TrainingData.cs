@@ -4,7 +4,7 @@ namespace Microsoft.ML.NFNet;
 /// <summary>The training and validation sets after their one scan: which images are used, what the data looks like.</summary>
 internal sealed class TrainingData
 {
-    private TrainingData(IImageDataSource train, DataSourceScan trainingScan, IImageDataSource? validation, DataSourceScan? validationScan)
+    private TrainingData(ImageDataSource train, DataSourceScan trainingScan, ImageDataSource? validation, DataSourceScan? validationScan)
     {
         TrainingScan = trainingScan;
         ValidationScan = validationScan;
@@ -29,7 +29,7 @@ internal sealed class TrainingData
     public int SkippedImages => TrainingScan.Invalid.Count + (ValidationScan?.Invalid.Count ?? 0);
 
     /// <exception cref="ArgumentException">No training image can be decoded.</exception>
-    public static TrainingData Scan(IImageDataSource train, IImageDataSource? validation, NFNetTrainingOptions options,
+    public static TrainingData Scan(ImageDataSource train, ImageDataSource? validation, NFNetTrainingOptions options,
         CancellationToken cancellationToken)
     {
         var limit = ImageSizeLimit.Of(options.Preprocessing);
@@ -54,6 +54,6 @@ internal sealed class TrainingData
             yield return $"Left out {scan.Invalid.Count} validation image(s) that cannot be decoded (SkipInvalidImages = true).";
     }
 
-    private static int[] Usable(IImageDataSource data, DataSourceScan scan) =>
+    private static int[] Usable(ImageDataSource data, DataSourceScan scan) =>
         Enumerable.Range(0, data.Count).Where(i => !scan.Invalid.Contains(i)).ToArray();
 }

@@ -1,19 +1,12 @@
 namespace Microsoft.ML.NFNet;
 
-/// <summary>When a <see cref="TrainingMetrics"/> report is made.</summary>
-public enum TrainingPhase
-{
-    /// <summary>Every <see cref="NFNetTrainingOptions.LogEveryBatches"/> batches, with running averages since the epoch began.</summary>
-    Batch,
-    /// <summary>At the end of an epoch, with the epoch's averages and the validation results.</summary>
-    Epoch,
-}
-
 /// <summary>Progress of training, delivered to <see cref="NFNetTrainingOptions.MetricsCallback"/>.</summary>
 public sealed record TrainingMetrics
 {
-    /// <summary>Batch or epoch report.</summary>
-    public required TrainingPhase Phase { get; init; }
+    /// <summary>True: the report at the end of an epoch, with the epoch's averages and the validation results. False:
+    /// a report every <see cref="NFNetTrainingOptions.LogEveryBatches"/> batches, with running averages since the epoch
+    /// began.</summary>
+    public bool IsEpochEnd { get; init; }
 
     /// <summary>Epoch, 1-based.</summary>
     public required int Epoch { get; init; }

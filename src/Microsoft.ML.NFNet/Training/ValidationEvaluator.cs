@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -14,7 +13,7 @@ internal static class ValidationEvaluator
     /// <param name="batchSize">Images per forward pass.</param>
     /// <param name="device">Where the model is.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
-    public static (double Loss, double Accuracy) Evaluate(NFNetModel model, IImageDataSource data, IReadOnlyList<int> usable,
+    public static (double Loss, double Accuracy) Evaluate(NFNetModel model, ImageDataSource data, IReadOnlyList<int> usable,
         ImageBatcher batcher, int batchSize, Device device, CancellationToken cancellationToken)
     {
         if (usable.Count == 0)

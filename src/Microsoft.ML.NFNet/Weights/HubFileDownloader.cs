@@ -12,7 +12,7 @@ namespace Microsoft.ML.NFNet;
 /// known commit is used. With <see cref="HubDownloadOptions.Offline"/> (or <c>HF_HUB_OFFLINE=1</c>) no request is made.
 /// Instances are thread-safe; dispose them to release the HTTP connections.
 /// </remarks>
-public sealed class HubFileDownloader : IDisposable
+internal sealed class HubFileDownloader : IDisposable
 {
     /// <summary>The branch huggingface_hub downloads from by default.</summary>
     public const string DefaultRevision = "main";

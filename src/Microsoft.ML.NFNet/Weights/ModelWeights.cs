@@ -1,11 +1,10 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Strict safetensors I/O of an <see cref="NFNetModel"/>'s parameters under their timm state_dict names: the one loader
-/// behind <see cref="NFNetModelWeights.LoadWeights"/>, checkpoints and ML.NET model files, so all of them check the same
+/// behind <see cref="NFNetModelExtensions.LoadWeights"/>, checkpoints and ML.NET model files, so all of them check the same
 /// things with the same messages.
 /// </summary>
 internal static class ModelWeights

@@ -23,19 +23,15 @@ public static class NFNetPretrained
     /// <summary>
     /// Returns the local path of the weights file (<c>model.safetensors</c> with timm's tensor names), downloading it
     /// from the hub first unless it is cached. Settings follow the <c>HF_*</c> environment variables (see
-    /// <see cref="HubDownloadOptions"/>).
+    /// <see cref="HubDownloadOptions"/>), or <paramref name="options"/> where given (progress, endpoint, cache, token…).
     /// </summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     /// <exception cref="HubDownloadException">The file could not be downloaded or found in the cache; the message says why
     /// and which URL to fetch by hand.</exception>
-    public static string Download(string name, CancellationToken cancellationToken = default) =>
-        Download(name, new HubDownloadOptions(), cancellationToken);
-
-    /// <summary>As <see cref="Download(string, CancellationToken)"/>, with explicit settings (progress, endpoint, cache, token…).</summary>
-    public static string Download(string name, HubDownloadOptions options, CancellationToken cancellationToken = default) =>
+    public static string Download(string name, HubDownloadOptions? options = null, CancellationToken cancellationToken = default) =>
         DownloadAsync(name, options, cancellationToken).GetAwaiter().GetResult();
 
-    /// <summary>Asynchronous <see cref="Download(string, HubDownloadOptions, CancellationToken)"/>.</summary>
+    /// <summary>Asynchronous <see cref="Download"/>.</summary>
     public static async Task<string> DownloadAsync(string name, HubDownloadOptions? options = null, CancellationToken cancellationToken = default)
     {
         var weights = Find(name);

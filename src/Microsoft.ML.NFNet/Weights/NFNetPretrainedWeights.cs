@@ -68,11 +68,7 @@ public sealed record NFNetPretrainedWeights
         EvalCropFraction = TestCropFraction ?? CropFraction,
         EvalResizeMode = CropMode,
         Interpolation = Interpolation,
-        MeanRed = Mean[0],
-        MeanGreen = Mean[1],
-        MeanBlue = Mean[2],
-        StdRed = Std[0],
-        StdGreen = Std[1],
-        StdBlue = Std[2],
+        Mean = Mean,
+        Std = Std,
     };
 }

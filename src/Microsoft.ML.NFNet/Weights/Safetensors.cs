@@ -11,7 +11,7 @@ namespace Microsoft.ML.NFNet;
 /// <remarks>
 /// Supported dtypes: BOOL, U8, I8, I16, I32, I64, F16, BF16, F32 and F64. Tensors keep their dtype when loaded.
 /// </remarks>
-public static class Safetensors
+internal static class Safetensors
 {
     /// <summary>
     /// Tensor data moves between file and memory in slices of this many bytes: <see cref="torch.Tensor.bytes"/> spans

@@ -125,7 +125,7 @@ internal sealed record TimmHubConfig(NFNetConfig? Architecture, IReadOnlyList<st
             var labels = LabelNames(root["label_names"] ?? pretrained["label_names"]);
             var name = root["architecture"]?.GetValue<string>() ?? pretrained["architecture"]?.GetValue<string>();
             var own = root[OwnSection]?["preprocessing"] is { } saved
-                ? saved.Deserialize<ImagePreprocessingOptions>(Json) ?? throw new FormatException("the saved preprocessing is null")
+                ? ImagePreprocessingOptions.FromJson(saved, Json)
                 : null;
             own?.Validate();
             return new TimmHubConfig(ReadArchitecture(root, name), labels,

@@ -34,7 +34,7 @@ public class OnnxExportBadInputTests
 
     [TestMethod]
     public void InvalidPreprocessing() =>
-        AssertRejected(new NFNetOnnxExportOptions { Preprocessing = new ImagePreprocessingOptions { StdGreen = 0 } }, "Preprocessing", "StdGreen");
+        AssertRejected(new NFNetOnnxExportOptions { Preprocessing = new ImagePreprocessingOptions { Std = [0.2, 0, 0.2] } }, "Preprocessing", "Std");
 
     [TestMethod]
     public void MissingFolder()

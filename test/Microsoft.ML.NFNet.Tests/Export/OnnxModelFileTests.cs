@@ -94,7 +94,7 @@ public class OnnxModelFileTests
         var preprocessing = new ImagePreprocessingOptions
         {
             ImageSize = 48, EvalCropFraction = 0.9, EvalResizeMode = EvalResizeMode.Squash, Interpolation = ImageInterpolation.Bilinear,
-            MeanRed = 0.5, MeanGreen = 0.25, MeanBlue = 0.125, StdRed = 0.2, StdGreen = 0.3, StdBlue = 0.4,
+            Mean = [0.5, 0.25, 0.125], Std = [0.2, 0.3, 0.4],
         };
         string[] labels = ["cat", "dög \"quoted\"", "日本"];
         using var folder = ExportTestModels.TemporaryFolder();

@@ -68,7 +68,7 @@ public class FeaturizerTests
             OutputColumnName = "Features",
             InputColumnName = "ImageSource",
             Weights = path,
-            BatchSize = 4,
+            ScoringBatchSize = 4,
             ImageSize = 64,
         }).Fit(Images(images));
         var batches = new List<long>();

@@ -49,7 +49,7 @@ internal static class PretrainedTestFiles
         {
             Epochs = epochs,
             Optimizer = new() { LearningRate = learningRate, WarmupEpochs = 0 },
-            FineTuning = new() { TrainableParts = parts },
+            TrainableParts = parts,
         };
         return options;
     }

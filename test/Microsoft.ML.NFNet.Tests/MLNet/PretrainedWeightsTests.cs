@@ -46,8 +46,8 @@ public class PretrainedWeightsTests
 
         Assert.AreEqual(32, second.Preprocessing.ImageSize, "from the zip");
         Assert.AreEqual(0.9, second.Preprocessing.EvalCropFraction, "from the zip");
-        Assert.AreEqual(0.5, second.Preprocessing.MeanRed, "from the zip");
-        Assert.AreEqual(0.224, second.Preprocessing.StdGreen, "the first model's resolved ImageNet value");
+        CollectionAssert.AreEqual(new[] { 0.5, 0.45, 0.4 }, second.Preprocessing.Mean!.ToArray(), "from the zip");
+        CollectionAssert.AreEqual(new[] { 0.229, 0.224, 0.225 }, second.Preprocessing.Std!.ToArray(), "the first model's resolved ImageNet value");
         AssertSameScores(first.PredictProbabilities(test), second.PredictProbabilities(test), "the head was kept");
     }
 
@@ -117,19 +117,19 @@ public class PretrainedWeightsTests
             model.ExportTimm(folder.File("export"), new ImagePreprocessingOptions
             {
                 ImageSize = 40, EvalImageSize = 48, EvalCropFraction = 0.95, EvalResizeMode = EvalResizeMode.Squash,
-                Interpolation = ImageInterpolation.Bilinear, MeanRed = 0.5, MeanGreen = 0.4, MeanBlue = 0.3,
-                StdRed = 0.2, StdGreen = 0.25, StdBlue = 0.3,
+                Interpolation = ImageInterpolation.Bilinear, Mean = [0.5, 0.4, 0.3],
+                Std = [0.2, 0.25, 0.3],
             }, TestImages.Classes);
         var mlContext = new MLContext(seed: 1);
         var data = PretrainedTestFiles.Keyed(mlContext, perClass: 3, seed: 1);
         var options = PretrainedTestFiles.FineTune(folder.File("export"), NFNetTrainableParts.Head, epochs: 1);
 
-        options.Training = options.Training with { Preprocessing = new() { MeanRed = 0.6, RandomResizedCrop = false, HorizontalFlipProbability = 0 } };
+        options.Training.Preprocessing = new() { Mean = [0.6, 0.5, 0.4], RandomResizedCrop = false, HorizontalFlipProbability = 0 };
         var followed = mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(data).Model.Preprocessing;
         Assert.AreEqual((40, 48), (followed.ImageSize, followed.EvalImageSize), "train and test resolution");
         Assert.AreEqual((0.95, EvalResizeMode.Squash, ImageInterpolation.Bilinear), (followed.EvalCropFraction, followed.EvalResizeMode, followed.Interpolation));
-        Assert.AreEqual((0.6, 0.4, 0.3), (followed.MeanRed!.Value, followed.MeanGreen!.Value, followed.MeanBlue!.Value), "MeanRed was set");
-        Assert.AreEqual((0.2, 0.25, 0.3), (followed.StdRed!.Value, followed.StdGreen!.Value, followed.StdBlue!.Value));
+        CollectionAssert.AreEqual(new[] { 0.6, 0.5, 0.4 }, followed.Mean!.ToArray(), "Mean was set");
+        CollectionAssert.AreEqual(new[] { 0.2, 0.25, 0.3 }, followed.Std!.ToArray(), "Std follows the config");
 
         options.Training = options.Training with { Preprocessing = new() { ImageSize = 32, RandomResizedCrop = false, HorizontalFlipProbability = 0 } };
         var ownSize = mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(data).Model.Preprocessing;
@@ -141,14 +141,15 @@ public class PretrainedWeightsTests
     public void FineTuningNeedsPretrainedWeightsAndAStageCountTheArchitectureHas()
     {
         var options = TestImages.FastOptions();
-        options.Training = options.Training with { FineTuning = new() };
+        options.Training.TrainableParts = NFNetTrainableParts.Head;
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext().MulticlassClassification.Trainers.NFNet(options));
         StringAssert.Contains(error.Message, "PretrainedWeights");
 
         using var folder = new TempFolder();
         var mlContext = new MLContext(seed: 1);
         options = PretrainedTestFiles.FineTune(PretrainedTestFiles.SaveTiny(folder, 3, 1), NFNetTrainableParts.LastStages);
-        options.Training = options.Training with { FineTuning = new() { TrainableParts = NFNetTrainableParts.LastStages, LastStageCount = 5 } };
+        options.Training.TrainableParts = NFNetTrainableParts.LastStages;
+        options.Training.TrainableLastStages = 5;
         var stages = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(PretrainedTestFiles.Keyed(mlContext, 2, 1)));
         StringAssert.Contains(stages.Message, "nfnet_tiny has 4 stages");
@@ -160,7 +161,7 @@ public class PretrainedWeightsTests
         options.Training = options.Training with
         {
             Epochs = 2,
-            Preprocessing = options.Training.Preprocessing with { EvalCropFraction = 0.9, MeanRed = 0.5 },
+            Preprocessing = options.Training.Preprocessing with { EvalCropFraction = 0.9, Mean = [0.5, 0.45, 0.4] },
         };
         var model = mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(data);
         mlContext.Model.Save(model, data.Schema, zip);

@@ -23,7 +23,7 @@ public class ResumeTrainingTests
                 CheckpointDirectory = directory,
                 MetricsCallback = m =>
                 {
-                    if (m.Phase != TrainingPhase.Epoch) return;
+                    if (!m.IsEpochEnd) return;
                     epochs.Add(m.Epoch);
                     if (m.Epoch == 1) stop.Cancel();
                 },

@@ -56,10 +56,11 @@ public class AgcClippingSetTests
     }
 
     [TestMethod]
-    [DataRow(AgcConvention.Timm)]
-    [DataRow(AgcConvention.DeepMind)]
-    public void TheWrapperLeavesTheClassifierGradientBitIdentical(AgcConvention convention)
+    [DataRow(nameof(AgcConvention.Timm))]
+    [DataRow(nameof(AgcConvention.DeepMind))]
+    public void TheWrapperLeavesTheClassifierGradientBitIdentical(string conventionName)
     {
+        var convention = Enum.Parse<AgcConvention>(conventionName);
         using var fixture = TrainFixture.Load();
         using var model = fixture.CreateModel();
         fixture.SetRawGradients(model, 1);

@@ -91,8 +91,7 @@ public class EvaluationPreprocessingTests
         using var scope = NewDisposeScope();
         var options = TestAugmentation.Standard with
         {
-            ImageSize = 4, EvalCropFraction = 0.5, MeanRed = 0, MeanGreen = 0, MeanBlue = 0, StdRed = 1 / 255.0,
-            StdGreen = 1 / 255.0, StdBlue = 1 / 255.0, // identity normalisation: values stay 0..255
+            ImageSize = 4, EvalCropFraction = 0.5, Mean = [0, 0, 0], Std = [1 / 255.0, 1 / 255.0, 1 / 255.0], // identity normalisation: values stay 0..255
         };
         var png = new RgbImage(width, height, (x, y) => ((byte)(10 * x), (byte)(10 * y), 7)).EncodePng();
 

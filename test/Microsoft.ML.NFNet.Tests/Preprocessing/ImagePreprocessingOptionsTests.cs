@@ -17,8 +17,8 @@ public class ImagePreprocessingOptionsTests
         Assert.AreEqual(0.875, resolved.EvalCropFraction);
         Assert.AreEqual(EvalResizeMode.ShorterSide, resolved.EvalResizeMode);
         Assert.AreEqual(ImageInterpolation.Bicubic, resolved.Interpolation);
-        Assert.AreEqual((0.485, 0.456, 0.406), (resolved.MeanRed!.Value, resolved.MeanGreen!.Value, resolved.MeanBlue!.Value));
-        Assert.AreEqual((0.229, 0.224, 0.225), (resolved.StdRed!.Value, resolved.StdGreen!.Value, resolved.StdBlue!.Value));
+        CollectionAssert.AreEqual(new[] { 0.485, 0.456, 0.406 }, resolved.Mean!.ToArray());
+        CollectionAssert.AreEqual(new[] { 0.229, 0.224, 0.225 }, resolved.Std!.ToArray());
         Assert.AreEqual(resolved with { }, defaults.WithEvaluationDefaults().WithEvaluationDefaults(), "idempotent");
         Assert.IsTrue(defaults.RandomResizedCrop);
         Assert.AreEqual((1.0, 0.75, 4.0 / 3), (defaults.CropScaleMax, defaults.CropRatioMin, defaults.CropRatioMax));
@@ -41,8 +41,10 @@ public class ImagePreprocessingOptionsTests
         [new ImagePreprocessingOptions { EvalCropFraction = 1.1 }, "EvalCropFraction"],
         [new ImagePreprocessingOptions { EvalResizeMode = (EvalResizeMode)7 }, "EvalResizeMode"],
         [new ImagePreprocessingOptions { Interpolation = (ImageInterpolation)7 }, "Interpolation"],
-        [new ImagePreprocessingOptions { MeanGreen = double.NaN }, "MeanGreen"],
-        [new ImagePreprocessingOptions { StdBlue = 0 }, "StdBlue"],
+        [new ImagePreprocessingOptions { Mean = [0.5, double.NaN, 0.5] }, "Mean"],
+        [new ImagePreprocessingOptions { Mean = [0.5, 0.5] }, "Mean"],
+        [new ImagePreprocessingOptions { Std = [0.2, 0.2, 0] }, "Std"],
+        [new ImagePreprocessingOptions { Std = [0.2, 0.2, 0.2, 0.2] }, "Std"],
         [new ImagePreprocessingOptions { MaxImagePixels = 0 }, "MaxImagePixels"],
         [new ImagePreprocessingOptions { CropScaleMin = 0 }, "CropScaleMin"],
         [new ImagePreprocessingOptions { CropScaleMin = 0.5, CropScaleMax = 0.4 }, "CropScaleMax"],
@@ -71,7 +73,7 @@ public class ImagePreprocessingOptionsTests
         var options = new ImagePreprocessingOptions
         {
             ImageSize = 192, EvalCropFraction = 0.9, EvalResizeMode = EvalResizeMode.Squash,
-            Interpolation = ImageInterpolation.Bilinear, MeanRed = 0.5, StdGreen = 0.3, MaxImagePixels = 1000,
+            Interpolation = ImageInterpolation.Bilinear, Mean = [0.5, 0.4, 0.3], Std = [0.2, 0.3, 0.25], MaxImagePixels = 1000,
             RandomResizedCrop = false, CropScaleMin = 0.2, CropRatioMax = 2, HorizontalFlipProbability = 0,
             MixUpAlpha = 0.2, CutMixAlpha = 1, MixProbability = 0.8, SwitchProbability = 0.3,
         };

@@ -62,7 +62,7 @@ public class CheckpointReliabilityTests : TempFolderTests
 
         ours = PlantOurs(checkpoints);
         using (var model = NewModel())
-            new NFNetTrainingEngine(Options(checkpoints, epochs: 2) with { ResumeFrom = Path.Combine(checkpoints, "last.nfckpt") }).Train(model, Train);
+            new NFNetTrainingEngine(Options(checkpoints, epochs: 2)).Train(model, Train, resumeFrom: Path.Combine(checkpoints, "last.nfckpt"));
 
         CollectionAssert.AreEquivalent(others.Append("last.nfckpt").ToArray(), Names(checkpoints), "resuming removed them too");
         Assert.IsTrue(ours.All(name => !File.Exists(Path.Combine(checkpoints, name))));
@@ -88,7 +88,7 @@ public class CheckpointReliabilityTests : TempFolderTests
             File.WriteAllBytes(path, damaged);
             using var model = NewModel();
             var e = Assert.ThrowsExactly<InvalidDataException>(
-                () => new NFNetTrainingEngine(Options(checkpoints, epochs: 2) with { ResumeFrom = path }).Train(model, Train), what);
+                () => new NFNetTrainingEngine(Options(checkpoints, epochs: 2)).Train(model, Train, resumeFrom: path), what);
             StringAssert.Contains(e.Message, $"checkpoint file '{path}' is corrupt or truncated", what);
         }
     }

@@ -21,7 +21,9 @@ public class FineTuningTests
             ? new ImagePreprocessingOptions { ImageSize = 32, CropScaleMin = 0.5, HorizontalFlipProbability = 0.5, MixUpAlpha = 0, CutMixAlpha = 0 }
             : new ImagePreprocessingOptions { ImageSize = 32, RandomResizedCrop = false, HorizontalFlipProbability = 0, MixUpAlpha = 0, CutMixAlpha = 0 },
         Optimizer = new NFNetOptimizerOptions { LearningRate = 0.05, WarmupEpochs = 0 },
-        FineTuning = new NFNetFineTuningOptions { TrainableParts = parts, LastStageCount = 1, BackboneLearningRateFactor = 1 },
+        TrainableParts = parts,
+        TrainableLastStages = 1,
+        BackboneLearningRateFactor = 1,
     };
 
     [TestMethod]
@@ -42,7 +44,7 @@ public class FineTuningTests
         var model = Pretrained(seed: 4);
         using var before = Snapshot(model);
 
-        new NFNetTrainingEngine(Options(parts, augment: true)).Train(model, train);
+        new NFNetTrainingEngine(Options(parts, augment: true)).Train(model, train, pretrained: true);
 
         foreach (var (name, tensor) in model.state_dict())
         {
@@ -58,7 +60,7 @@ public class FineTuningTests
     public void FrozenModulesStayInEvalModeAndTakeNoOptimizerState()
     {
         using var model = Pretrained(seed: 4);
-        var split = TrainableParameters.Of(model, new NFNetFineTuningOptions { TrainableParts = NFNetTrainableParts.LastStages, LastStageCount = 2 });
+        var split = TrainableParameters.Of(model, new FineTuningSettings(NFNetTrainableParts.LastStages, 2, 1.0));
         split.SetTrainingMode();
         var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
         Assert.IsFalse(modules["stem"].training);
@@ -69,14 +71,13 @@ public class FineTuningTests
         Assert.IsTrue(modules["head"].training, "dropout in the head");
 
         var options = new NFNetOptimizerOptions { LearningRate = 0.1, WarmupEpochs = 0, EmaDecay = 0.9 };
-        using var headOnly = NFNetOptimizer.Create(model, options, 8, 1, 10, new NFNetFineTuningOptions { TrainableParts = NFNetTrainableParts.Head });
+        using var headOnly = NFNetOptimizer.Create(model, options, 8, 1, 10, new FineTuningSettings(NFNetTrainableParts.Head, 1, 1.0));
         CollectionAssert.AreEquivalent(new[] { model.Classifier.weight!.Handle, model.Classifier.bias!.Handle },
             headOnly.UpdateRule.parameters().Select(p => p.Handle).ToArray(), "the optimizer holds only the head");
         CollectionAssert.AreEquivalent(new[] { "head.fc.weight", "head.fc.bias" }, headOnly.Ema!.Averages.Keys.ToArray(), "EMA of the head only");
         Assert.IsEmpty(((AgcOptimizer)headOnly.TorchOptimizer).ClippedParameters, "AGC never clips the classifier");
 
-        using var lastTwo = NFNetOptimizer.Create(model, options, 8, 1, 10, new NFNetFineTuningOptions
-            { TrainableParts = NFNetTrainableParts.LastStages, LastStageCount = 2 });
+        using var lastTwo = NFNetOptimizer.Create(model, options, 8, 1, 10, new FineTuningSettings(NFNetTrainableParts.LastStages, 2, 1.0));
         var expected = model.named_parameters().Where(np => np.name.StartsWith("stages.2.") || np.name.StartsWith("stages.3.")
             || np.name.StartsWith("final_conv.") || np.name.StartsWith("head.")).Select(np => np.parameter.Handle).ToArray();
         CollectionAssert.AreEquivalent(expected, lastTwo.UpdateRule.parameters().Select(p => p.Handle).ToArray());
@@ -89,7 +90,7 @@ public class FineTuningTests
     {
         using var model = Pretrained(seed: 4);
         using var optimizer = NFNetOptimizer.Create(model, new NFNetOptimizerOptions { LearningRate = 0.2, WarmupEpochs = 0, WeightDecay = 1e-4 },
-            8, 10, 10, new NFNetFineTuningOptions { TrainableParts = NFNetTrainableParts.All, BackboneLearningRateFactor = 0.25 });
+            8, 10, 10, new FineTuningSettings(NFNetTrainableParts.All, 1, 0.25));
         optimizer.UpdateParameters();
 
         var groups = optimizer.UpdateRule.ParamGroups.Cast<TorchSharp.Modules.SGD.ParamGroup>().ToArray();
@@ -115,8 +116,8 @@ public class FineTuningTests
         using var cached = Pretrained(seed: 4);
         using var direct = Pretrained(seed: 4);
 
-        var withCache = new NFNetTrainingEngine(Options(NFNetTrainableParts.Head, epochs: 3) with { Log = notes.Add }).Train(cached, train, validation);
-        var withoutCache = new NFNetTrainingEngine(Options(NFNetTrainableParts.Head, epochs: 3)) { CacheHeadFeatures = false }.Train(direct, train, validation);
+        var withCache = new NFNetTrainingEngine(Options(NFNetTrainableParts.Head, epochs: 3), notes.Add).Train(cached, train, validation, pretrained: true);
+        var withoutCache = new NFNetTrainingEngine(Options(NFNetTrainableParts.Head, epochs: 3)) { CacheHeadFeatures = false }.Train(direct, train, validation, pretrained: true);
 
         Assert.IsTrue(notes.Any(n => n.Contains("computed the backbone's features of 24 images once")), string.Join("\n", notes));
         TensorAssert.Close(direct.Classifier.weight!, cached.Classifier.weight!, 1e-5, "head.fc.weight");
@@ -144,16 +145,16 @@ public class FineTuningTests
                 CheckpointDirectory = directory,
             };
             using var uninterrupted = Pretrained(seed: 4);
-            new NFNetTrainingEngine(options with { CheckpointDirectory = null }).Train(uninterrupted, train);
+            new NFNetTrainingEngine(options with { CheckpointDirectory = null }).Train(uninterrupted, train, pretrained: true);
 
             using var interrupted = Pretrained(seed: 4);
             using var stop = new CancellationTokenSource();
             Assert.ThrowsExactly<OperationCanceledException>(() => new NFNetTrainingEngine(options with
             {
-                MetricsCallback = m => { if (m.Phase == TrainingPhase.Epoch && m.Epoch == 1) stop.Cancel(); },
-            }).Train(interrupted, train, cancellationToken: stop.Token));
+                MetricsCallback = m => { if (m.IsEpochEnd && m.Epoch == 1) stop.Cancel(); },
+            }).Train(interrupted, train, pretrained: true, cancellationToken: stop.Token));
             using var resumed = Pretrained(seed: 4);
-            var result = new NFNetTrainingEngine(options with { ResumeFrom = Path.Combine(directory, "last.nfckpt") }).Train(resumed, train);
+            var result = new NFNetTrainingEngine(options).Train(resumed, train, pretrained: true, resumeFrom: Path.Combine(directory, "last.nfckpt"));
 
             Assert.AreEqual(3, result.EpochsCompleted);
             foreach (var (name, tensor) in uninterrupted.state_dict())
@@ -161,9 +162,8 @@ public class FineTuningTests
 
             var other = Assert.ThrowsExactly<InvalidDataException>(() => new NFNetTrainingEngine(options with
             {
-                ResumeFrom = Path.Combine(directory, "last.nfckpt"),
-                FineTuning = options.FineTuning! with { TrainableParts = NFNetTrainableParts.All },
-            }).Train(Pretrained(seed: 4), train));
+                TrainableParts = NFNetTrainableParts.All,
+            }).Train(Pretrained(seed: 4), train, pretrained: true, resumeFrom: Path.Combine(directory, "last.nfckpt")));
             StringAssert.Contains(other.Message, "another run");
         }
         finally
@@ -177,15 +177,15 @@ public class FineTuningTests
     {
         var profile = new DatasetProfile(ImageCount: 150, ClassCount: 5, SmallestClass: 30, LargestClass: 30, MedianWidth: 28,
             MedianHeight: 28, GrayscaleFraction: 1);
-        var options = new NFNetTrainingOptions { FineTuning = new() };
-        var (scratch, _) = AutomaticSettings.Resolve(options with { FineTuning = null }, profile, Network);
+        var options = new NFNetTrainingOptions();
+        var (scratch, _) = AutomaticSettings.Resolve(options, profile, Network);
         var (fineTuning, choices) = AutomaticSettings.Resolve(options, profile, Network, fromPretrained: true);
 
-        Assert.IsNull(scratch.FineTuning);
-        Assert.IsNotNull(fineTuning.FineTuning!.TrainableParts);
-        Assert.IsNotNull(fineTuning.FineTuning.BackboneLearningRateFactor);
+        Assert.IsNull(scratch.TrainableParts, "from scratch everything trains; nothing to choose");
+        Assert.IsNotNull(fineTuning.TrainableParts);
+        Assert.IsNotNull(fineTuning.BackboneLearningRateFactor);
         Assert.IsTrue(fineTuning.Optimizer.LearningRate < scratch.Optimizer.LearningRate, "a pretrained backbone takes a smaller rate");
-        Assert.IsTrue(choices.Any(c => c.StartsWith("FineTuning.TrainableParts = ", StringComparison.Ordinal)), string.Join("\n", choices));
+        Assert.IsTrue(choices.Any(c => c.StartsWith("TrainableParts = ", StringComparison.Ordinal)), string.Join("\n", choices));
         Assert.AreEqual(0.875, fineTuning.Preprocessing.EvalCropFraction, "evaluation settings are saved resolved");
     }
 
@@ -196,10 +196,10 @@ public class FineTuningTests
     public void FineTuningEpochsAimForAFewHundredStepsAndCropsFollowTheImageSize(int images, int side, int epochs, double cropScaleMin)
     {
         var profile = new DatasetProfile(images, 5, images / 5, images / 5, side, side, 0);
-        var (settings, _) = AutomaticSettings.Resolve(new NFNetTrainingOptions { FineTuning = new() }, profile, Network, fromPretrained: true);
+        var (settings, _) = AutomaticSettings.Resolve(new NFNetTrainingOptions(), profile, Network, fromPretrained: true);
         Assert.AreEqual(epochs, settings.Epochs);
         Assert.AreEqual(cropScaleMin, settings.Preprocessing.CropScaleMin);
-        Assert.AreEqual(NFNetTrainableParts.All, settings.FineTuning!.TrainableParts);
+        Assert.AreEqual(NFNetTrainableParts.All, settings.TrainableParts);
         Assert.AreEqual(0.03, settings.Optimizer.LearningRate);
     }
 

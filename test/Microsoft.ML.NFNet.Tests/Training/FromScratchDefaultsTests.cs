@@ -207,7 +207,7 @@ public class FromScratchDefaultsTests
     public void FineTuningResolvesEarlyStoppingAndClippingToo()
     {
         // Nothing automatic may reach the engine unresolved, whichever rules apply.
-        var tuned = AutomaticSettings.Resolve(new NFNetTrainingOptions { FineTuning = new NFNetFineTuningOptions() },
+        var tuned = AutomaticSettings.Resolve(new NFNetTrainingOptions(),
             Profile(1200, 28, 28), Tiny, fromPretrained: true, validationImages: 120);
         var stopping = tuned.Options.EarlyStopping!;
         Assert.AreEqual(tuned.Options.Epochs, stopping.Patience, "120 validation images are too few to stop on");

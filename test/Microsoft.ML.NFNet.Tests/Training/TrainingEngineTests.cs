@@ -33,7 +33,7 @@ public class TrainingEngineTests
 
         Assert.IsTrue(clock.Elapsed < TimeSpan.FromMinutes(1), $"took {clock.Elapsed}");
         Assert.AreEqual(6, result.EpochsCompleted);
-        Assert.AreEqual(6, reports.Count(r => r.Phase == TrainingPhase.Epoch));
+        Assert.AreEqual(6, reports.Count(r => r.IsEpochEnd));
         var last = result.History[^1];
         Assert.IsTrue(last.ValidationAccuracy >= 0.95, $"validation accuracy {last.ValidationAccuracy:P1}; history: {string.Join(" | ", result.History)}");
         Assert.IsTrue(last.TrainLoss < result.History[0].TrainLoss, "the loss goes down");
@@ -64,7 +64,7 @@ public class TrainingEngineTests
 
             // A fresh model and engine, as in a new process.
             using var resumed = NewModel(Tiny with { DropRate = 0.2, DropPathRate = 0.1 }, 3, seed: 123);
-            var result = new NFNetTrainingEngine(options with { ResumeFrom = Path.Combine(directory, "last.nfckpt") }).Train(resumed, train);
+            var result = new NFNetTrainingEngine(options).Train(resumed, train, resumeFrom: Path.Combine(directory, "last.nfckpt"));
 
             Assert.AreEqual(3, result.EpochsCompleted, "history includes the epochs before the resume");
             foreach (var (name, expected) in uninterrupted.state_dict())
@@ -115,8 +115,8 @@ public class TrainingEngineTests
             if (File.Exists(checkpoint))
             {
                 using var restored = NewModel(Tiny, 2, seed: 2);
-                var resume = new NFNetTrainingEngine(options with { Epochs = 50, ResumeFrom = checkpoint, Optimizer = options.Optimizer with { LearningRate = 1e-12 } });
-                resume.Train(restored, train); // the kept checkpoint loads and holds finite weights
+                var resume = new NFNetTrainingEngine(options with { Epochs = 50, Optimizer = options.Optimizer with { LearningRate = 1e-12 } });
+                resume.Train(restored, train, resumeFrom: checkpoint); // the kept checkpoint loads and holds finite weights
                 Assert.IsTrue(restored.parameters().All(p => p.isfinite().all().item<bool>()));
             }
         }

@@ -166,14 +166,13 @@ public class TrainingTimeBudgetTests
             Seed = 1,
             MaxTrainingTime = TimeSpan.FromSeconds(3),
             LogEveryBatches = 0,
-            Log = notes.Add,
             EarlyStopping = new EarlyStoppingOptions { Patience = 10_000, RestoreBestWeights = true },
             Preprocessing = new ImagePreprocessingOptions { ImageSize = 32, CropScaleMin = 0.5, HorizontalFlipProbability = 0, MixUpAlpha = 0, CutMixAlpha = 0 },
             Optimizer = new NFNetOptimizerOptions { LearningRate = 0.05, WarmupEpochs = 1 },
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        var result = new NFNetTrainingEngine(options).Train(model, train, validation);
+        var result = new NFNetTrainingEngine(options, notes.Add).Train(model, train, validation);
 
         // One step plus one validation past the budget at most (a generous margin for a busy machine).
         Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(3) + TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");

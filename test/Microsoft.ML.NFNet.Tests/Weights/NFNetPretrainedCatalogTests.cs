@@ -84,8 +84,8 @@ public sealed class NFNetPretrainedCatalogTests
         Assert.AreEqual(0.9, preprocessing.EvalCropFraction, "no test_crop_pct: crop_pct");
         Assert.AreEqual(EvalResizeMode.Squash, preprocessing.EvalResizeMode);
         Assert.AreEqual(ImageInterpolation.Bicubic, preprocessing.Interpolation);
-        Assert.AreEqual((0.485, 0.456, 0.406, 0.229, 0.224, 0.225), (preprocessing.MeanRed, preprocessing.MeanGreen,
-            preprocessing.MeanBlue, preprocessing.StdRed, preprocessing.StdGreen, preprocessing.StdBlue));
+        CollectionAssert.AreEqual(new[] { 0.485, 0.456, 0.406 }, preprocessing.Mean!.ToArray());
+        CollectionAssert.AreEqual(new[] { 0.229, 0.224, 0.225 }, preprocessing.Std!.ToArray());
     }
 
     [TestMethod]

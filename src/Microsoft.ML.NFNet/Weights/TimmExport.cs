@@ -6,13 +6,13 @@ namespace Microsoft.ML.NFNet;
 /// <c>timm.create_model("local-dir:&lt;folder&gt;")</c> (or <c>"hf-hub:&lt;repo&gt;"</c> once pushed) loads with its
 /// preprocessing, and which <c>PretrainedWeights</c> reads back.
 /// </summary>
-public static class NFNetTimmExport
+internal static class TimmExport
 {
     /// <summary>The weights file of an export.</summary>
-    public const string WeightsFileName = "model.safetensors";
+    internal const string WeightsFileName = "model.safetensors";
 
     /// <summary>The configuration file of an export (timm's hub <c>config.json</c>).</summary>
-    public const string ConfigFileName = TimmHubConfig.FileName;
+    internal const string ConfigFileName = TimmHubConfig.FileName;
 
     /// <summary>
     /// Writes <c>model.safetensors</c> (timm's tensor names) and timm's hub <c>config.json</c> (<c>architecture</c>,
@@ -29,7 +29,7 @@ public static class NFNetTimmExport
     /// weights, a full disk) leaves nothing half-written.</remarks>
     /// <exception cref="InvalidOperationException">A parameter holds NaN or ∞ (named); nothing is written.</exception>
     /// <exception cref="NotSupportedException">The architecture cannot be described to timm (tanh-GELU).</exception>
-    public static void ExportTimm(this NFNetModel model, string directory, ImagePreprocessingOptions? preprocessing = null,
+    public static void Write(NFNetModel model, string directory, ImagePreprocessingOptions? preprocessing = null,
         IReadOnlyList<string>? labels = null)
     {
         ArgumentNullException.ThrowIfNull(model);
