@@ -6,9 +6,10 @@ namespace Microsoft.ML.NFNet;
 /// </summary>
 public sealed class ImageFolderDataSource : IImageDataSource
 {
-    /// <summary>The file extensions read as images (every format the decoders support), case-insensitive.</summary>
+    /// <summary>The file extensions read as images (every format the decoders support: JPEG, PNG, BMP, GIF, WEBP,
+    /// ICO/CUR, WBMP, TIFF), case-insensitive.</summary>
     public static IReadOnlySet<string> ImageExtensions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ico", ".tif", ".tiff", ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".qoi" };
+        { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ico", ".cur", ".wbmp", ".tif", ".tiff" };
 
     private readonly (string Path, int Label)[] files;
 

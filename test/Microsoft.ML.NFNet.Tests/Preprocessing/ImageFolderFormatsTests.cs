@@ -1,25 +1,28 @@
-using Microsoft.ML.NFNet.Tests.Training;
 using SixLabors.ImageSharp.Formats.Tga;
 using static Microsoft.ML.NFNet.Tests.Preprocessing.ImageFormatDecodingTests;
 
 namespace Microsoft.ML.NFNet.Tests.Preprocessing;
 
-/// <summary>An image folder picks up every decodable format by extension, and each file decodes to its pixels.</summary>
+/// <summary>
+/// An image folder picks up every decodable format by extension, each file decodes to its pixels, and files of formats
+/// that are refused (TGA, Netpbm, QOI) are not picked up.
+/// </summary>
 [TestClass]
 public class ImageFolderFormatsTests
 {
     [TestMethod]
-    public void ImageFolderReadsEveryDecodableFormat()
+    public void ImageFolderReadsEveryDecodableFormatAndOnlyThose()
     {
         var image = RgbImage.Noise(5, 4, seed: 3);
         var samples = Enumerable.Range(0, 20).SelectMany(i => { var (r, g, b) = image[i % 5, i / 5]; return new ushort[] { r, g, b }; }).ToArray();
         var files = new Dictionary<string, byte[]>
         {
-            ["a.tif"] = HandWrittenTiff.Write(new TiffPage(5, 4, 3, 8, samples)),
-            ["b.TIFF"] = HandWrittenTiff.Write(new TiffPage(5, 4, 3, 8, samples)),
-            ["c.tga"] = Encode(image, new TgaEncoder { BitsPerPixel = TgaBitsPerPixel.Pixel24 }),
-            ["d.ppm"] = [.. Ascii("P6\n5 4\n255\n"), .. samples.Select(s => (byte)s)],
-            ["e.qoi"] = QoiFile(5, 4, channels: 3, [.. Enumerable.Range(0, 20).SelectMany(i => { var (r, g, b) = image[i % 5, i / 5]; return new byte[] { 0xFE, r, g, b }; })]),
+            ["a.bmp"] = HandWrittenImages.Bmp(image),
+            ["b.ico"] = HandWrittenImages.Ico(5, 4, image.EncodePng()),
+            ["c.png"] = image.EncodePng(),
+            ["d.tif"] = HandWrittenTiff.Write(new TiffPage(5, 4, 3, 8, samples)),
+            ["e.TIFF"] = HandWrittenTiff.Write(new TiffPage(5, 4, 3, 8, samples)),
+            ["f.webp"] = image.EncodeLosslessWebp(),
         };
         var root = Directory.CreateTempSubdirectory("nfnet-formats-");
         try
@@ -28,6 +31,8 @@ public class ImageFolderFormatsTests
             foreach (var (name, bytes) in files)
                 File.WriteAllBytes(Path.Combine(folder, name), bytes);
             File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an image");
+            File.WriteAllBytes(Path.Combine(folder, "refused.tga"), Encode(image, new TgaEncoder { BitsPerPixel = TgaBitsPerPixel.Pixel24 }));
+            File.WriteAllBytes(Path.Combine(folder, "refused.ppm"), [.. "P6\n5 4\n255\n"u8, .. samples.Select(s => (byte)s)]);
 
             var source = ImageFolderDataSource.Load(root.FullName);
 
