@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Microsoft.ML.NFNet;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.Formats.Tga;
 using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Formats.Tiff.Constants;
 using SixLabors.ImageSharp.PixelFormats;
@@ -32,10 +30,6 @@ var png = Save(photo, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = 
 var png16 = Save(photo16, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit16 });
 var tiffLzw = Save(photo, new TiffEncoder { BitsPerPixel = TiffBitsPerPixel.Bit24, Compression = TiffCompression.Lzw });
 var tiff = Save(photo, new TiffEncoder { BitsPerPixel = TiffBitsPerPixel.Bit24, Compression = TiffCompression.None });
-var tga = Save(photo, new TgaEncoder { BitsPerPixel = TgaBitsPerPixel.Pixel24, Compression = TgaCompression.RunLength });
-var rgb = new Rgb24[width * height];
-photo.CloneAs<Rgb24>().CopyPixelDataTo(rgb);
-var ppm = System.Text.Encoding.ASCII.GetBytes($"P6\n{width} {height}\n255\n").Concat(MemoryMarshal.AsBytes(rgb.AsSpan()).ToArray()).ToArray();
 
 void SkiaOnly(byte[] bytes)
 {
@@ -54,8 +48,6 @@ var cases = new (string Format, string Decoder, byte[] Bytes, Action<byte[]> Dec
     ("PNG 16-bit", "ImageSharp Load<Rgba64> alone", png16, b => Image.Load<Rgba64>(b).Dispose()),
     ("TIFF LZW", "DecodeRgb (ImageSharp)", tiffLzw, b => ImageDecoder.DecodeRgb(b, long.MaxValue).Dispose()),
     ("TIFF none", "DecodeRgb (ImageSharp)", tiff, b => ImageDecoder.DecodeRgb(b, long.MaxValue).Dispose()),
-    ("TGA RLE", "DecodeRgb (ImageSharp)", tga, b => ImageDecoder.DecodeRgb(b, long.MaxValue).Dispose()),
-    ("PPM binary", "DecodeRgb (Netpbm)", ppm, b => ImageDecoder.DecodeRgb(b, long.MaxValue).Dispose()),
 };
 
 Console.WriteLine($"{width}×{height} RGB, median of {runs} runs after {warmup} warm-up, {Environment.ProcessorCount} logical CPUs");

@@ -13,7 +13,7 @@ internal sealed class TrainCommand : System.CommandLine.Command
     public static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: null, ImageSize: null, BatchSize: 32, Seed: 1);
 
     private readonly Option<string> data = CliOptions.Single("--data",
-        "Folder with one sub-folder of images per class (PNG, JPEG, BMP, GIF, WEBP)", ValueParsers.ExistingFolder, "folder");
+        "Folder with one sub-folder of images per class (JPEG, PNG, BMP, GIF, WEBP, ICO, WBMP, TIFF)", ValueParsers.ExistingFolder, "folder");
     private readonly TrainingOptions training = new(Defaults, learningRateHelp: "automatic: 0.1 at batch 32 and up, less for smaller batches");
     private readonly Option<double> validationFraction = CliOptions.Single("--validation-fraction",
         "Stratified share of every class held out to report validation loss and accuracy per epoch (0 = train on everything)",

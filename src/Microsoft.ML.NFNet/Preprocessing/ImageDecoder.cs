@@ -6,11 +6,10 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.NFNet;
 
 /// <summary>
-/// Turns encoded image bytes into RGB pixels. The format is recognised from the file's signature and sent to one decoder:
-/// SkiaSharp's codec (the decoder ML.NET's <c>MLImage</c> uses) for JPEG, PNG (8- and 16-bit), BMP, GIF, WEBP, ICO and
-/// WBMP; SixLabors.ImageSharp 2.1 for TIFF (first page; 8- and 16-bit gray, RGB and RGBA, and the other variants ImageSharp
-/// reads) and TGA; our own strict decoders for PBM/PGM/PPM (plain and binary, any maxval) and QOI. See
-/// <c>Microsoft.ML.NFNet.Preprocessing</c>.
+/// Turns encoded image bytes into RGB pixels. SkiaSharp's codec (the decoder ML.NET's <c>MLImage</c> uses) reads JPEG,
+/// PNG (8- and 16-bit), BMP, GIF, WEBP, ICO and WBMP; what it cannot open goes to SixLabors.ImageSharp 2.1, which decodes
+/// TIFF (first page; 8- and 16-bit gray, RGB and RGBA, and the other variants ImageSharp reads) and refuses every other
+/// format by name (<see cref="UnsupportedImageFormats"/>). See docs/image-formats.md.
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
@@ -20,8 +19,8 @@ namespace Microsoft.ML.NFNet;
 /// them. PIL (and so timm) ignores it unless asked; for ImageNet-style data the tag is almost always absent and both agree.</item>
 /// <item>Embedded colour profiles are ignored (no colour conversion), as in PIL. CMYK JPEGs use the inverted Adobe
 /// convention: R = C·K / 255 on the stored values, as Skia and PIL both do. CMYK TIFF is not supported (ImageSharp 2.1).</item>
-/// <item>16-bit PNG and TIFF samples keep their high byte (v >> 8), as PIL does for 16-bit colour; Netpbm samples map to
-/// round(v · 255 / maxval), as PIL does for PPM. Grayscale fills R, G and B.</item>
+/// <item>16-bit PNG and TIFF samples keep their high byte (v >> 8), as PIL does for 16-bit colour. Grayscale fills R, G
+/// and B.</item>
 /// <item>Animated GIF / WEBP and multi-page TIFF: the first frame.</item>
 /// </list>
 /// </remarks>
@@ -34,26 +33,29 @@ internal static class ImageDecoder
     /// an RGBA buffer (channel stride 1), which the resize kernels read at full speed; call
     /// <see cref="Tensor.contiguous"/> if a packed layout is needed.
     /// </summary>
-    /// <exception cref="InvalidImageException">The bytes are empty, not a readable image, corrupt, truncated, or the image
-    /// has more pixels or a more elongated shape than <paramref name="limit"/> allows.</exception>
+    /// <exception cref="InvalidImageException">The bytes are empty, not an image in a supported format, corrupt,
+    /// truncated, or the image has more pixels or a more elongated shape than <paramref name="limit"/> allows.</exception>
     public static Tensor DecodeRgb(ReadOnlySpan<byte> encoded, ImageSizeLimit limit)
     {
         if (encoded.IsEmpty)
             throw new InvalidImageException("The image is empty (zero bytes).");
 
-        // Formats SkiaSharp does not read go to the decoders in Preprocessing/, chosen by the file's signature.
-        var format = ImageFormatSniffer.Sniff(encoded);
-        if (!format.IsDecodedBySkia())
-        {
-            using var pixels = FormatDecoders.Decode(encoded, format, limit);
-            return ToRgb(pixels.Bytes, pixels.Width, pixels.Height, (SKEncodedOrigin)pixels.Orientation);
-        }
-
+        using var scope = torch.NewDisposeScope();
         using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data) ?? throw new InvalidImageException(
-            $"The {encoded.Length:N0} bytes are not an image in a supported format (JPEG, PNG, BMP, GIF, WEBP, ICO, TIFF, " +
-            "TGA, PBM/PGM/PPM, QOI), or the image header is corrupt.");
+        using var codec = SKCodec.Create(data);
+        var (stored, origin) = codec is null
+            ? (ImageSharpDecoder.Decode(encoded, limit, out var orientation), (SKEncodedOrigin)orientation)
+            : (DecodeWithSkia(codec, limit, encoded.Length), codec.EncodedOrigin);
+        return ApplyOrientation(stored, origin).permute(2, 0, 1).narrow(0, 0, 3).MoveToOuterDisposeScope();
+    }
 
+    /// <summary><see cref="DecodeRgb(ReadOnlySpan{byte}, ImageSizeLimit)"/> with a pixel limit and the default
+    /// aspect-ratio limit (<see cref="ImagePreprocessingOptions.DefaultMaxAspectRatio"/>).</summary>
+    public static Tensor DecodeRgb(ReadOnlySpan<byte> encoded, long maxPixels) => DecodeRgb(encoded, ImageSizeLimit.Pixels(maxPixels));
+
+    /// <summary>The RGBA pixels <c>[H, W, 4]</c> as stored, once the header's size has passed the limit.</summary>
+    private static Tensor DecodeWithSkia(SKCodec codec, ImageSizeLimit limit, int encodedLength)
+    {
         var width = codec.Info.Width;
         var height = codec.Info.Height;
         limit.ThrowIfUnacceptable(width, height);
@@ -64,26 +66,15 @@ internal static class ImageDecoder
         var buffer = ArrayPool<byte>.Shared.Rent(byteCount);
         try
         {
-            ThrowIfFailed(codec.GetPixels(info, buffer), encoded.Length);
-            return ToRgb(buffer.AsSpan(0, byteCount), width, height, codec.EncodedOrigin);
+            ThrowIfFailed(codec.GetPixels(info, buffer), encodedLength);
+            var stored = torch.empty([height, width, BytesPerPixel], ScalarType.Byte);
+            buffer.AsSpan(0, byteCount).CopyTo(stored.bytes);
+            return stored;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary><see cref="DecodeRgb(ReadOnlySpan{byte}, ImageSizeLimit)"/> with a pixel limit and the default
-    /// aspect-ratio limit (<see cref="ImagePreprocessingOptions.DefaultMaxAspectRatio"/>).</summary>
-    public static Tensor DecodeRgb(ReadOnlySpan<byte> encoded, long maxPixels) => DecodeRgb(encoded, ImageSizeLimit.Pixels(maxPixels));
-
-    /// <summary>The upright <c>[3, H, W]</c> view of RGBA rows as stored.</summary>
-    private static Tensor ToRgb(ReadOnlySpan<byte> rgba, int width, int height, SKEncodedOrigin origin)
-    {
-        using var scope = torch.NewDisposeScope();
-        var stored = torch.empty([height, width, BytesPerPixel], ScalarType.Byte);
-        rgba.CopyTo(stored.bytes);
-        return ApplyOrientation(stored, origin).permute(2, 0, 1).narrow(0, 0, 3).MoveToOuterDisposeScope();
     }
 
     private static void ThrowIfFailed(SKCodecResult result, int encodedLength)
@@ -102,7 +93,8 @@ internal static class ImageDecoder
         }
     }
 
-    /// <summary>Rotates / mirrors an <c>[H, W, C]</c> tensor so that it is upright, as the EXIF orientation asks.</summary>
+    /// <summary>Rotates / mirrors an <c>[H, W, C]</c> tensor so that it is upright, as the EXIF orientation asks (a value
+    /// outside 1–8 means "as stored").</summary>
     private static Tensor ApplyOrientation(Tensor hwc, SKEncodedOrigin origin) => origin switch
     {
         SKEncodedOrigin.TopRight => hwc.flip(1),

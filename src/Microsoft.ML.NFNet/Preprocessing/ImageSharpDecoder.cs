@@ -2,118 +2,108 @@ using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Pbm;
 using SixLabors.ImageSharp.Formats.Tga;
 using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet;
 
 /// <summary>
-/// Decodes TIFF and TGA, which SkiaSharp cannot read, through SixLabors.ImageSharp 2.1: header first (the size limit
-/// is checked on <c>Identify</c>'s size, before any pixel is allocated), then the pixels, with every failure of the
-/// library turned into an <see cref="InvalidImageException"/> that says what was wrong.
+/// Decodes what SkiaSharp cannot open: TIFF, through SixLabors.ImageSharp 2.1, header first (the size limit is checked on
+/// <c>Identify</c>'s size, before any pixel is allocated), with every failure of the library turned into an
+/// <see cref="InvalidImageException"/> that says what was wrong. Any other format is refused by name
+/// (<see cref="UnsupportedImageFormats"/>).
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item>TIFF: the first page (IFD) only. Samples of more than 8 bits keep their high byte (v >> 8), as PIL and libpng
-/// do for 16-bit colour, so a 16-bit TIFF and a 16-bit PNG of the same samples decode alike; 32-bit and float samples
-/// are first scaled to 16 bits by ImageSharp. The EXIF orientation tag is applied by the caller.</item>
-/// <item>Alpha is dropped without compositing; grayscale fills R, G and B.</item>
-/// <item>ImageSharp 2.1 fills truncated TGA and TIFF data with zeros; the TGA header is checked against the file length
-/// before decoding and the TIFF strips after, so a truncated file is an error, not a black region.</item>
+/// <item>The first page (IFD) only. Samples keep their high byte (v >> 8), as PIL and libpng do for 16-bit colour, so a
+/// 16-bit TIFF and a 16-bit PNG of the same samples decode alike; 32-bit and float samples are first scaled to 16 bits by
+/// ImageSharp. The caller applies the EXIF orientation.</item>
+/// <item>ImageSharp 2.1 fills truncated strips with zeros; every strip's extent is checked against the file length, so
+/// a truncated file is an error, not a black region.</item>
 /// </list>
 /// </remarks>
 internal static class ImageSharpDecoder
 {
-    // Only the decoders we dispatch to, and a small pool: decoded images are copied out and the buffers released.
-    // ImageSharp's own limit (4 GiB per image) is above what ImageSizeLimit lets through (2 GiB of RGBA, so at most
-    // 4 GiB of 16-bit RGBA); its refusals are translated all the same.
+    // A small pool: decoded images are copied out and the buffers released. ImageSharp's own limit (4 GiB per image) is
+    // above what ImageSizeLimit lets through (2 GiB of RGBA, so at most 4 GiB of 16-bit RGBA); its refusals are
+    // translated all the same.
     private static readonly Configuration DefaultConfiguration = CreateConfiguration(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 64 });
 
     private static readonly TiffDecoder Tiff = new() { DecodingMode = FrameDecodingMode.First };
-    private static readonly TgaDecoder Tga = new();
 
-    /// <summary>Decodes a TIFF or TGA image whose size is within <paramref name="limit"/>.</summary>
-    /// <exception cref="InvalidImageException">The image is too large, truncated, corrupt, or a variant ImageSharp does not read.</exception>
-    public static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, ImageSizeLimit limit) =>
-        Decode(encoded, format, limit, DefaultConfiguration);
+    /// <summary>The RGBA pixels <c>[H, W, 4]</c> of a TIFF whose size is within <paramref name="limit"/>, as stored.</summary>
+    /// <param name="encoded">The file's bytes.</param>
+    /// <param name="limit">The size limit, checked on the header before decoding.</param>
+    /// <param name="orientation">The EXIF orientation the file asks for (1–8), not yet applied.</param>
+    /// <exception cref="InvalidImageException">Not a TIFF, or too large, truncated, corrupt, or a variant ImageSharp does
+    /// not read.</exception>
+    public static Tensor Decode(ReadOnlySpan<byte> encoded, ImageSizeLimit limit, out int orientation) =>
+        Decode(encoded, limit, DefaultConfiguration, out orientation);
 
-    /// <summary>An ImageSharp configuration with our decoders and the given allocator (tests pass a small limit).</summary>
-    internal static Configuration CreateConfiguration(MemoryAllocatorOptions allocator) =>
-        new(new TiffConfigurationModule(), new TgaConfigurationModule()) { MemoryAllocator = MemoryAllocator.Create(allocator) };
-
-    /// <summary>Decodes with <paramref name="configuration"/> instead of the shared one.</summary>
-    internal static RgbaPixels Decode(ReadOnlySpan<byte> encoded, EncodedImageFormat format, ImageSizeLimit limit, Configuration configuration)
+    /// <summary>
+    /// An ImageSharp configuration with the given allocator (tests pass a small limit) and only the TIFF decoder. TGA and
+    /// Netpbm are recognised, never decoded, so that they are refused by name.
+    /// </summary>
+    internal static Configuration CreateConfiguration(MemoryAllocatorOptions allocator)
     {
-        if (format == EncodedImageFormat.Tga)
-        {
-            // The header gives the size without ImageSharp, and the packets' extent shows whether data is missing.
-            if (!TgaHeader.TryRead(encoded, out var header))
-                throw new InvalidImageException("The TGA header is corrupt.");
-            limit.ThrowIfUnacceptable(header.Width, header.Height);
-            header.ThrowIfDataIsMissing(encoded);
-            return Decode<Rgba32>(encoded, Tga, format, limit, configuration);
-        }
-        if (format == EncodedImageFormat.Tiff)
-            return Decode<Rgba64>(encoded, Tiff, format, limit, configuration);
-        throw new ArgumentOutOfRangeException(nameof(format), format, "ImageSharp decodes only TIFF and TGA here.");
+        var configuration = new Configuration(new TiffConfigurationModule()) { MemoryAllocator = MemoryAllocator.Create(allocator) };
+        configuration.ImageFormatsManager.AddImageFormatDetector(new TgaImageFormatDetector());
+        configuration.ImageFormatsManager.AddImageFormatDetector(new PbmImageFormatDetector());
+        return configuration;
     }
 
-    private static RgbaPixels Decode<TPixel>(
-        ReadOnlySpan<byte> encoded, IImageDecoder decoder, EncodedImageFormat format, ImageSizeLimit limit, Configuration configuration)
-        where TPixel : unmanaged, IPixel<TPixel>
+    /// <summary>Decodes with <paramref name="configuration"/> instead of the shared one.</summary>
+    internal static Tensor Decode(ReadOnlySpan<byte> encoded, ImageSizeLimit limit, Configuration configuration, out int orientation)
     {
-        var name = format == EncodedImageFormat.Tiff ? "TIFF" : "TGA";
+        UnsupportedImageFormats.ThrowUnlessTiff(encoded, Image.DetectFormat(configuration, encoded));
         using var stream = new MemoryStream(encoded.ToArray(), writable: false);
         IImageInfo info;
         try
         {
-            info = ((IImageInfoDetector)decoder).Identify(configuration, stream, CancellationToken.None);
+            info = ((IImageInfoDetector)Tiff).Identify(configuration, stream, CancellationToken.None);
         }
         catch (Exception e) when (IsLibraryFailure(e))
         {
-            throw Translate(e, name, "header");
+            throw Translate(e, "header");
         }
         limit.ThrowIfUnacceptable(info.Width, info.Height);
 
         stream.Position = 0;
         try
         {
-            using var image = decoder.Decode<TPixel>(configuration, stream, CancellationToken.None);
+            using var image = Tiff.Decode<Rgba64>(configuration, stream, CancellationToken.None);
             var exif = image.Frames.RootFrame.Metadata.ExifProfile ?? image.Metadata.ExifProfile;
-            if (format == EncodedImageFormat.Tiff)
-                ThrowIfStripsAreMissing(exif, encoded.Length);
-            var pixels = new RgbaPixels(image.Width, image.Height, exif?.GetValue(ExifTag.Orientation)?.Value ?? 1);
-            CopyPixels(image, pixels);
-            return pixels;
+            ThrowIfStripsAreMissing(exif, encoded.Length);
+            orientation = exif?.GetValue(ExifTag.Orientation)?.Value ?? 1;
+            return HighBytes(image);
         }
         catch (Exception e) when (IsLibraryFailure(e))
         {
-            throw Translate(e, name, "pixels");
+            throw Translate(e, "pixels");
         }
     }
 
-    private static void CopyPixels<TPixel>(Image<TPixel> image, RgbaPixels pixels)
-        where TPixel : unmanaged, IPixel<TPixel>
+    /// <summary>The 8-bit RGBA pixels: the high byte of each 16-bit sample, like PIL and libpng.</summary>
+    private static Tensor HighBytes(Image<Rgba64> image)
     {
-        var output = pixels.Bytes;
-        var rowBytes = image.Width * RgbaPixels.BytesPerPixel;
+        var stored = torch.empty([image.Height, image.Width, 4], ScalarType.Byte);
+        var output = stored.bytes;
+        var rowBytes = image.Width * 4;
         for (var y = 0; y < image.Height; y++)
         {
             var row = output.Slice(y * rowBytes, rowBytes);
-            var source = image.DangerousGetPixelRowMemory(y).Span;
-            if (typeof(TPixel) == typeof(Rgba32))
-                MemoryMarshal.AsBytes(source).CopyTo(row);
-            else
-            {
-                var wide = MemoryMarshal.Cast<TPixel, ushort>(source);
-                for (var i = 0; i < row.Length; i++)
-                    row[i] = (byte)(wide[i] >> 8); // the high byte, like PIL and libpng for 16-bit samples
-            }
+            var samples = MemoryMarshal.Cast<Rgba64, ushort>(image.DangerousGetPixelRowMemory(y).Span);
+            for (var i = 0; i < row.Length; i++)
+                row[i] = (byte)(samples[i] >> 8);
         }
+        return stored;
     }
 
     /// <summary>ImageSharp reads a strip's missing bytes as zeros: every strip of the first page must lie inside the file.</summary>
@@ -122,7 +112,8 @@ internal static class ImageSharpDecoder
         var offsets = exif?.GetValue(ExifTag.StripOffsets)?.Value;
         var counts = exif?.GetValue(ExifTag.StripByteCounts)?.Value;
         if (offsets is null || counts is null)
-            return; // BigTIFF stores them as 64-bit values, which ImageSharp 2.1 keeps internal: not checked
+            throw new InvalidImageException(
+                "The TIFF image declares no strip offsets or byte counts, so its data cannot be checked for truncation. Convert it to PNG.");
         for (var i = 0; i < Math.Min(offsets.Length, counts.Length); i++)
         {
             var end = (long)(uint)offsets[i] + (uint)counts[i];
@@ -135,14 +126,14 @@ internal static class ImageSharpDecoder
 
     private static bool IsLibraryFailure(Exception e) => e is not (InvalidImageException or OutOfMemoryException or OperationCanceledException);
 
-    private static InvalidImageException Translate(Exception e, string name, string part) => e switch
+    private static InvalidImageException Translate(Exception e, string part) => e switch
     {
         NotSupportedException => new InvalidImageException(
-            $"The {name} image is a variant the decoder (ImageSharp 2.1) does not support: {e.Message} " +
-            "Convert it to an 8- or 16-bit RGB or grayscale image (PNG or baseline TIFF).", e),
+            $"The TIFF image is a variant the decoder (ImageSharp 2.1) does not support: {e.Message} " +
+            "Convert it to PNG.", e),
         // The decoders wrap the allocator's refusal in an InvalidImageContentException.
         InvalidMemoryOperationException or { InnerException: InvalidMemoryOperationException } => new InvalidImageException(
-            $"The {name} image is too large for the decoder's memory limit: {(e.InnerException ?? e).Message}", e),
-        _ => new InvalidImageException($"The {name} image is corrupt: the decoder could not read its {part} ({e.Message}).", e),
+            $"The TIFF image is too large for the decoder's memory limit: {(e.InnerException ?? e).Message}", e),
+        _ => new InvalidImageException($"The TIFF image is corrupt: the decoder could not read its {part} ({e.Message}).", e),
     };
 }

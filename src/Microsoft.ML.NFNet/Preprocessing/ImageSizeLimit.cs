@@ -21,13 +21,13 @@ internal readonly record struct ImageSizeLimit(long MaxPixels, double MaxAspectR
     /// <summary>Throws when the declared size is empty, over <see cref="MaxPixels"/>, more elongated than
     /// <see cref="MaxAspectRatio"/>, or too large for one buffer.</summary>
     /// <exception cref="InvalidImageException">The size is not acceptable.</exception>
-    public void ThrowIfUnacceptable(long width, long height)
+    public void ThrowIfUnacceptable(int width, int height)
     {
         if (width <= 0 || height <= 0)
             throw new InvalidImageException(
                 $"The image header declares {width:N0}×{height:N0} pixels: an image needs a width and a height of at least 1. " +
                 "The file is corrupt.");
-        var pixelCount = (Int128)width * height; // two 32-bit dimensions (QOI's) overflow a long
+        var pixelCount = (long)width * height;
         if (pixelCount > MaxPixels)
             throw new InvalidImageException(
                 $"The image is {width:N0}×{height:N0} = {pixelCount:N0} pixels, more than the limit of {MaxPixels:N0} " +

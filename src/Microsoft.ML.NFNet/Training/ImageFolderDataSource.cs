@@ -6,9 +6,14 @@ namespace Microsoft.ML.NFNet;
 /// </summary>
 internal sealed class ImageFolderDataSource : ImageDataSource
 {
-    /// <summary>The file extensions read as images (every format the decoders support), case-insensitive.</summary>
+    /// <summary>The file extensions read as images, case-insensitive: every format the decoders support (JPEG, PNG,
+    /// BMP, GIF, WEBP, ICO/CUR, WBMP, TIFF), and the ones they refuse by name (TGA, Netpbm, QOI), so that such a file
+    /// fails with a message that names it and says to convert it to PNG instead of being left out unseen.</summary>
     public static new IReadOnlySet<string> ImageExtensions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ico", ".tif", ".tiff", ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".qoi" };
+    {
+        ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ico", ".cur", ".wbmp", ".tif", ".tiff",
+        ".tga", ".pbm", ".pgm", ".ppm", ".pnm", ".qoi",
+    };
 
     private readonly (string Path, int Label)[] files;
 

@@ -6,7 +6,7 @@ namespace Microsoft.ML.NFNet.Tests.Preprocessing;
 
 /// <summary>
 /// Minimal encoders, written for these tests from the format specifications, for the files SkiaSharp cannot write:
-/// BMP, GIF, palette PNG, a PNG header with arbitrary dimensions, a CMYK JPEG, and a JPEG EXIF orientation tag.
+/// BMP, GIF, ICO, WBMP, palette PNG, a PNG header with arbitrary dimensions, a CMYK JPEG, and a JPEG EXIF orientation tag.
 /// </summary>
 internal static class HandWrittenImages
 {
@@ -31,6 +31,33 @@ internal static class HandWrittenImages
             var (r, g, b) = image[x, y];
             (file[offset], file[offset + 1], file[offset + 2]) = (b, g, r);
         }
+        return file;
+    }
+
+    /// <summary>A Windows icon holding one image, stored as the PNG <paramref name="png"/> (allowed since Windows Vista).</summary>
+    public static byte[] Ico(int width, int height, byte[] png)
+    {
+        var file = new byte[6 + 16];
+        BinaryPrimitives.WriteInt16LittleEndian(file.AsSpan(2), 1); // type: icon
+        BinaryPrimitives.WriteInt16LittleEndian(file.AsSpan(4), 1); // one image
+        (file[6], file[7]) = ((byte)width, (byte)height); // 0 would mean 256
+        BinaryPrimitives.WriteInt16LittleEndian(file.AsSpan(10), 1); // planes
+        BinaryPrimitives.WriteInt16LittleEndian(file.AsSpan(12), 32); // bits per pixel
+        BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(14), png.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(18), file.Length); // the image follows the directory
+        return [.. file, .. png];
+    }
+
+    /// <summary>WBMP type 0: 1 bit per pixel (1 = white), rows padded to a byte, most significant bit first. Sides under 128.</summary>
+    public static byte[] Wbmp(int width, int height, Func<int, int, bool> isWhite)
+    {
+        var rowBytes = (width + 7) / 8;
+        var file = new byte[4 + rowBytes * height];
+        (file[2], file[3]) = ((byte)width, (byte)height); // type 0, fixed header 0, then one-byte multi-byte integers
+        for (var y = 0; y < height; y++)
+        for (var x = 0; x < width; x++)
+            if (isWhite(x, y))
+                file[4 + y * rowBytes + x / 8] |= (byte)(0x80 >> (x % 8));
         return file;
     }
 

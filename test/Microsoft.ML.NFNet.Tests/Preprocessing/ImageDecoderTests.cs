@@ -23,6 +23,17 @@ public class ImageDecoderTests
     public void LosslessWebpDecodesExactly() => AssertExact(Distinct(), Distinct().EncodeLosslessWebp());
 
     [TestMethod]
+    public void IcoDecodesExactly() => AssertExact(Distinct(), HandWrittenImages.Ico(5, 3, Distinct().EncodePng()));
+
+    [TestMethod]
+    public void WbmpDecodesToBlackAndWhite()
+    {
+        Func<int, int, bool> isWhite = (x, y) => (x * 3 + y) % 4 < 2;
+        var expected = new RgbImage(11, 3, (x, y) => isWhite(x, y) ? ((byte)255, (byte)255, (byte)255) : ((byte)0, (byte)0, (byte)0));
+        AssertExact(expected, HandWrittenImages.Wbmp(11, 3, isWhite));
+    }
+
+    [TestMethod]
     public void PngWithAlphaKeepsTheStoredColoursAndDropsAlpha()
     {
         // Like PIL's convert('RGB'): no premultiplication, even under fully transparent pixels.

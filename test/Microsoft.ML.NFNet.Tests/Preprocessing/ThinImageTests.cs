@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet.Tests.Preprocessing;
@@ -97,9 +95,6 @@ public class ThinImageTests
             ("PNG", HandWrittenImages.PngClaimingSize(1_000_000, 1)),
             ("PNG (tall)", HandWrittenImages.PngClaimingSize(1, 10_000)),
             ("TIFF", HandWrittenTiff.ClaimingSize(1, 20_000)),
-            ("TGA", TgaHeaderOnly(30_000, 2)),
-            ("PGM", [.. Encoding.ASCII.GetBytes("P5\n50000 3\n255\n"), 0, 0, 0]),
-            ("QOI", QoiHeaderOnly(1, 1_000_000)),
         };
         foreach (var (format, bytes) in files)
         {
@@ -133,27 +128,5 @@ public class ThinImageTests
         }
         (Options with { MaxAspectRatio = 1 }).Validate();
         (Options with { MaxAspectRatio = double.PositiveInfinity }).Validate();
-    }
-
-    private static byte[] TgaHeaderOnly(int width, int height)
-    {
-        var header = new byte[18 + 3];
-        header[2] = 2; // uncompressed true-colour
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(12), (ushort)width);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(14), (ushort)height);
-        header[16] = 24;
-        return header;
-    }
-
-    private static byte[] QoiHeaderOnly(int width, int height)
-    {
-        var file = new byte[14 + 4 + 8];
-        "qoif"u8.CopyTo(file);
-        BinaryPrimitives.WriteUInt32BigEndian(file.AsSpan(4), (uint)width);
-        BinaryPrimitives.WriteUInt32BigEndian(file.AsSpan(8), (uint)height);
-        file[12] = 3;
-        file[14] = 0xFE; // one RGB pixel, then the end marker
-        file[^1] = 1;
-        return file;
     }
 }
