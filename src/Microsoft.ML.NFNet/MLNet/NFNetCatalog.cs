@@ -10,20 +10,28 @@ namespace Microsoft.ML;
 /// </summary>
 public static class NFNetCatalog
 {
-    /// <summary>An NFNet image classifier trained on encoded image bytes and a key label, with default settings.</summary>
+    /// <summary>An NFNet image classifier trained on encoded image bytes and a key label: the parameters of ML.NET's
+    /// <c>ImageClassification(...)</c> in the same order, then what a Model Builder user sets most (the weights to start
+    /// from, the time to train); everything else is chosen from the data.</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">The key label column.</param>
     /// <param name="featureColumnName">The encoded image bytes column.</param>
     /// <param name="scoreColumnName">The output column of class probabilities.</param>
     /// <param name="predictedLabelColumnName">The output column of the predicted class.</param>
     /// <param name="validationSet">Validation data; null splits 10 % off the training data.</param>
+    /// <param name="pretrainedWeights">Weights to fine-tune (a published name such as <c>"eca_nfnet_l0.ra2_in1k"</c>, a
+    /// file, a folder or a model zip; see <see cref="NFNetImageClassificationTrainer.Options.PretrainedWeights"/>); null
+    /// trains a small network from scratch.</param>
+    /// <param name="maxTrainingTime">The longest the training may take (Model Builder's "time to train"); null: no limit.</param>
     public static NFNetImageClassificationTrainer NFNet(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = DefaultColumnNames.Label,
         string featureColumnName = DefaultColumnNames.Features,
         string scoreColumnName = DefaultColumnNames.Score,
         string predictedLabelColumnName = DefaultColumnNames.PredictedLabel,
-        IDataView? validationSet = null)
+        IDataView? validationSet = null,
+        string? pretrainedWeights = null,
+        TimeSpan? maxTrainingTime = null)
         => catalog.NFNet(new NFNetImageClassificationTrainer.Options
         {
             LabelColumnName = labelColumnName,
@@ -31,6 +39,8 @@ public static class NFNetCatalog
             ScoreColumnName = scoreColumnName,
             PredictedLabelColumnName = predictedLabelColumnName,
             ValidationSet = validationSet,
+            PretrainedWeights = pretrainedWeights,
+            Training = { MaxTrainingTime = maxTrainingTime },
         });
 
     /// <summary>An NFNet image classifier with the given settings.</summary>

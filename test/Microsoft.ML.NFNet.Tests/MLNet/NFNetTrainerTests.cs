@@ -33,6 +33,16 @@ public class NFNetTrainerTests
     }
 
     [TestMethod]
+    public void TheShortOverloadTakesTheWeightsAndTheTimeToTrain()
+    {
+        var trainers = new MLContext().MulticlassClassification.Trainers;
+        var weights = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.NFNet("Label", "ImageSource", pretrainedWeights: " "));
+        StringAssert.Contains(weights.Message, "PretrainedWeights");
+        var time = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainers.NFNet("Label", "ImageSource", maxTrainingTime: TimeSpan.Zero));
+        StringAssert.Contains(time.Message, "MaxTrainingTime");
+    }
+
+    [TestMethod]
     public void LearnsColoursAndScoresTransformPredictionEngineAndBatchesAlike()
     {
         var mlContext = new MLContext(seed: 1);
