@@ -51,6 +51,10 @@ public class BatchingTests
         }
 
         RunBatches(); // first calls may create lazily cached tensors
+        // Tensors other tests left to the garbage collector would otherwise be finalized during the count (it went down).
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var liveBefore = Tensor.TotalCount;
         RunBatches();
         Assert.AreEqual(liveBefore, Tensor.TotalCount, "live tensors after 10 more batches");
