@@ -13,6 +13,7 @@ public static class LoadTestCommand
     private static readonly Dictionary<string, string> Switches = new(StringComparer.OrdinalIgnoreCase)
     {
         ["--model"] = nameof(LoadTestOptions.Model),
+        ["--architecture"] = nameof(LoadTestOptions.Architecture),
         ["--image-size"] = nameof(LoadTestOptions.ImageSize),
         ["--image"] = nameof(LoadTestOptions.Image),
         ["--concurrency"] = nameof(LoadTestOptions.Concurrency),
@@ -31,7 +32,7 @@ public static class LoadTestCommand
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FileNotFoundException or FormatException)
         {
             Console.Error.WriteLine($"nfnet-webapi loadtest: {e.Message}");
-            Console.Error.WriteLine("usage: nfnet-webapi loadtest [--model <zip>] [--image-size 128] [--image <file>] " +
+            Console.Error.WriteLine("usage: nfnet-webapi loadtest [--model <zip>] [--architecture nfnet_tiny] [--image-size 128] [--image <file>] " +
                                     "[--concurrency 4] [--duration 20] [--warmup 3]");
             return 1;
         }
@@ -39,7 +40,7 @@ public static class LoadTestCommand
         var workFolder = Directory.CreateTempSubdirectory("nfnet-loadtest-");
         try
         {
-            var modelPath = options.Model ?? TrainModel(workFolder.FullName, options.ImageSize);
+            var modelPath = options.Model ?? TrainModel(workFolder.FullName, options.Architecture, options.ImageSize);
             var (image, contentType, imageDescription) = RequestImage(options.Image);
             await using var app = PredictionApi.Create(
                 ["--model", modelPath, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"]);
@@ -78,11 +79,11 @@ public static class LoadTestCommand
         return options;
     }
 
-    private static string TrainModel(string folder, int imageSize)
+    private static string TrainModel(string folder, string architecture, int imageSize)
     {
-        var path = Path.Combine(folder, "nfnet_tiny.zip");
-        Console.WriteLine($"training nfnet_tiny at {imageSize} px for 1 epoch on 24 synthetic images (pass --model to skip)...");
-        QuickModel.TrainAndSave(path, imageSize);
+        var path = Path.Combine(folder, architecture + ".zip");
+        Console.WriteLine($"training {architecture} at {imageSize} px for 1 epoch on 24 synthetic images (pass --model to skip)...");
+        QuickModel.TrainAndSave(path, architecture, imageSize);
         return path;
     }
 

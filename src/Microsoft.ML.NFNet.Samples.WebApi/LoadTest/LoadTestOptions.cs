@@ -6,6 +6,9 @@ public sealed class LoadTestOptions
     /// <summary>A model zip to serve; null trains a small <c>nfnet_tiny</c> on synthetic images first.</summary>
     public string? Model { get; set; }
 
+    /// <summary>The variant trained here when no model is given (default nfnet_tiny; eca_nfnet_l0 for a mid-size one).</summary>
+    public string Architecture { get; set; } = "nfnet_tiny";
+
     /// <summary>Side of the network input when a model is trained here (default 128, the trainer's default).</summary>
     public int ImageSize { get; set; } = 128;
 
@@ -24,6 +27,7 @@ public sealed class LoadTestOptions
     /// <summary>Checks the values, naming the option that is wrong.</summary>
     public void Validate()
     {
+        _ = NFNetConfig.Variant(Architecture);
         if (ImageSize < 32)
             throw new ArgumentOutOfRangeException("--image-size", ImageSize, "must be at least 32");
         if (Concurrency < 1)
