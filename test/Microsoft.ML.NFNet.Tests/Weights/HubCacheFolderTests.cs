@@ -35,6 +35,18 @@ public sealed class HubCacheFolderTests
     }
 
     [TestMethod]
+    public void OfflineWithACacheThatIsAFileSaysSo()
+    {
+        var notAFolder = Path.Combine(cache.Directory, "hub-cache-file");
+        File.WriteAllText(notAFolder, "not a folder");
+        var options = cache.Options("http://127.0.0.1:9") with { CacheDirectory = notAFolder, Offline = true };
+
+        var error = Assert.ThrowsExactly<HubDownloadException>(() => NFNetPretrained.Download(HubTestCache.Name, options));
+
+        StringAssert.Contains(error.Message, $"the cache folder {notAFolder} (set by HubDownloadOptions.CacheDirectory) is a file");
+    }
+
+    [TestMethod]
     public async Task ReadOnlyCacheSaysSoAndNamesTheOption()
     {
         await using var hub = await FakeHub.StartAsync();
