@@ -51,6 +51,20 @@ public class CpuFineTuningPlanTests
     }
 
     [TestMethod]
+    public void TheIssuesLaptopFineTunesTheWholeNetworkAt128PixelsAndScoresAt160()
+    {
+        // Issue 21's quiet 2-core CPU: 3 images/s for eca_nfnet_l0 training steps at 224 px (a forward pass about a third of
+        // that); 900 training images after the trainer's 10 % validation split. 160 px: 100 × 32 × 170 ms = 9.1 min > 8 min.
+        var profile = new DatasetProfile(900, 10, 90, 90, 64, 64, 0);
+        var (settings, _) = AutomaticSettings.Resolve(Published(), profile, L0, fromPretrained: true, validationImages: 100,
+            cpuCosts: new StepCosts(224, 1 / 3.0, 1 / 9.0), sizesAreAutomatic: true);
+        Assert.AreEqual(NFNetTrainableParts.All, settings.TrainableParts);
+        Assert.AreEqual(128, settings.Preprocessing.ImageSize);
+        Assert.AreEqual(160, settings.Preprocessing.EvalImageSize, "128 × 288 / 224 = 165, rounded to a multiple of 16");
+        Assert.AreEqual(10, settings.Epochs, "the fine-tuning default; the budget shortens the schedule to what fits");
+    }
+
+    [TestMethod]
     public void ASlowMachineTrainsTheHeadOnFeaturesComputedOnce()
     {
         // Even at 128 px the whole network needs 100 × 32 × 200 ms = 10.7 min; the features of 1,100 images at 192 px take 3.3 min.
