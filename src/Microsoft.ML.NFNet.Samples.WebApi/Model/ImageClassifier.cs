@@ -22,6 +22,7 @@ public sealed class ImageClassifier : IDisposable
         this.model = model;
         this.engines = engines;
         Labels = labels;
+        Preprocessing = FindPreprocessing(model);
     }
 
     /// <summary>The full path of the loaded model zip.</summary>
@@ -29,6 +30,10 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>The class names, in the order of the Score vector.</summary>
     public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>How the model's NFNet stage (classifier or featurizer) decodes and resizes images; null when the
+    /// pipeline has none.</summary>
+    public ImagePreprocessingOptions? Preprocessing { get; }
 
     /// <summary>
     /// Loads a model zip saved with <c>mlContext.Model.Save</c> and makes one engine from it, so that a model the server
@@ -97,6 +102,12 @@ public sealed class ImageClassifier : IDisposable
         (engines as IDisposable)?.Dispose();
         (model as IDisposable)?.Dispose();
     }
+
+    private static ImagePreprocessingOptions? FindPreprocessing(ITransformer transformer) =>
+        NFNetModelParameters.FindIn(transformer)?.Preprocessing ?? Stages(transformer).OfType<NFNetImageFeaturizer>().FirstOrDefault()?.Preprocessing;
+
+    private static IEnumerable<ITransformer> Stages(ITransformer transformer) =>
+        transformer is IEnumerable<ITransformer> chain ? chain.SelectMany(Stages) : [transformer];
 
     // The Score column names its slots after the label's key values: that is how a score maps back to a class. A model
     // whose label had no names (a numeric key) gets the class indices.

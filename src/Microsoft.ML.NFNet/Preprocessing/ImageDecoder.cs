@@ -1,4 +1,3 @@
-using System.Buffers;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,8 +26,6 @@ namespace Microsoft.ML.NFNet;
 /// </remarks>
 internal static class ImageDecoder
 {
-    private const int BytesPerPixel = 4;
-
     /// <summary>
     /// Decodes <paramref name="encoded"/> to a uint8 tensor <c>[3, H, W]</c> (RGB). The result is a strided view over
     /// an RGBA buffer (channel stride 1), which the resize kernels read at full speed; call
@@ -46,44 +43,39 @@ internal static class ImageDecoder
         if (!format.IsDecodedBySkia())
         {
             using var pixels = FormatDecoders.Decode(encoded, format, limit);
-            return ToRgb(pixels.Bytes, pixels.Width, pixels.Height, (SKEncodedOrigin)pixels.Orientation);
+            return ToRgb(pixels, (SKEncodedOrigin)pixels.Orientation);
         }
 
         using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data) ?? throw new InvalidImageException(
-            $"The {encoded.Length:N0} bytes are not an image in a supported format (JPEG, PNG, BMP, GIF, WEBP, ICO, TIFF, " +
-            "TGA, PBM/PGM/PPM, QOI), or the image header is corrupt.");
+        using var codec = SKCodec.Create(data) ?? throw NotAnImage(encoded.Length);
 
         var width = codec.Info.Width;
         var height = codec.Info.Height;
         limit.ThrowIfUnacceptable(width, height);
 
         // Unpremultiplied RGBA with no colour space: raw stored colours, no alpha compositing, no profile conversion.
+        // Skia writes straight into the tensor the preprocessing reads.
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var byteCount = width * height * BytesPerPixel;
-        var buffer = ArrayPool<byte>.Shared.Rent(byteCount);
-        try
-        {
-            ThrowIfFailed(codec.GetPixels(info, buffer), encoded.Length);
-            return ToRgb(buffer.AsSpan(0, byteCount), width, height, codec.EncodedOrigin);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var stored = new RgbaPixels(width, height);
+        ThrowIfFailed(codec.GetPixels(info, stored.Address), encoded.Length);
+        return ToRgb(stored, codec.EncodedOrigin);
     }
+
+    /// <summary>The error for bytes that no decoder recognises.</summary>
+    internal static InvalidImageException NotAnImage(int length) => new(
+        $"The {length:N0} bytes are not an image in a supported format (JPEG, PNG, BMP, GIF, WEBP, ICO, TIFF, TGA, " +
+        "PBM/PGM/PPM, QOI), or the image header is corrupt.");
 
     /// <summary><see cref="DecodeRgb(ReadOnlySpan{byte}, ImageSizeLimit)"/> with a pixel limit and the default
     /// aspect-ratio limit (<see cref="ImagePreprocessingOptions.DefaultMaxAspectRatio"/>).</summary>
     public static Tensor DecodeRgb(ReadOnlySpan<byte> encoded, long maxPixels) => DecodeRgb(encoded, ImageSizeLimit.Pixels(maxPixels));
 
-    /// <summary>The upright <c>[3, H, W]</c> view of RGBA rows as stored.</summary>
-    private static Tensor ToRgb(ReadOnlySpan<byte> rgba, int width, int height, SKEncodedOrigin origin)
+    /// <summary>The upright <c>[3, H, W]</c> view of RGBA rows as stored: it shares their memory, which stays alive after
+    /// <paramref name="stored"/> is disposed.</summary>
+    private static Tensor ToRgb(RgbaPixels stored, SKEncodedOrigin origin)
     {
         using var scope = torch.NewDisposeScope();
-        var stored = torch.empty([height, width, BytesPerPixel], ScalarType.Byte);
-        rgba.CopyTo(stored.bytes);
-        return ApplyOrientation(stored, origin).permute(2, 0, 1).narrow(0, 0, 3).MoveToOuterDisposeScope();
+        return ApplyOrientation(stored.Tensor, origin).permute(2, 0, 1).narrow(0, 0, 3).MoveToOuterDisposeScope();
     }
 
     private static void ThrowIfFailed(SKCodecResult result, int encodedLength)

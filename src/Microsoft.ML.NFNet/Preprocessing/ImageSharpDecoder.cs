@@ -67,18 +67,10 @@ internal static class ImageSharpDecoder
         ReadOnlySpan<byte> encoded, IImageDecoder decoder, EncodedImageFormat format, ImageSizeLimit limit, Configuration configuration)
         where TPixel : unmanaged, IPixel<TPixel>
     {
-        var name = format == EncodedImageFormat.Tiff ? "TIFF" : "TGA";
+        var name = NameOf(format);
         using var stream = new MemoryStream(encoded.ToArray(), writable: false);
-        IImageInfo info;
-        try
-        {
-            info = ((IImageInfoDetector)decoder).Identify(configuration, stream, CancellationToken.None);
-        }
-        catch (Exception e) when (IsLibraryFailure(e))
-        {
-            throw Translate(e, name, "header");
-        }
-        limit.ThrowIfUnacceptable(info.Width, info.Height);
+        var (width, height) = Identify(stream, decoder, name, configuration);
+        limit.ThrowIfUnacceptable(width, height);
 
         stream.Position = 0;
         try
@@ -88,14 +80,51 @@ internal static class ImageSharpDecoder
             if (format == EncodedImageFormat.Tiff)
                 ThrowIfStripsAreMissing(exif, encoded.Length);
             var pixels = new RgbaPixels(image.Width, image.Height, exif?.GetValue(ExifTag.Orientation)?.Value ?? 1);
-            CopyPixels(image, pixels);
-            return pixels;
+            try
+            {
+                CopyPixels(image, pixels);
+                return pixels;
+            }
+            catch
+            {
+                pixels.Dispose();
+                throw;
+            }
         }
         catch (Exception e) when (IsLibraryFailure(e))
         {
             throw Translate(e, name, "pixels");
         }
     }
+
+    /// <summary>The width and height the TIFF's first page or the TGA header declares, without decoding pixels.</summary>
+    /// <exception cref="InvalidImageException">The header cannot be read.</exception>
+    public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> encoded, EncodedImageFormat format)
+    {
+        if (format == EncodedImageFormat.Tga)
+            return TgaHeader.TryRead(encoded, out var header)
+                ? (header.Width, header.Height)
+                : throw new InvalidImageException("The TGA header is corrupt.");
+        if (format != EncodedImageFormat.Tiff)
+            throw new ArgumentOutOfRangeException(nameof(format), format, "ImageSharp decodes only TIFF and TGA here.");
+        using var stream = new MemoryStream(encoded.ToArray(), writable: false);
+        return Identify(stream, Tiff, NameOf(format), DefaultConfiguration);
+    }
+
+    private static (int Width, int Height) Identify(Stream stream, IImageDecoder decoder, string name, Configuration configuration)
+    {
+        try
+        {
+            var info = ((IImageInfoDetector)decoder).Identify(configuration, stream, CancellationToken.None);
+            return (info.Width, info.Height);
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw Translate(e, name, "header");
+        }
+    }
+
+    private static string NameOf(EncodedImageFormat format) => format == EncodedImageFormat.Tiff ? "TIFF" : "TGA";
 
     private static void CopyPixels<TPixel>(Image<TPixel> image, RgbaPixels pixels)
         where TPixel : unmanaged, IPixel<TPixel>

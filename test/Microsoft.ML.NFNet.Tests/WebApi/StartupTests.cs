@@ -41,12 +41,17 @@ public class StartupTests
     }
 
     [TestMethod]
-    public void AnOutOfRangeLimitIsNamed()
+    [DataRow(nameof(ServingOptions.MaxImagesPerRequest), "0")]
+    [DataRow(nameof(ServingOptions.MaxImagePixels), "0")]
+    [DataRow(nameof(ServingOptions.MaxConcurrentScoring), "0")]
+    [DataRow(nameof(ServingOptions.ScoringQueueTimeoutSeconds), "-1")]
+    [DataRow(nameof(ServingOptions.ScoringQueueTimeoutSeconds), "NaN")]
+    public void AnOutOfRangeLimitIsNamed(string setting, string value)
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
-            PredictionApi.Create(["--model", SavedModelFiles.ModelPath, "--MaxImagesPerRequest", "0"]));
+            PredictionApi.Create(["--model", SavedModelFiles.ModelPath, $"--{setting}", value]));
 
-        Assert.AreEqual(nameof(ServingOptions.MaxImagesPerRequest), e.ParamName);
+        Assert.AreEqual(setting, e.ParamName);
     }
 
     [TestMethod]
