@@ -60,7 +60,7 @@ public sealed class ImageClassifier : IDisposable
         }
         catch (Exception e)
         {
-            throw new ModelLoadException($"The model file '{fullPath}' could not be loaded: {e.Message}", e);
+            throw new ModelLoadException($"The model file '{fullPath}' could not be loaded: {Cause(e, fullPath)}", e);
         }
 
         try
@@ -101,6 +101,30 @@ public sealed class ImageClassifier : IDisposable
     {
         (engines as IDisposable)?.Dispose();
         (model as IDisposable)?.Dispose();
+    }
+
+    // ML.NET wraps a component's error in "Error during class instantiation" three times over, and a damaged zip in
+    // "Failed to open a zip archive". The library's own checks say "corrupt" and name the stream; a damaged zip is an
+    // InvalidDataException; anything else is best told by the innermost exception.
+    private static string Cause(Exception error, string path)
+    {
+        var chain = new List<Exception>();
+        for (var e = error; e is not null; e = e.InnerException)
+            chain.Add(e);
+        if (chain.OfType<FormatException>().LastOrDefault(e => e.Message.Contains("corrupt", StringComparison.OrdinalIgnoreCase)) is { } corrupt)
+            return corrupt.Message;
+        if (chain.OfType<InvalidDataException>().LastOrDefault() is { } zip)
+            return StartsLikeAZip(path)
+                ? $"the zip file is corrupt or truncated ({zip.Message.TrimEnd('.')}). Copy it again, or save the model again."
+                : "it is not a zip file. Pass the zip that mlContext.Model.Save wrote.";
+        return chain[^1].Message;
+    }
+
+    private static bool StartsLikeAZip(string path)
+    {
+        Span<byte> start = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        return file.Read(start) == 4 && start.SequenceEqual("PK\u0003\u0004"u8);
     }
 
     private static ImagePreprocessingOptions? FindPreprocessing(ITransformer transformer) =>
