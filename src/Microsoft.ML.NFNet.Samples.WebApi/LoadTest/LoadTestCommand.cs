@@ -18,6 +18,9 @@ public static class LoadTestCommand
         ["--concurrency"] = nameof(LoadTestOptions.Concurrency),
         ["--duration"] = nameof(LoadTestOptions.Duration),
         ["--warmup"] = nameof(LoadTestOptions.Warmup),
+        ["--bombs"] = nameof(LoadTestOptions.Bombs),
+        ["--bomb-side"] = nameof(LoadTestOptions.BombSide),
+        ["--settle"] = nameof(LoadTestOptions.Settle),
     };
 
     /// <summary>Runs the load test; returns the process exit code.</summary>
@@ -32,7 +35,7 @@ public static class LoadTestCommand
         {
             Console.Error.WriteLine($"nfnet-webapi loadtest: {e.Message}");
             Console.Error.WriteLine("usage: nfnet-webapi loadtest [--model <zip>] [--image-size 128] [--image <file>] " +
-                                    "[--concurrency 4] [--duration 20] [--warmup 3]");
+                                    "[--concurrency 4] [--duration 20] [--warmup 3] [--bombs 8 [--bomb-side 7900] [--settle 5]]");
             return 1;
         }
 
@@ -41,6 +44,8 @@ public static class LoadTestCommand
         {
             var modelPath = options.Model ?? TrainModel(workFolder.FullName, options.ImageSize);
             var (image, contentType, imageDescription) = RequestImage(options.Image);
+            if (options.Bombs > 0)
+                return await BombBurstReport.RunAsync(modelPath, image, contentType, imageDescription, options);
             await using var app = PredictionApi.Create(
                 ["--model", modelPath, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"]);
             await app.StartAsync();

@@ -21,6 +21,16 @@ public sealed class LoadTestOptions
     /// <summary>Seconds of requests before measuring, not counted (default 3).</summary>
     public double Warmup { get; set; } = 3;
 
+    /// <summary>Pixel bombs sent at once in the middle of the normal traffic (default 0: none). With bombs the server runs
+    /// as its own process, and its resident memory before, at the peak of and after the burst is printed.</summary>
+    public int Bombs { get; set; }
+
+    /// <summary>Side of the square pixel bomb, a black PNG (default 7,900: 62.4 megapixels in 182 KB).</summary>
+    public int BombSide { get; set; } = 7_900;
+
+    /// <summary>Seconds of normal traffic after the last bomb's answer before the memory is read again (default 5).</summary>
+    public double Settle { get; set; } = 5;
+
     /// <summary>Checks the values, naming the option that is wrong.</summary>
     public void Validate()
     {
@@ -32,6 +42,12 @@ public sealed class LoadTestOptions
             throw new ArgumentOutOfRangeException("--duration", Duration, "must be a positive number of seconds");
         if (!(Warmup >= 0))
             throw new ArgumentOutOfRangeException("--warmup", Warmup, "must be zero or more seconds");
+        if (Bombs < 0)
+            throw new ArgumentOutOfRangeException("--bombs", Bombs, "must be zero or more");
+        if (BombSide is < 1 or > 65_535)
+            throw new ArgumentOutOfRangeException("--bomb-side", BombSide, "must be from 1 to 65,535 pixels");
+        if (!(Settle >= 0))
+            throw new ArgumentOutOfRangeException("--settle", Settle, "must be zero or more seconds");
         if (Image != null && !File.Exists(Image))
             throw new FileNotFoundException($"The image file '{Path.GetFullPath(Image)}' does not exist.", Image);
     }

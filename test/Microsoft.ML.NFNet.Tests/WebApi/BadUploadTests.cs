@@ -91,7 +91,7 @@ public class BadUploadTests
     [TestMethod]
     public async Task AnImageOverThePixelLimitIsRejectedBeforeDecoding()
     {
-        // A 761-byte JPEG whose header claims 10,000 × 10,000 pixels: over the model's limit of 64 megapixels.
+        // A 761-byte JPEG whose header claims 10,000 × 10,000 pixels: over the server's limit (and the model's 64 megapixels).
         var bomb = JpegWithSize(SavedModelFiles.Image(1), width: 10_000, height: 10_000);
 
         using var response = await PredictClient.PostRawAsync(server.Client, bomb, "image/jpeg");
