@@ -22,6 +22,7 @@ public sealed class ImageClassifier : IDisposable
         this.model = model;
         this.engines = engines;
         Labels = labels;
+        ImageLimits = NFNetModelParameters.FindIn(model)?.Preprocessing;
     }
 
     /// <summary>The full path of the loaded model zip.</summary>
@@ -29,6 +30,10 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>The class names, in the order of the Score vector.</summary>
     public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>The NFNet model's preprocessing, whose <c>MaxImagePixels</c> and <c>MaxAspectRatio</c> are the largest and
+    /// most elongated images this server accepts; null for a model without an NFNet scorer.</summary>
+    public ImagePreprocessingOptions? ImageLimits { get; }
 
     /// <summary>
     /// Loads a model zip saved with <c>mlContext.Model.Save</c> and makes one engine from it, so that a model the server
