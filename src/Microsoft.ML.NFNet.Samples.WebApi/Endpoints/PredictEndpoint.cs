@@ -53,7 +53,7 @@ public static class PredictEndpoint
             }
             catch (InvalidImageException e)
             {
-                return Results.Problem($"{image.Description} cannot be classified: {e.Message}",
+                return Results.Problem(ImageProblem.Describe(image, e, classifier.Preprocessing),
                     statusCode: StatusCodes.Status400BadRequest, title: "Invalid image");
             }
             predictions.Add(new ImagePrediction(image.FileName, TopK.Select(probabilities, classifier.Labels, k)));

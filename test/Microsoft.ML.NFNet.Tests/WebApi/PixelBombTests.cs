@@ -1,5 +1,5 @@
 using System.Net;
-using Microsoft.ML.NFNet.Samples.WebApi.LoadTest;
+using Microsoft.ML.NFNet.Benchmarks.WebApiLoad;
 
 namespace Microsoft.ML.NFNet.Tests.WebApi;
 

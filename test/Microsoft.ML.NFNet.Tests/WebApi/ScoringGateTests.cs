@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.NFNet.Samples.WebApi.Endpoints;
-using Microsoft.ML.NFNet.Samples.WebApi.LoadTest;
+using Microsoft.ML.NFNet.Benchmarks.WebApiLoad;
 
 namespace Microsoft.ML.NFNet.Tests.WebApi;
 
