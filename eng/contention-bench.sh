@@ -64,11 +64,10 @@ export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 DOTNET_NOLOGO=1
 
 if [ "${BUILD:-1}" = 1 ]; then
   dotnet build "$ROOT/src/Microsoft.ML.NFNet.Samples" -c Release -nologo -v q
-  dotnet build "$ROOT/src/Microsoft.ML.NFNet.Samples.WebApi" -c Release -nologo -v q
+  dotnet build "$ROOT/bench/Microsoft.ML.NFNet.Benchmarks" -c Release -nologo -v q
 fi
 SAMPLES=$ROOT/src/Microsoft.ML.NFNet.Samples/bin/Release/net10.0/nfnet-samples.dll
-WEBAPI=$ROOT/src/Microsoft.ML.NFNet.Samples.WebApi/bin/Release/net10.0/nfnet-webapi.dll
-[ -f "$WEBAPI" ] || WEBAPI=$(ls "$ROOT"/src/Microsoft.ML.NFNet.Samples.WebApi/bin/Release/net10.0/*WebApi.dll 2>/dev/null | head -1)
+BENCH=$ROOT/bench/Microsoft.ML.NFNet.Benchmarks/bin/Release/net10.0/Microsoft.ML.NFNet.Benchmarks.dll
 
 { echo "# contention-bench $(date -u +%FT%TZ) on $(hostname)"; uptime; grep -m1 'model name' /proc/cpuinfo || true
   echo "cores: $(nproc)"; dotnet --version; git -C "$ROOT" log -1 --format='commit %h %s'
@@ -179,7 +178,7 @@ run_bench() {
             command=("$ANCHOR_DIR/in-root.sh" "$ANCHOR_ROOT" python3 /bars/perf_anchor.py --model "$variant" --mode "$mode"
                      --batch "$batch" --size "$size" --runs "$runs" --warmup "$warm" --threads "$(nproc)")
           else
-            command=(dotnet "$SAMPLES" bench --variant "$variant" --mode "$mode" --batch "$batch" --size "$size"
+            command=(dotnet "$BENCH" speed --variant "$variant" --mode "$mode" --batch "$batch" --size "$size"
                      --runs "$runs" --warmup "$warm" --threads "$(nproc)" --result-line --output "$OUT/bench")
           fi
           measure "$part" "$variant $mode b$batch @$size" "$([ "$config" = timm ] && echo default || echo "$config")" \
@@ -204,7 +203,7 @@ run_webapi() {
             log="$OUT/logs/webapi-$variant-c$clients-${config//[^A-Za-z0-9=_-]/_}-$scenario-$round.log"
             # The competitors also run while the model trains (seconds); only requests after the warm-up count.
             measure webapi "$variant, $clients clients" "$config" "$scenario" "$round" "$QUIET_TIMEOUT" "$log" -- \
-              dotnet "$WEBAPI" loadtest --architecture "$variant" --concurrency "$clients" --duration "$DURATION" --warmup "$WARMUP"
+              dotnet "$BENCH" webapi-load --architecture "$variant" --concurrency "$clients" --duration "$DURATION" --warmup "$WARMUP"
             local line rps p99
             line=$(grep -E 'requests/s' "$log" | tail -1 || true)
             rps=$(echo "$line" | sed -nE 's/.*: ([0-9.]+) requests\/s.*/\1/p'); p99=$(echo "$line" | sed -nE 's/.*p99 ([0-9.]+).*/\1/p')

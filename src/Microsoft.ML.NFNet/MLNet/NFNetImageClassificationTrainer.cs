@@ -245,7 +245,12 @@ public sealed class NFNetImageClassificationTrainer
         {
             if (pretrained is not null)
                 channel.Info(pretrained.LoadInto(model, labelNames));
-            var result = new NFNetTrainingEngine(engineOptions, note => channel.Info(note)).Train(model, train,
+            var engine = new NFNetTrainingEngine(engineOptions, note => channel.Info(note))
+            {
+                // The weights' published sizes filled in above: the CPU fine-tuning plan may train below them.
+                ImageSizesAreAutomatic = options.Training.Preprocessing is { ImageSize: null, EvalImageSize: null },
+            };
+            var result = engine.Train(model, train,
                 validation.Count > 0 ? validation : null, pretrained: pretrained is not null, resumeFrom: resumeFrom, cancellationToken: token);
             var choices = startChoices.Lines.Concat(result.AutomaticChoices).ToArray();
             var summary = result with { AutomaticChoices = choices, DroppedRows = (int)rows.MissingLabels };
@@ -264,7 +269,7 @@ public sealed class NFNetImageClassificationTrainer
     }
 
     /// <summary>The transformer that scores with <paramref name="parameters"/>: what <c>Fit</c> returns, and what the
-    /// sample's benchmark measures <c>Transform</c> through.</summary>
+    /// benchmark app measures <c>Transform</c> through.</summary>
     internal static NFNetPredictionTransformer ScoringTransformer(IHostEnvironment env,
         NFNetModelParameters parameters, DataViewSchema inputSchema, Options options)
     {
