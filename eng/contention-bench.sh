@@ -9,21 +9,22 @@
 #   CONFIGS="default GOMP_SPINCOUNT=300000" ROUNDS=3 eng/contention-bench.sh train
 #
 # Parts: train (the sample: nfnet-samples --epochs $EPOCHS, Fashion-MNIST subset, train + evaluate + save + reload +
-# predict, wall time), infer (bench --mode infer, eca_nfnet_l0 at batch 1 @256 and batch 8 @192, median ms), webapi
-# (nfnet-webapi loadtest: requests/s and p99 at each of $CLIENTS concurrent clients, for each of $WEBAPI_VARIANTS);
+# predict, wall time), infer (the benchmark app's speed --mode infer, eca_nfnet_l0 at batch 1 @256 and batch 8 @192,
+# median ms; --tune-threads unless the config fixes OMP_NUM_THREADS), webapi (the benchmark app's webapi-load:
+# requests/s and p99 at each of $CLIENTS concurrent clients, for each of $WEBAPI_VARIANTS);
 # peer (not by default: ours and PyTorch/timm side by side, eca_nfnet_l0 inference b1 @256 and training step b8 @192,
 # timm from the anchor userland, ../shared/tools/anchor/make-root.sh, needs root once).
 # Environment:
 #   CONFIGS      configurations, space-separated; each is "default" (no setting: the library's own choice) or
 #                comma-separated NAME=VALUE pairs put in the environment of the measured process, e.g.
-#                "OMP_WAIT_POLICY=PASSIVE" or "GOMP_SPINCOUNT=300000" (libgomp's own default, i.e. before the library
-#                set one) or "GOMP_SPINCOUNT=10000,OMP_NUM_THREADS=1". Default: "default GOMP_SPINCOUNT=300000
-#                OMP_WAIT_POLICY=PASSIVE".
+#                "OMP_NUM_THREADS=2" (a fixed count: the library's behaviour before its thread tuner) or
+#                "OMP_WAIT_POLICY=PASSIVE" or "GOMP_SPINCOUNT=10000,OMP_NUM_THREADS=1". Default: "default
+#                OMP_NUM_THREADS=<cores> OMP_WAIT_POLICY=PASSIVE,OMP_NUM_THREADS=<cores>".
 #   SCENARIOS    any of quiet one two nice (default all; quiet always runs first in a round: it is the baseline).
 #                WEBAPI_SCENARIOS: the same for the webapi part (default "quiet one").
 #   ROUNDS (2), EPOCHS (8), CLIENTS ("1 4 16"), WEBAPI_VARIANTS ("nfnet_tiny eca_nfnet_l0"), DURATION (15 s of
 #   load-test measurement after WARMUP 3 s), INFER_FIGURES ("eca_nfnet_l0:infer:1:256:10:3
-#   eca_nfnet_l0:infer:8:192:5:2", as variant:mode:batch:size:runs:warmup), PEER_FIGURES (the same form),
+#   eca_nfnet_l0:infer:1:256:20:10 eca_nfnet_l0:infer:8:192:10:6", as variant:mode:batch:size:runs:warmup), PEER_FIGURES (the same form),
 #   PEER_CONFIGS ("default timm"; "timm" is PyTorch at its defaults), ANCHOR_DIR, ANCHOR_ROOT.
 #   TIMEOUT_FACTOR (8): a loaded run is stopped after this many times its quiet run of the round (at least
 #                MIN_TIMEOUT, 60 s) and reported as "> N s"; QUIET_TIMEOUT (600 s) bounds the quiet runs.
@@ -31,13 +32,14 @@
 #                percent busy over 2 s, polling every 30 s for at most QUIET_WAIT seconds (default 0: do not wait;
 #                every line records how busy it was anyway).
 #   PRIORITY (0): niceness of the measured process and of the competitors ("nice" runs the measured one 19 higher).
-#                -20 (root) makes a shared machine nearly quiet for the measurement: other users' processes then get
-#                about 1 % of a core each while a measured process or competitor wants it. Say so with the figures.
+#                -20 (root) makes a shared machine nearly quiet for the measurement: other processes then get about 1 %
+#                of a core each while a measured process or competitor wants it (the session's autogroup is raised too,
+#                see below). Say so with the figures.
 #   BUILD (1): 0 skips the Release build. OUT (contention-results): folder for results.tsv (rewritten), logs, summary.md.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PARTS=${*:-train infer webapi}
-CONFIGS=${CONFIGS:-default GOMP_SPINCOUNT=300000 OMP_WAIT_POLICY=PASSIVE}
+CONFIGS=${CONFIGS:-default OMP_NUM_THREADS=$(nproc) OMP_WAIT_POLICY=PASSIVE,OMP_NUM_THREADS=$(nproc)}
 SCENARIOS=${SCENARIOS:-quiet one two nice}
 WEBAPI_SCENARIOS=${WEBAPI_SCENARIOS:-quiet one}
 ROUNDS=${ROUNDS:-2}
@@ -46,7 +48,7 @@ CLIENTS=${CLIENTS:-1 4 16}
 WEBAPI_VARIANTS=${WEBAPI_VARIANTS:-nfnet_tiny eca_nfnet_l0}
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-3}
-INFER_FIGURES=${INFER_FIGURES:-eca_nfnet_l0:infer:1:256:10:3 eca_nfnet_l0:infer:8:192:5:2}
+INFER_FIGURES=${INFER_FIGURES:-eca_nfnet_l0:infer:1:256:20:10 eca_nfnet_l0:infer:8:192:10:6}
 PEER_FIGURES=${PEER_FIGURES:-eca_nfnet_l0:infer:1:256:10:3 eca_nfnet_l0:train:8:192:4:2}
 PEER_CONFIGS=${PEER_CONFIGS:-default timm}
 ANCHOR_DIR=${ANCHOR_DIR:-$ROOT/../shared/tools/anchor}
@@ -59,6 +61,10 @@ QUIET_WAIT=${QUIET_WAIT:-0}
 PRIORITY=${PRIORITY:-0}
 OUT=${OUT:-$ROOT/contention-results}
 mkdir -p "$OUT/logs"
+# With the kernel's autogroups (most desktops and servers), niceness only orders processes of one session against each
+# other; sessions share the CPUs equally. A negative PRIORITY therefore also raises this session's autogroup, so that
+# other sessions' work hardly disturbs the measurement (the competitors are in this session, like the measured process).
+if [ "$PRIORITY" -lt 0 ] && [ -w /proc/self/autogroup ]; then echo "$PRIORITY" > /proc/self/autogroup; fi
 RESULTS=$OUT/results.tsv
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 DOTNET_NOLOGO=1
 
@@ -178,8 +184,11 @@ run_bench() {
             command=("$ANCHOR_DIR/in-root.sh" "$ANCHOR_ROOT" python3 /bars/perf_anchor.py --model "$variant" --mode "$mode"
                      --batch "$batch" --size "$size" --runs "$runs" --warmup "$warm" --threads "$(nproc)")
           else
+            # The library's own choice (no thread setting): the thread-count tuner, as NFNetModelParameters scores;
+            # a config with OMP_NUM_THREADS keeps that count fixed.
+            local tune=(); [[ $config == *OMP_NUM_THREADS* ]] || tune=(--tune-threads)
             command=(dotnet "$BENCH" speed --variant "$variant" --mode "$mode" --batch "$batch" --size "$size"
-                     --runs "$runs" --warmup "$warm" --threads "$(nproc)" --result-line --output "$OUT/bench")
+                     --runs "$runs" --warmup "$warm" --threads "$(nproc)" "${tune[@]}" --result-line --output "$OUT/bench")
           fi
           measure "$part" "$variant $mode b$batch @$size" "$([ "$config" = timm ] && echo default || echo "$config")" \
             "$scenario" "$round" "$limit" "$log" -- "${command[@]}"

@@ -48,7 +48,8 @@ internal sealed record SpeedSettings(
     string Output,
     BenchEngine Engine = BenchEngine.TorchSharp,
     bool Freeze = true,
-    string? ModelPath = null)
+    string? ModelPath = null,
+    bool TuneThreads = false)
 {
     /// <summary>CLI names of the modes (the side-by-side tool's: infer, train).</summary>
     public static readonly IReadOnlyDictionary<string, BenchMode> ModeNames =

@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace Microsoft.ML.NFNet.Tests.MLNet;
 
 /// <summary>
-/// What libtorch's OpenMP runtime (GNU libgomp) actually uses in an application that loads a saved model: libgomp reads
+/// What libtorch's OpenMP runtime (GNU libgomp) actually uses in an application that loads a saved model: the user's
+/// settings, however they were made, and libgomp's own defaults otherwise. libgomp reads
 /// its settings once, as it loads, and prints the spin count it settled on when OMP_DISPLAY_ENV=VERBOSE. Each case runs
 /// test/Microsoft.ML.NFNet.LoadCheck in a fresh process, since in this one libgomp is long loaded.
 /// </summary>
@@ -29,12 +30,8 @@ public partial class OpenMpWaitingTests
     public static void DeleteModel() => Directory.Delete(modelFolder, recursive: true);
 
     [TestMethod]
-    public void WithNoSettingIdleThreadsSpinBriefly()
-    {
-        var spinCount = SpinCountInEffect();
-        Assert.AreNotEqual(LibgompDefaultSpinCount, spinCount, "libgomp kept its own default: the library's setting came too late");
-        Assert.AreEqual(OpenMpWaiting.SpinCount, spinCount);
-    }
+    public void WithNoSettingLibgompKeepsItsOwnDefaults() =>
+        Assert.AreEqual(LibgompDefaultSpinCount, SpinCountInEffect(), "the library set a spin count of its own");
 
     [TestMethod]
     [DataRow("PASSIVE", 0L)]
