@@ -10,10 +10,10 @@
 #
 # Parts: train (the sample: nfnet-samples --epochs $EPOCHS, Fashion-MNIST subset, train + evaluate + save + reload +
 # predict, wall time), infer (the benchmark app's speed --mode infer, eca_nfnet_l0 at batch 1 @256 and batch 8 @192,
-# median ms; --tune-threads unless the config fixes OMP_NUM_THREADS), webapi (the benchmark app's webapi-load:
+# median ms, a fixed thread count as scoring has), webapi (the benchmark app's webapi-load:
 # requests/s and p99 at each of $CLIENTS concurrent clients, for each of $WEBAPI_VARIANTS);
 # peer (not by default: ours and PyTorch/timm side by side, eca_nfnet_l0 inference b1 @256 and training step b8 @192,
-# timm from the anchor userland, ../shared/tools/anchor/make-root.sh, needs root once).
+# timm in the peer userland of bench/peer: make-userland.sh builds it once, as root).
 # Environment:
 #   CONFIGS      configurations, space-separated; each is "default" (no setting: the library's own choice) or
 #                comma-separated NAME=VALUE pairs put in the environment of the measured process, e.g.
@@ -25,7 +25,8 @@
 #   ROUNDS (2), EPOCHS (8), CLIENTS ("1 4 16"), WEBAPI_VARIANTS ("nfnet_tiny eca_nfnet_l0"), DURATION (15 s of
 #   load-test measurement after WARMUP 3 s), INFER_FIGURES ("eca_nfnet_l0:infer:1:256:10:3
 #   eca_nfnet_l0:infer:1:256:20:10 eca_nfnet_l0:infer:8:192:10:6", as variant:mode:batch:size:runs:warmup), PEER_FIGURES (the same form),
-#   PEER_CONFIGS ("default timm"; "timm" is PyTorch at its defaults), ANCHOR_DIR, ANCHOR_ROOT.
+#   PEER_CONFIGS ("default timm"; "timm" is PyTorch at its defaults), ANCHOR_ROOT (the peer userland,
+#   /var/tmp/nfnet-anchor-trixie as make-userland.sh makes it).
 #   TIMEOUT_FACTOR (8): a loaded run is stopped after this many times its quiet run of the round (at least
 #                MIN_TIMEOUT, 60 s) and reported as "> N s"; QUIET_TIMEOUT (600 s) bounds the quiet runs.
 #   QUIET_BUSY (10): before each run, with no competitor running yet, wait until the CPUs were less than this
@@ -51,7 +52,7 @@ WARMUP=${WARMUP:-3}
 INFER_FIGURES=${INFER_FIGURES:-eca_nfnet_l0:infer:1:256:20:10 eca_nfnet_l0:infer:8:192:10:6}
 PEER_FIGURES=${PEER_FIGURES:-eca_nfnet_l0:infer:1:256:10:3 eca_nfnet_l0:train:8:192:4:2}
 PEER_CONFIGS=${PEER_CONFIGS:-default timm}
-ANCHOR_DIR=${ANCHOR_DIR:-$ROOT/../shared/tools/anchor}
+PEER_DIR=$ROOT/bench/peer
 ANCHOR_ROOT=${ANCHOR_ROOT:-/var/tmp/nfnet-anchor-trixie}
 TIMEOUT_FACTOR=${TIMEOUT_FACTOR:-8}
 MIN_TIMEOUT=${MIN_TIMEOUT:-60}
@@ -168,7 +169,7 @@ run_train() {
 }
 
 # run_bench PART "FIGURES" "CONFIGS": bench figures (variant:mode:batch:size:runs:warmup), median ms per process. The
-# config "timm" runs PyTorch/timm's same figure in the anchor userland (shared/tools/anchor), at PyTorch's defaults.
+# config "timm" runs PyTorch/timm's same figure in the peer userland (bench/peer), at PyTorch's defaults.
 run_bench() {
   local part=$1 figures=$2 configs=$3 round config scenario figure log
   for ((round = 1; round <= ROUNDS; round++)); do
@@ -181,14 +182,11 @@ run_bench() {
           [ "$scenario" = quiet ] || limit=$(limit_for "${quiet_of[$config]:-$QUIET_TIMEOUT}")
           log="$OUT/logs/$part-$variant-$mode-b$batch-${config//[^A-Za-z0-9=_-]/_}-$scenario-$round.log"
           if [ "$config" = timm ]; then
-            command=("$ANCHOR_DIR/in-root.sh" "$ANCHOR_ROOT" python3 /bars/perf_anchor.py --model "$variant" --mode "$mode"
+            command=("$PEER_DIR/in-userland.sh" "$ANCHOR_ROOT" python3 /opt/nfnet-peer/peer_timing.py --model "$variant" --mode "$mode"
                      --batch "$batch" --size "$size" --runs "$runs" --warmup "$warm" --threads "$(nproc)")
           else
-            # The library's own choice (no thread setting): the thread-count tuner, as NFNetModelParameters scores;
-            # a config with OMP_NUM_THREADS keeps that count fixed.
-            local tune=(); [[ $config == *OMP_NUM_THREADS* ]] || tune=(--tune-threads)
             command=(dotnet "$BENCH" speed --variant "$variant" --mode "$mode" --batch "$batch" --size "$size"
-                     --runs "$runs" --warmup "$warm" --threads "$(nproc)" "${tune[@]}" --result-line --output "$OUT/bench")
+                     --runs "$runs" --warmup "$warm" --threads "$(nproc)" --result-line --output "$OUT/bench")
           fi
           measure "$part" "$variant $mode b$batch @$size" "$([ "$config" = timm ] && echo default || echo "$config")" \
             "$scenario" "$round" "$limit" "$log" -- "${command[@]}"
@@ -228,7 +226,7 @@ for part in $PARTS; do
   case $part in
     train) run_train ;;
     infer) run_bench infer "$INFER_FIGURES" "$CONFIGS" ;;
-    peer) [ -f "$ANCHOR_ROOT/.ready" ] || { echo "peer: no anchor userland at $ANCHOR_ROOT; build it with $ANCHOR_DIR/make-root.sh (root)" >&2; exit 2; }
+    peer) [ -x "$ANCHOR_ROOT/usr/bin/python3" ] || { echo "peer: no peer userland at $ANCHOR_ROOT; build it with $PEER_DIR/make-userland.sh (root)" >&2; exit 2; }
           run_bench peer "$PEER_FIGURES" "$PEER_CONFIGS" ;;
     webapi) run_webapi ;;
     *) echo "unknown part '$part' (train | infer | webapi | peer)" >&2; exit 2 ;;

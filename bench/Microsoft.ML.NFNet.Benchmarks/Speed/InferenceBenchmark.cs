@@ -33,16 +33,13 @@ internal static class InferenceBenchmark
         }
         else
         {
-            var tuner = settings.TuneThreads ? new IntraOpThreadTuner(settings.Threads, "inference passes", Console.Error.WriteLine) : null;
             times = Timing.Measure(() =>
             {
                 using var scope = NewDisposeScope();
                 using var _ = inference_mode();
-                using var threads = tuner?.Run(figure.Batch);
                 model.forward(images);
             }, settings.Warmup, settings.Runs);
-            notes = (settings.Freeze ? "TorchSharp, frozen for scoring" : "TorchSharp, weights standardized every pass") +
-                    (tuner is null ? "" : $", threads tuned (last: {tuner.Threads})");
+            notes = settings.Freeze ? "TorchSharp, frozen for scoring" : "TorchSharp, weights standardized every pass";
         }
         var median = Timing.Median(times);
         yield return new BenchmarkResult(config.Name, "inference", "cpu", figure.Batch, figure.Size, settings.Runs, median,

@@ -53,12 +53,6 @@ internal sealed class SpeedCommand : System.CommandLine.Command
         "A saved model zip: bf16-agreement scores it instead of a random-init variant; first-prediction measures it in " +
         "this process (the child side, which the parent starts)",
         ValueParsers.ExistingFile, "zip");
-    private readonly Option<bool> tuneThreads = new("--tune-threads")
-    {
-        Description = "infer on TorchSharp: let the library's thread-count tuner choose the threads of each pass, as " +
-                      "NFNetModelParameters does (from --threads down), instead of a fixed --threads; warm-up passes count " +
-                      "as the tuner's first calls",
-    };
     private readonly Option<bool> resultLine = new("--result-line")
     {
         Description = "Also print one line 'RESULT {json}' per figure (variant, mode, batch, size, precision, median_ms, " +
@@ -78,7 +72,7 @@ internal sealed class SpeedCommand : System.CommandLine.Command
         "benchmarks.csv.")
     {
         foreach (var option in new Option[] { variants, modes, batch, size, runs, warmup, threads, precision, engine,
-                     noFreeze, tuneThreads, model, resultLine, data, dataImageSize, output })
+                     noFreeze, model, resultLine, data, dataImageSize, output })
             Options.Add(option);
         Validators.Add(result =>
         {
@@ -105,8 +99,7 @@ internal sealed class SpeedCommand : System.CommandLine.Command
         result.GetValue(output)!,
         SpeedSettings.EngineNames[result.GetValue(engine)!],
         !result.GetValue(noFreeze),
-        result.GetValue(model),
-        result.GetValue(tuneThreads));
+        result.GetValue(model));
 
     private static string Describe(BenchMode mode) => mode switch
     {

@@ -48,8 +48,7 @@ internal sealed record SpeedSettings(
     string Output,
     BenchEngine Engine = BenchEngine.TorchSharp,
     bool Freeze = true,
-    string? ModelPath = null,
-    bool TuneThreads = false)
+    string? ModelPath = null)
 {
     /// <summary>CLI names of the modes (the side-by-side tool's: infer, train).</summary>
     public static readonly IReadOnlyDictionary<string, BenchMode> ModeNames =

@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet;
@@ -31,9 +30,6 @@ internal sealed class ScoringNetwork : IDisposable
     private NFNetScoringEngine scoringEngine;
     // The ONNX Runtime session while ScoringEngine is OnnxRuntime.
     private OnnxRuntimeScorer? onnxRuntime;
-    // libtorch's thread count for the forward passes on a CPU, which take turns (made on the first pass).
-    private IntraOpThreadTuner? threads;
-    private bool threadsChosen;
 
     /// <param name="model">Owned from now on; put in eval mode.</param>
     /// <param name="preprocessing">The scoring preprocessing (validated here).</param>
@@ -136,7 +132,6 @@ internal sealed class ScoringNetwork : IDisposable
         {
             ThrowIfDisposed();
             var device = Model.Classifier.weight!.device;
-            using var tuned = TunedThreads(device, onnxRuntime is null || output == NetworkOutput.Features)?.Run((int)batch.shape[0]);
             if (output == NetworkOutput.Features)
                 return ToFloats(Model.ForwardFeatures(batch.to(device)));
             // Where the probabilities are computed: the model's device for TorchSharp, the CPU for ONNX Runtime.
@@ -154,19 +149,6 @@ internal sealed class ScoringNetwork : IDisposable
             }
             return ToFloats(count == 1 ? sum! : sum!.div_(count));
         }
-    }
-
-    // The tuner of TorchSharp's passes on a CPU (ONNX Runtime has its own threads; the caller holds the lock).
-    private IntraOpThreadTuner? TunedThreads(Device device, bool torchSharpScores)
-    {
-        if (device.type != DeviceType.CPU || !torchSharpScores)
-            return null;
-        if (!threadsChosen)
-        {
-            threads = IntraOpThreadTuner.ForThisThread($"{owner} forward passes", log: null);
-            threadsChosen = true;
-        }
-        return threads;
     }
 
     // Softmax probabilities of one preprocessed batch from the current engine (the caller holds the lock).

@@ -4,8 +4,8 @@ using System.Globalization;
 namespace Microsoft.ML.NFNet;
 
 /// <summary>
-/// Chooses how many threads libtorch gives one kind of repeated work (training steps, scoring passes) by timing it, so
-/// that it stays fast when other processes compete for the cores.
+/// Chooses how many threads libtorch gives one kind of repeated work (the training steps) by timing it, so that it
+/// stays fast when other processes compete for the cores.
 /// </summary>
 /// <remarks>
 /// libtorch splits each operator over a team of OpenMP threads that wait for each other at its end. On a quiet machine
@@ -16,8 +16,9 @@ namespace Microsoft.ML.NFNet;
 /// keeps whichever was at least 10 % faster per item, and it tries again from time to time in both directions: as the
 /// machine gets busy or quiet, the count follows. Trials are spaced so that they cost at most about a tenth of the time.
 /// An explicit <c>OMP_NUM_THREADS</c> turns this off (the user's count is kept; results are then also bit-reproducible
-/// run to run, as a changing thread count can change float rounding). Not thread-safe: one tuner per serialized kind of
-/// work, used from whichever thread runs it.
+/// run to run, as a changing thread count can change float rounding). Scoring keeps a fixed count: a prediction must not
+/// depend on the machine's load. Not thread-safe: one tuner per serialized kind of work, used from whichever thread runs
+/// it.
 /// </remarks>
 internal sealed class IntraOpThreadTuner
 {
@@ -123,30 +124,32 @@ internal sealed class IntraOpThreadTuner
         var mine = Median(currentSamples);
         var theirs = Median(trialSamples);
         var cost = now() - trialStarted;
-        var switched = theirs < mine * (1 - RequiredGain);
-        if (switched)
+        var left = current;
+        var tried = trial!.Value;
+        trial = null;
+        if (theirs < mine * (1 - RequiredGain))
         {
-            var reason = trial > current ? "other processes compete for the cores" : "the cores are free again";
+            var reason = tried > left ? "other processes compete for the cores" : "the cores are free again";
             log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                $"Threads: {work} now use {candidates[trial!.Value]} threads instead of {candidates[current]} " +
+                $"Threads: {work} now use {candidates[tried]} threads instead of {candidates[left]} " +
                 $"({theirs * 1000:0.###} ms instead of {mine * 1000:0.###} ms per image: {reason}). " +
                 $"Set OMP_NUM_THREADS to keep a fixed count."));
-            current = trial!.Value;
+            current = tried;
             currentSamples.Clear();
             currentSamples.AddRange(trialSamples);
             interval = FirstInterval;
+            // Three calls can mislead on a busy machine, and a wrong switch costs far more than a check: the count just
+            // left is tried again right away, and the switch is undone if it was wrong.
+            tryFewerNext = left > current;
+            nextTrial = now();
+            return;
         }
-        else
-        {
-            // The count in use is measured afresh (conditions change) and trials thin out while they keep losing.
-            currentSamples.Clear();
-            skip = 1;
-            interval = interval * 2 < LongestInterval ? interval * 2 : LongestInterval;
-        }
-        trial = null;
-        // A trial costs at most about a tenth of the time, however slow the other count is.
-        var spacing = cost * 10 > interval ? cost * 10 : interval;
-        nextTrial = now() + spacing;
+        // The count in use is measured afresh (conditions change) and trials thin out while they keep losing; a trial
+        // costs at most about a tenth of the time, however slow the other count is.
+        currentSamples.Clear();
+        skip = 1;
+        interval = interval * 2 < LongestInterval ? interval * 2 : LongestInterval;
+        nextTrial = now() + (cost * 10 > interval ? cost * 10 : interval);
     }
 
     private static void Keep(List<double> samples, double value)
