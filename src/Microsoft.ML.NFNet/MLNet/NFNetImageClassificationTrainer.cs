@@ -243,9 +243,14 @@ public sealed class NFNetImageClassificationTrainer
         {
             if (pretrained is not null)
                 channel.Info(pretrained.LoadInto(model, labelNames));
-            var engine = new NFNetTrainingEngine(engineOptions, note => channel.Info(note)) { DataMemory = options.DataMemory };
-            var result = engine.Train(model, train, validation.Count > 0 ? validation : null, pretrained: pretrained is not null,
-                resumeFrom: resumeFrom, cancellationToken: token);
+            var engine = new NFNetTrainingEngine(engineOptions, note => channel.Info(note))
+            {
+                // The weights' published sizes filled in above: the CPU fine-tuning plan may train below them.
+                ImageSizesAreAutomatic = options.Training.Preprocessing is { ImageSize: null, EvalImageSize: null },
+                DataMemory = options.DataMemory,
+            };
+            var result = engine.Train(model, train,
+                validation.Count > 0 ? validation : null, pretrained: pretrained is not null, resumeFrom: resumeFrom, cancellationToken: token);
             var choices = startChoices.Lines.Concat(result.AutomaticChoices).ToArray();
             var summary = result with { AutomaticChoices = choices, DroppedRows = (int)rows.MissingLabels };
             var parameters = new NFNetModelParameters(host, model, result.Settings!.Preprocessing, labelNames, summary)

@@ -15,10 +15,21 @@ internal static class AutomaticSettings
     /// <param name="fromPretrained">Whether the model starts from pretrained weights (fine-tuning defaults) or from
     /// random weights (from-scratch defaults).</param>
     /// <param name="validationImages">Images validated after each epoch (0: none).</param>
+    /// <param name="cpuCosts">On a CPU, the measured costs per image: a start from pretrained weights with neither
+    /// TrainableParts nor Epochs set then follows <see cref="CpuFineTuningPlan"/>; null: no plan.</param>
+    /// <param name="sizesAreAutomatic">Whether the ImageSize and EvalImageSize set are automatic choices (the pretrained
+    /// weights' sizes) that the plan may lower.</param>
     public static (NFNetTrainingOptions Options, IReadOnlyList<string> Choices) Resolve(
-        NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture, bool fromPretrained = false, int validationImages = 0)
+        NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture, bool fromPretrained = false, int validationImages = 0,
+        StepCosts? cpuCosts = null, bool sizesAreAutomatic = false)
     {
         var choices = new AutomaticChoices();
+        if (fromPretrained && cpuCosts is not null && CpuFineTuningPlan.Applies(options, pretrained: true, onCpu: true))
+        {
+            var batch = Math.Min(options.BatchSize, profile.ImageCount);
+            var plannedSteps = (long)FineTuningDefaults.Epochs(profile, options.BatchSize) * ((profile.ImageCount + batch - 1) / batch);
+            options = CpuFineTuningPlan.Apply(options, profile, architecture, cpuCosts, sizesAreAutomatic, plannedSteps, validationImages, choices);
+        }
         var resolved = fromPretrained
             ? FineTuningDefaults.Apply(options, profile, architecture, choices, validationImages)
             : FromScratchDefaults.Apply(options, profile, architecture, choices, validationImages);

@@ -23,13 +23,23 @@ internal static class FineTuningDefaults
     /// <summary>Images whose median side is at most this are "small" (thumbnails, 28×28 scans): crops keep more of them.</summary>
     public const int SmallImageSide = 64;
 
+    /// <summary>The automatic epochs: about <see cref="TargetSteps"/> steps, <see cref="MinimumEpochs"/>–<see cref="MaximumEpochs"/>.</summary>
+    public static int Epochs(DatasetProfile profile, int batchSize)
+    {
+        var stepsPerEpoch = StepsPerEpoch(profile, batchSize);
+        return Math.Clamp((TargetSteps + stepsPerEpoch - 1) / stepsPerEpoch, MinimumEpochs, MaximumEpochs);
+    }
+
+    private static int StepsPerEpoch(DatasetProfile profile, int batchSize) =>
+        Math.Max(1, (profile.ImageCount + batchSize - 1) / Math.Max(1, batchSize));
+
     public static NFNetTrainingOptions Apply(NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture,
         AutomaticChoices choices, int validationImages = 0)
     {
         var preprocessing = options.Preprocessing;
         var optimizer = options.Optimizer;
-        var stepsPerEpoch = (profile.ImageCount + options.BatchSize - 1) / Math.Max(1, options.BatchSize);
-        var epochs = Math.Clamp((TargetSteps + stepsPerEpoch - 1) / Math.Max(1, stepsPerEpoch), MinimumEpochs, MaximumEpochs);
+        var stepsPerEpoch = StepsPerEpoch(profile, options.BatchSize);
+        var epochs = Epochs(profile, options.BatchSize);
         var chosenEpochs = options.Epochs ?? epochs;
         var small = Math.Min(profile.MedianWidth, profile.MedianHeight) <= SmallImageSide;
         return options with

@@ -33,6 +33,21 @@ public sealed class NFNetTrainingEngine
     /// budget to force the temp file).</summary>
     internal DataMemoryBudget DataMemory { get; init; } = DataMemoryBudget.Default;
 
+    /// <summary>Whether the ImageSize and EvalImageSize of the options are automatic choices (the pretrained weights'
+    /// published sizes, set by the ML.NET trainer) that the CPU fine-tuning plan may lower.</summary>
+    internal bool ImageSizesAreAutomatic { get; init; }
+
+    /// <summary>On a CPU, for the fine-tuning plan: what a training step and a forward pass cost per image (seconds).</summary>
+    private StepCosts? MeasureCpuCosts(NFNetModel model, bool pretrained, Device device)
+    {
+        if (!CpuFineTuningPlan.Applies(options, pretrained, device.type == DeviceType.CPU))
+            return null;
+        var costs = StepCostProbe.Measure(model, CpuFineTuningPlan.ProbeSize(options, model.Config, ImageSizesAreAutomatic), device);
+        log?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Measured at {costs.ImageSize} px: {costs.TrainSecondsPerImage * 1000:0} ms per image for a training step of the whole network, {costs.ForwardSecondsPerImage * 1000:0} ms for a forward pass (the fine-tuning plan is chosen from these)."));
+        return costs;
+    }
+
     /// <summary>
     /// Trains <paramref name="model"/> in place and leaves it in eval mode on the training device, holding the weights of
     /// the selected epoch (the best one when early stopping restores it; the EMA weights when EMA is on).
@@ -70,8 +85,11 @@ public sealed class NFNetTrainingEngine
         if (resumeFrom is not null && options.Seed is null)
             throw new ArgumentException("Resuming needs the seed of the interrupted run: set NFNetTrainingOptions.Seed.", nameof(resumeFrom));
         var data = TrainingData.Scan(train, validation, options, cancellationToken);
+        var device = DeviceSelector.Resolve(options.Device);
+        model.to(device);
+        var costs = MeasureCpuCosts(model, pretrained, device);
         var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config, fromPretrained: pretrained,
-            validationImages: data.UsableValidation.Length);
+            validationImages: data.UsableValidation.Length, cpuCosts: costs, sizesAreAutomatic: ImageSizesAreAutomatic);
         if (settings.Seed is null)
         {
             settings = settings with { Seed = Random.Shared.Next() };
@@ -81,8 +99,6 @@ public sealed class NFNetTrainingEngine
             log?.Invoke(note);
         var earlyStopping = data.HasValidation ? settings.EarlyStopping : null;
 
-        var device = DeviceSelector.Resolve(settings.Device);
-        model.to(device);
         var precision = model.TrainingPrecision;
         model.TrainingPrecision = settings.Precision;
         var batcher = new ImageBatcher(settings.Preprocessing);

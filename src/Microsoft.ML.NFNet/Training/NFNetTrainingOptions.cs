@@ -54,7 +54,9 @@ public sealed record NFNetTrainingOptions
     /// The longest the training may take (Model Builder's "time to train"); null (default): no limit. The engine measures
     /// the speed of the first steps, shortens the run to what fits in the budget (the learning-rate schedule is planned
     /// for that many steps, so it still decays to 0 at the end), stops at the budget at the latest, and keeps the best
-    /// validation epoch. Data checking before training and the final validation count towards it.
+    /// validation epoch. Data checking before training and the final validation count towards it. On a CPU, a start from
+    /// pretrained weights with neither <see cref="TrainableParts"/> nor <see cref="Epochs"/> set plans for 10 minutes
+    /// when this is null, and chooses what trains and at which resolution to fit it (docs/transfer-learning.md).
     /// </summary>
     public TimeSpan? MaxTrainingTime { get; set; }
 
@@ -70,7 +72,8 @@ public sealed record NFNetTrainingOptions
     /// <summary>
     /// What trains when the network starts from pretrained weights (<see cref="NFNetTrainableParts"/>); frozen parts stay
     /// in eval mode and get no gradient, optimizer state, EMA or AGC. Null (default): automatic (the whole network when
-    /// starting from pretrained weights; always the whole network from scratch).
+    /// starting from pretrained weights, on a CPU the whole network or the head, whichever fits the time budget at the
+    /// measured speed; always the whole network from scratch).
     /// </summary>
     public NFNetTrainableParts? TrainableParts { get; set; }
 

@@ -19,13 +19,23 @@ internal sealed class HubCache(string cacheDirectory, HubFileReference file)
     private string RefPath(string revision) => Path.Combine(RepositoryFolder, "refs", Path.Combine(revision.Split('/')));
 
     /// <summary>The cached file for the revision (a commit, or a branch through <c>refs/</c>), or null; no network.</summary>
-    public string? FindCached(string revision)
+    public string? FindCached(string revision) => FindCached(revision, out _);
+
+    /// <summary>
+    /// As <see cref="FindCached(string)"/>; a file whose blob is named by a sha256 it no longer has (a flipped bit, a
+    /// cut) is not returned, and <paramref name="damage"/> says what is wrong with it.
+    /// </summary>
+    public string? FindCached(string revision, out string? damage)
     {
+        damage = null;
         var commit = HubFileReference.IsCommitHash(revision) ? revision : ReadRef(revision);
         if (commit is null || !HubFileReference.IsCommitHash(commit))
             return null;
         var snapshot = SnapshotPath(commit);
-        return IsUsableFile(snapshot) ? snapshot : null;
+        if (!IsUsableFile(snapshot))
+            return null;
+        damage = HubCachedFile.FindDamage(snapshot, size: null, sha256: null);
+        return damage is null ? snapshot : null;
     }
 
     private string? ReadRef(string revision)

@@ -14,7 +14,10 @@ public class HubDownloadException : IOException
         StatusCode = statusCode;
     }
 
-    /// <summary>The URL of the file (what to fetch by hand when the cache must be filled manually).</summary>
+    /// <summary>
+    /// The URL of the file (what to fetch by hand when the cache must be filled manually), without the endpoint's user
+    /// name and password or a download link's query (its signature): like the message, it holds no secret.
+    /// </summary>
     public string Url { get; }
 
     /// <summary>The HTTP status the server answered, when it answered one.</summary>

@@ -29,7 +29,8 @@ public sealed record HubDownloadOptions
     public IProgress<HubDownloadProgress>? Progress { get; set; }
 
     /// <summary>How many times a transient failure (connection error, timeout, HTTP 408, 429 or 5xx, a connection cut
-    /// mid-file) is retried; the count restarts whenever bytes arrive. Default 5, as huggingface_hub.</summary>
+    /// mid-file) is retried; the count restarts when a file grows past the furthest point it reached, and one file takes
+    /// at most 10 × (MaxRetries + 1) requests in all. Default 5, as huggingface_hub.</summary>
     public int MaxRetries { get; set; } = 5;
 
     /// <summary>Wait before the first retry; doubled after each (exponential backoff). Default 1 s.</summary>
@@ -61,6 +62,20 @@ public sealed record HubDownloadOptions
         Require(ReadTimeout is null || ReadTimeout > TimeSpan.Zero, nameof(ReadTimeout), ReadTimeout, "must be positive");
         Require(LockTimeout == Timeout.InfiniteTimeSpan || LockTimeout >= TimeSpan.Zero, nameof(LockTimeout), LockTimeout,
             "must be zero or positive, or Timeout.InfiniteTimeSpan");
+    }
+
+    /// <summary>
+    /// What <c>ToString()</c> shows (options end up in logs): the endpoint without its user name and password, and
+    /// whether a token is set, never the token.
+    /// </summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Endpoint = {(Endpoint is null ? "" : HubUrlRedaction.ForMessage(Endpoint))}, CacheDirectory = {CacheDirectory}, ")
+            .Append($"Token = {(Token is null ? "" : Token.Length == 0 ? "(none)" : "(set, not shown)")}, Offline = {Offline}, ")
+            .Append($"Progress = {Progress}, MaxRetries = {MaxRetries}, InitialRetryDelay = {InitialRetryDelay}, ")
+            .Append($"MaxRetryDelay = {MaxRetryDelay}, MetadataTimeout = {MetadataTimeout}, ReadTimeout = {ReadTimeout}, ")
+            .Append($"LockTimeout = {LockTimeout}");
+        return true;
     }
 
     private static void Require(bool condition, string name, object? value, string rule)

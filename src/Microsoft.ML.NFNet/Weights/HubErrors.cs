@@ -9,7 +9,7 @@ internal static class HubErrors
     public static HubDownloadException FromResponse(HttpResponseMessage response, HubFileReference file, HubSettings settings, bool fromHub)
     {
         var status = (int)response.StatusCode;
-        var url = response.RequestMessage?.RequestUri is { } requested ? HubHttp.ForMessage(requested) : file.Url.AbsoluteUri;
+        var url = response.RequestMessage?.RequestUri is { } requested ? HubUrlRedaction.ForMessage(requested) : file.DisplayUrl;
         var errorCode = Header(response, "X-Error-Code");
         var answer = $"HTTP {status} {response.ReasonPhrase}".TrimEnd() + (errorCode is null ? "" : $", {errorCode}");
         var tokenNote = settings.Token is null ? "No token was sent" : $"The token from {settings.TokenSource} was sent and refused";

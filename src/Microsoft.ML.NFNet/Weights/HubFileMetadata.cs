@@ -24,7 +24,7 @@ internal sealed partial record HubFileMetadata(string Commit, string Etag, long 
         if (!response.IsSuccessStatusCode && !isRedirect)
             throw HubErrors.FromResponse(response, file, settings, fromHub: true);
 
-        var url = file.Url.AbsoluteUri;
+        var url = file.DisplayUrl;
         var commit = HubErrors.Header(response, "X-Repo-Commit")?.Trim().ToLowerInvariant();
         if (commit is null || !HubFileReference.IsCommitHash(commit))
             throw Invalid($"no valid X-Repo-Commit header ('{commit}')", url);

@@ -52,7 +52,10 @@ internal sealed class HubHttp : IDisposable
                 return response;
             response.Dispose();
             if (hop >= MaxRedirects)
-                throw new HubDownloadException($"More than {MaxRedirects} redirects for {ForMessage(url)}.", ForMessage(url), status);
+            {
+                var shown = HubUrlRedaction.ForMessage(url);
+                throw new HubDownloadException($"More than {MaxRedirects} redirects for {shown}.", shown, status);
+            }
             url = target;
         }
     }
@@ -66,7 +69,7 @@ internal sealed class HubHttp : IDisposable
 
     private async Task<HttpResponseMessage> SendOrThrowAsync(HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var url = ForMessage(request.RequestUri!);
+        var url = HubUrlRedaction.ForMessage(request.RequestUri!);
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         try
@@ -82,9 +85,6 @@ internal sealed class HubHttp : IDisposable
             throw Transient($"Could not connect to {url}: {e.Message}", url, e);
         }
     }
-
-    /// <summary>The URL without its query: a CDN location's signature does not belong in messages or logs.</summary>
-    public static string ForMessage(Uri url) => url.GetLeftPart(UriPartial.Path);
 
     public static HubDownloadException Transient(string message, string url, Exception? inner = null, int? status = null) =>
         new(message, url, status, inner) { IsTransient = true };

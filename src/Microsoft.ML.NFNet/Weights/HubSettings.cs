@@ -11,6 +11,9 @@ internal sealed record HubSettings
 
     public required Uri Endpoint { get; init; }
     public required string CacheDirectory { get; init; }
+
+    /// <summary>Where <see cref="CacheDirectory"/> came from, for messages: an option, a variable, or the default.</summary>
+    public required string CacheSource { get; init; }
     public string? Token { get; init; }
     public required string TokenSource { get; init; }
     public required bool Offline { get; init; }
@@ -18,6 +21,14 @@ internal sealed record HubSettings
     public required TimeSpan MetadataTimeout { get; init; }
     public required TimeSpan ReadTimeout { get; init; }
     public required HubDownloadOptions Options { get; init; }
+
+    /// <summary>For a debugger or a log: the endpoint without user info, the token's source but not the token.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Endpoint = {HubUrlRedaction.ForMessage(Endpoint)}, CacheDirectory = {CacheDirectory} ({CacheSource}), ")
+            .Append($"Token = {(Token is null ? "(none)" : "(set, not shown)")} from {TokenSource}, Offline = {Offline}");
+        return true;
+    }
 
     /// <param name="options">Explicit settings; they win over the environment.</param>
     /// <param name="environment">Reads a variable (tests pass their own; null means the process environment).</param>
@@ -29,12 +40,13 @@ internal sealed record HubSettings
 
         var hfHome = ExpandHome(Env("HF_HOME")
             ?? Path.Combine(Env("XDG_CACHE_HOME") ?? Path.Combine(HomeDirectory(), ".cache"), "huggingface"));
-        var cache = options.CacheDirectory ?? Env("HF_HUB_CACHE") ?? Env("HUGGINGFACE_HUB_CACHE") ?? Path.Combine(hfHome, "hub");
+        var (cache, cacheSource) = ResolveCache(options, Env, hfHome);
         var (token, tokenSource) = ResolveToken(options, Env, hfHome);
         return new HubSettings
         {
             Endpoint = ParseEndpoint(options.Endpoint ?? Env("HF_ENDPOINT") ?? DefaultEndpoint, options.Endpoint is null),
             CacheDirectory = Path.GetFullPath(ExpandHome(cache)),
+            CacheSource = cacheSource,
             Token = token,
             TokenSource = tokenSource,
             Offline = options.Offline ?? (IsTrue(Env("HF_HUB_OFFLINE")) || IsTrue(Env("TRANSFORMERS_OFFLINE"))),
@@ -43,6 +55,20 @@ internal sealed record HubSettings
             ReadTimeout = options.ReadTimeout ?? Seconds(Env("HF_HUB_DOWNLOAD_TIMEOUT")) ?? DefaultTimeout,
             Options = options,
         };
+    }
+
+    private static (string Folder, string Source) ResolveCache(HubDownloadOptions options, Func<string, string?> env, string hfHome)
+    {
+        if (options.CacheDirectory is { } fromOptions)
+            return (fromOptions, "set by HubDownloadOptions.CacheDirectory");
+        if (env("HF_HUB_CACHE") is { } fromEnv)
+            return (fromEnv, "set by HF_HUB_CACHE");
+        if (env("HUGGINGFACE_HUB_CACHE") is { } legacy)
+            return (legacy, "set by HUGGINGFACE_HUB_CACHE");
+        var source = env("HF_HOME") is not null ? "HF_HOME/hub; HF_HUB_CACHE is not set"
+            : env("XDG_CACHE_HOME") is not null ? "XDG_CACHE_HOME/huggingface/hub; HF_HUB_CACHE is not set"
+            : "the default; HF_HUB_CACHE is not set";
+        return (Path.Combine(hfHome, "hub"), source);
     }
 
     private static (string? Token, string Source) ResolveToken(HubDownloadOptions options, Func<string, string?> env, string hfHome)
@@ -71,7 +97,8 @@ internal sealed record HubSettings
         if (Uri.TryCreate(value.TrimEnd('/'), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
             return uri;
         var source = fromEnvironment ? "HF_ENDPOINT" : "HubDownloadOptions.Endpoint";
-        throw new ArgumentException($"{source} '{value}' is not an absolute http(s) URL such as {DefaultEndpoint}.", nameof(HubDownloadOptions.Endpoint));
+        throw new ArgumentException($"{source} '{HubUrlRedaction.ForMessage(value)}' is not an absolute http(s) URL such as {DefaultEndpoint}.",
+            nameof(HubDownloadOptions.Endpoint));
     }
 
     /// <summary>huggingface_hub's <c>_is_true</c>.</summary>

@@ -19,6 +19,9 @@ namespace Microsoft.ML.NFNet.Tests.Weights;
 internal sealed class FakeHub : IAsyncDisposable
 {
     public const string Commit = "1d5f0a8b3c2e4f6a7b8c9d0e1f2a3b4c5d6e7f80";
+
+    /// <summary>The signature in the query of the CDN location (a secret: it must never reach a message).</summary>
+    public const string Signature = "sig-secret-4f2a9c";
     private const int ChunkSize = 64 * 1024;
     private readonly WebApplication app;
     private readonly ConcurrentDictionary<string, byte[]> files = new();
@@ -45,6 +48,24 @@ internal sealed class FakeHub : IAsyncDisposable
 
     /// <summary>Pause after each 64 KiB the CDN sends (to make downloads overlap).</summary>
     public TimeSpan ChunkDelay { get; set; }
+
+    /// <summary>When set, a cut connection (<see cref="CutConnections"/>) sends at most this many bytes, not half the rest.</summary>
+    public int? CutAfterBytes { get; set; }
+
+    /// <summary>
+    /// When set, the CDN's Content-Range for a <c>Range</c> request from the start byte and the file's length (empty: no
+    /// header); the status stays 206 and the body the requested bytes.
+    /// </summary>
+    public Func<long, long, string>? ContentRangeFor { get; set; }
+
+    /// <summary>When set, the CDN answers every request with this status.</summary>
+    public int? CdnStatus { get; set; }
+
+    /// <summary>When set, the redirect's Location carries this user info (<c>user:password</c>) before the CDN's host.</summary>
+    public string? CdnUserInfo { get; set; }
+
+    /// <summary>When set, the hub announces this size (X-Linked-Size) instead of the file's.</summary>
+    public long? AnnouncedSize { get; set; }
 
     public static async Task<FakeHub> StartAsync()
     {
@@ -115,10 +136,11 @@ internal sealed class FakeHub : IAsyncDisposable
         }
         var sha = Convert.ToHexStringLower(SHA256.HashData(content));
         response.StatusCode = 302;
-        response.Headers.Location = $"http://127.0.0.1:{cdnPort}/lfs/{sha}?signature=abc";
+        var userInfo = CdnUserInfo is null ? "" : CdnUserInfo + "@";
+        response.Headers.Location = $"http://{userInfo}127.0.0.1:{cdnPort}/lfs/{sha}?X-Amz-Signature={Signature}&X-Amz-Expires=3600";
         response.Headers["X-Repo-Commit"] = Commit;
         response.Headers["X-Linked-Etag"] = $"\"{sha}\"";
-        response.Headers["X-Linked-Size"] = content.Length.ToString();
+        response.Headers["X-Linked-Size"] = (AnnouncedSize ?? content.Length).ToString();
         response.Headers.ETag = "W/\"0123456789abcdef0123456789abcdef01234567\""; // the LFS pointer's git oid
     }
 
@@ -129,6 +151,11 @@ internal sealed class FakeHub : IAsyncDisposable
         if (!path.StartsWith("/lfs/") || !files.TryGetValue(path["/lfs/".Length..], out var content))
         {
             response.StatusCode = 404;
+            return;
+        }
+        if (CdnStatus is { } status)
+        {
+            response.StatusCode = status;
             return;
         }
         if (Interlocked.Decrement(ref failuresLeft) >= 0)
@@ -142,12 +169,16 @@ internal sealed class FakeHub : IAsyncDisposable
         {
             start = int.Parse(range["bytes=".Length..^1]);
             response.StatusCode = 206;
-            response.Headers.ContentRange = $"bytes {start}-{body.Length - 1}/{body.Length}";
+            var contentRange = ContentRangeFor?.Invoke(start, body.Length) ?? $"bytes {start}-{body.Length - 1}/{body.Length}";
+            if (contentRange.Length > 0)
+                response.Headers.ContentRange = contentRange;
         }
         response.ContentLength = body.Length - start;
         if (HttpMethods.IsHead(context.Request.Method))
             return;
-        var end = Interlocked.Decrement(ref cutsLeft) >= 0 ? start + (body.Length - start) / 2 : body.Length;
+        var end = Interlocked.Decrement(ref cutsLeft) < 0 ? body.Length
+            : CutAfterBytes is { } most ? Math.Min(body.Length, start + most)
+            : start + (body.Length - start) / 2;
         for (var offset = start; offset < end; offset += ChunkSize)
         {
             await response.Body.WriteAsync(body.AsMemory(offset, Math.Min(ChunkSize, end - offset)));

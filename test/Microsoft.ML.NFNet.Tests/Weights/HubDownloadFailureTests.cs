@@ -121,9 +121,50 @@ public sealed class HubDownloadFailureTests
     [DataRow("../model.safetensors")]
     [DataRow("/etc/passwd")]
     [DataRow("a\\b")]
+    [DataRow("C:model.safetensors", DisplayName = "drive-relative on Windows")]
+    [DataRow("model.safetensors:stream", DisplayName = "an NTFS stream")]
+    [DataRow("NUL", DisplayName = "a device on Windows")]
+    [DataRow("sub/...", DisplayName = "only dots")]
     public void FileNameOutsideTheRepositoryIsRejected(string fileName)
     {
         using var downloader = new HubFileDownloader(cache.Options("http://127.0.0.1:9"));
-        Assert.ThrowsExactly<ArgumentException>(() => downloader.Download(HubTestCache.Repository, fileName));
+        var error = Assert.ThrowsExactly<ArgumentException>(() => downloader.Download(HubTestCache.Repository, fileName));
+        Assert.AreEqual("fileName", error.ParamName);
+    }
+
+    [TestMethod]
+    [DataRow("..\\..\\outside", DisplayName = "Windows parent segments")]
+    [DataRow("C:\\Windows\\Temp", DisplayName = "Windows absolute path")]
+    [DataRow("C:outside", DisplayName = "Windows drive-relative path")]
+    [DataRow("\\\\server\\share", DisplayName = "UNC path")]
+    [DataRow("refs/../../outside", DisplayName = "parent segments")]
+    [DataRow("/etc", DisplayName = "rooted")]
+    [DataRow("refs//x", DisplayName = "empty segment")]
+    [DataRow("main:stream", DisplayName = "an NTFS stream")]
+    [DataRow("...", DisplayName = "only dots")]
+    [DataRow("main.", DisplayName = "trailing dot, dropped by Windows")]
+    [DataRow("con.txt", DisplayName = "a device on Windows")]
+    [DataRow("a\tb", DisplayName = "control character")]
+    public void RevisionThatCouldLeaveTheCacheIsRejectedOnEveryOs(string revision)
+    {
+        using var downloader = new HubFileDownloader(cache.Options("http://127.0.0.1:9") with { Offline = true });
+
+        var error = Assert.ThrowsExactly<ArgumentException>(
+            () => downloader.Download(HubTestCache.Repository, HubTestCache.FileName, revision));
+
+        Assert.AreEqual("revision", error.ParamName);
+        StringAssert.Contains(error.Message, "is not a revision");
+        Assert.IsFalse(Directory.Exists(cache.RepositoryFolder), "nothing written");
+    }
+
+    [TestMethod]
+    [DataRow("main")]
+    [DataRow("refs/pr/1")]
+    [DataRow("v1.0-rc_2")]
+    [DataRow(FakeHub.Commit)]
+    public void BranchTagAndCommitRevisionsAreAccepted(string revision)
+    {
+        using var downloader = new HubFileDownloader(cache.Options("http://127.0.0.1:9"));
+        StringAssert.Contains(downloader.GetUrl(HubTestCache.Repository, HubTestCache.FileName, revision), "/resolve/");
     }
 }

@@ -92,7 +92,7 @@ public sealed class HubDownloadTests
     public async Task PythonStyleCacheIsUsedOfflineWithoutAnyRequest()
     {
         await using var hub = await FakeHub.StartAsync();
-        var expected = WritePythonStyleCache();
+        var expected = cache.WritePythonStyleCache();
 
         var path = NFNetPretrained.Download(HubTestCache.Name, cache.Options(hub) with { Offline = true });
 
@@ -104,7 +104,7 @@ public sealed class HubDownloadTests
     [TestMethod]
     public void PythonStyleCacheIsUsedWhenTheHubIsUnreachable()
     {
-        var expected = WritePythonStyleCache();
+        var expected = cache.WritePythonStyleCache();
 
         var path = NFNetPretrained.Download(HubTestCache.Name, cache.Options($"http://127.0.0.1:{ClosedPort()}"));
 
@@ -128,7 +128,7 @@ public sealed class HubDownloadTests
         StringAssert.Contains(missing.Message, url, "the URL to fetch by hand");
         Assert.AreEqual(url, missing.Url);
 
-        var expected = WritePythonStyleCache();
+        var expected = cache.WritePythonStyleCache();
         Assert.AreEqual(expected, downloader.Download(HubTestCache.Repository, HubTestCache.FileName));
         Assert.AreEqual(0, hub.Requests.Count, "offline: no request, hit or miss");
     }
@@ -279,19 +279,6 @@ public sealed class HubDownloadTests
             SynchronizationContext.SetSynchronizationContext(previous);
         }
         Assert.AreEqual(0, context.Posts, "a UI thread calling Download cannot deadlock on its own context");
-    }
-
-    /// <summary>The layout huggingface_hub's hf_hub_download leaves (file_download.py: blob, relative symlink, ref without newline).</summary>
-    private string WritePythonStyleCache()
-    {
-        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(HubTestCache.WeightsBytes));
-        Directory.CreateDirectory(Path.Combine(cache.RepositoryFolder, "blobs"));
-        File.WriteAllBytes(Path.Combine(cache.RepositoryFolder, "blobs", sha), HubTestCache.WeightsBytes);
-        Directory.CreateDirectory(Path.GetDirectoryName(cache.SnapshotPath)!);
-        File.CreateSymbolicLink(cache.SnapshotPath, $"../../blobs/{sha}");
-        Directory.CreateDirectory(Path.Combine(cache.RepositoryFolder, "refs"));
-        File.WriteAllText(Path.Combine(cache.RepositoryFolder, "refs", "main"), FakeHub.Commit);
-        return cache.SnapshotPath;
     }
 
     private static long RangeStart(RecordedRequest request) =>

@@ -43,6 +43,27 @@ internal sealed class HubTestCache : IDisposable
         ReadTimeout = TimeSpan.FromSeconds(10),
     };
 
+    public string BlobPath => Path.Combine(RepositoryFolder, "blobs", Sha256);
+
+    /// <summary>The sha256 of <see cref="WeightsBytes"/>: the LFS etag, and the blob's name.</summary>
+    public static string Sha256 => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(WeightsBytes));
+
+    /// <summary>
+    /// The layout huggingface_hub's hf_hub_download leaves (file_download.py: blob, relative symlink, ref without
+    /// newline), with <paramref name="blob"/> (default: the weights) as the blob's content; returns the snapshot path.
+    /// </summary>
+    public string WritePythonStyleCache(byte[]? blob = null, bool withSnapshot = true)
+    {
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(BlobPath)!);
+        File.WriteAllBytes(BlobPath, blob ?? WeightsBytes);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(SnapshotPath)!);
+        if (withSnapshot)
+            File.CreateSymbolicLink(SnapshotPath, $"../../blobs/{Sha256}");
+        System.IO.Directory.CreateDirectory(Path.Combine(RepositoryFolder, "refs"));
+        File.WriteAllText(Path.Combine(RepositoryFolder, "refs", "main"), FakeHub.Commit);
+        return SnapshotPath;
+    }
+
     /// <summary>Every file under the cache, relative, with '/' separators (locks excluded).</summary>
     public string[] Files() => System.IO.Directory.EnumerateFiles(Directory, "*", SearchOption.AllDirectories)
         .Select(f => Path.GetRelativePath(Directory, f).Replace('\\', '/'))
