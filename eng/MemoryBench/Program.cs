@@ -11,12 +11,15 @@ using SkiaSharp;
 //                              sets how many MB of encoded images it keeps in memory (default: the library's)
 // All train nfnet_tiny from scratch, 1 epoch at 64 px, seed 1. Prints one "RESULT" line: peak RSS (VmHWM), seconds,
 // process CPU seconds, images/s of the epoch, the load average; and the log lines that say where the data is.
+// MEMORY_TRACE=1 also samples RSS every 50 ms and prints the largest sample of each phase (a phase starts at a log line).
 if (args.Length < 2)
 {
     Console.WriteLine("usage: generate ROOT COUNT | engine ROOT | memory ROOT | mlnet ROOT [BUDGET_MB]");
     return 1;
 }
 const int Classes = 10, Side = 256;
+using var trace = Environment.GetEnvironmentVariable("MEMORY_TRACE") == "1" ? new PhaseTrace() : null;
+PhaseTrace.Current = trace;
 switch (args[0])
 {
     case "generate": Generate(args[1], int.Parse(args[2])); return 0;
@@ -80,7 +83,12 @@ static int Engine(string root, bool inMemory)
         ? ImageDataSource.FromMemory(Enumerable.Range(0, folder.Count).Select(i => folder[i]).ToArray(), folder.ClassCount)
         : folder;
     using var model = new NFNetModel(NFNetConfig.Variant("nfnet_tiny"), data.ClassCount);
-    new NFNetTrainingEngine(Options(speed), log.Add).Train(model, data);
+    PhaseTrace.Current?.Enter("training engine");
+    new NFNetTrainingEngine(Options(speed), line =>
+    {
+        PhaseTrace.Current?.Enter(line);
+        log.Add(line);
+    }).Train(model, data);
     return Report(inMemory ? "memory" : "engine", data.Count, clock.Elapsed, speed, log);
 }
 
@@ -94,7 +102,10 @@ static int MLNet(string root, long? budgetMegabytes)
     {
         if (e.Source.Contains("NFNet", StringComparison.Ordinal))
             lock (log)
+            {
+                PhaseTrace.Current?.Enter(e.Message);
                 log.Add(e.Message);
+            }
     };
     var rows = Directory.GetDirectories(root).Order(StringComparer.Ordinal)
         .SelectMany(folder => Directory.GetFiles(folder).Order(StringComparer.Ordinal)
@@ -119,8 +130,9 @@ static int MLNet(string root, long? budgetMegabytes)
 
 static int Report(string path, int images, TimeSpan elapsed, List<double> speed, List<string> log)
 {
-    foreach (var line in log.Where(l => l.Contains("images in", StringComparison.Ordinal) || l.Contains("Training data:", StringComparison.Ordinal)))
+    foreach (var line in log.Where(l => l.Contains("images in", StringComparison.Ordinal) || l.Contains("Training data:", StringComparison.Ordinal)).ToArray())
         Console.WriteLine($"  log: {line}");
+    PhaseTrace.Current?.Print();
     var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
     var cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
     Console.WriteLine($"RESULT path={path} images={images} peak_rss_mib={PeakMiB():0} seconds={elapsed.TotalSeconds:0} cpu_s={cpu:0} " +
@@ -128,12 +140,62 @@ static int Report(string path, int images, TimeSpan elapsed, List<double> speed,
     return 0;
 }
 
-static double PeakMiB()
+static double PeakMiB() => Status("VmHWM:");
+
+static double Status(string field)
 {
     foreach (var line in File.ReadLines("/proc/self/status"))
-        if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+        if (line.StartsWith(field, StringComparison.Ordinal))
             return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
     return Environment.WorkingSet / 1048576.0;
+}
+
+/// <summary>The largest RSS sampled in each phase of a run (a phase begins at a log line).</summary>
+internal sealed class PhaseTrace : IDisposable
+{
+    private readonly List<(string Phase, double PeakMiB, double ManagedMiB)> phases = [("start", 0, 0)];
+    private readonly Timer timer;
+
+    public PhaseTrace() => timer = new Timer(_ => Sample(), null, 0, 50);
+
+    public static PhaseTrace? Current { get; set; }
+
+    public void Enter(string line)
+    {
+        var text = line[(line.IndexOf(']') + 1)..].Trim();
+        lock (phases)
+            phases.Add((text.Length > 70 ? text[..70] : text, 0, 0));
+        Sample();
+    }
+
+    public void Print()
+    {
+        lock (phases)
+            foreach (var (phase, peak, managed) in phases)
+                Console.WriteLine($"  trace: {peak,6:0} MiB RSS, {managed,6:0} MiB managed heap  {phase}");
+    }
+
+    public void Dispose() => timer.Dispose();
+
+    private void Sample()
+    {
+        var rss = ReadRss();
+        var managed = GC.GetTotalMemory(false) / 1048576.0;
+        lock (phases)
+        {
+            var (phase, peak, heap) = phases[^1];
+            if (rss > peak)
+                phases[^1] = (phase, rss, Math.Max(heap, managed));
+        }
+    }
+
+    private static double ReadRss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+        return 0;
+    }
 }
 
 internal sealed class ImagePath

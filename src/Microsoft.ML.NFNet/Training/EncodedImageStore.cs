@@ -60,6 +60,11 @@ internal sealed class EncodedImageStore : IDisposable
     {
         file?.Complete();
         complete = true;
+        // The images that went to the file passed through memory: a budget's worth held before the move, and every
+        // later one as an array the data view handed over. That garbage has partly aged into generation 2, where it
+        // could stay uncollected, and resident, for the whole run: one aggressive collection hands it back now.
+        if (file is not null)
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>The label of image <paramref name="index"/> (no bytes are read).</summary>
