@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where a figure spends its CPU time: samples the timed passes of eng/PerfProbe's `run` mode with `perf record`
+# Where a figure spends its CPU time: samples the timed passes of the benchmark app's `probe run` with `perf record`
 # (cpu-clock, so it works in VMs without hardware counters) and groups the symbols into categories.
 #   eng/profile.sh F0 1 256 10 infer fp32 frozen
 #   eng/profile.sh eca_nfnet_l0 8 192 4 train bf16
@@ -8,11 +8,12 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
-dotnet build "$ROOT/eng/PerfProbe" -c Release -nologo -v q > /dev/null
+dotnet build "$ROOT/bench/Microsoft.ML.NFNet.Benchmarks" -c Release -nologo -v q > /dev/null
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} DNNL_JIT_PROFILE=2 perf record -q -k CLOCK_MONOTONIC -e cpu-clock -F 499 \
-  -o "$WORK/perf.data" -- dotnet "$ROOT/eng/PerfProbe/bin/Release/net10.0/PerfProbe.dll" run "$@" > "$WORK/out.txt"
+  -o "$WORK/perf.data" -- dotnet "$ROOT/bench/Microsoft.ML.NFNet.Benchmarks/bin/Release/net10.0/Microsoft.ML.NFNet.Benchmarks.dll" \
+  probe run "$@" > "$WORK/out.txt"
 grep -v '^MARK' "$WORK/out.txt"
 START=$(awk '/^MARK start/{print $3}' "$WORK/out.txt"); END=$(awk '/^MARK end/{print $3}' "$WORK/out.txt")
 perf report -i "$WORK/perf.data" --time "$START,$END" --stdio --sort sym 2>/dev/null | grep -v '^#' | grep -v '^$' > "$WORK/report.txt"

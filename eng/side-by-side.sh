@@ -22,12 +22,13 @@ PARTS=${*:-anchor ort ours}
 mkdir -p "$OUT"
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
 
-dotnet build "$ROOT/src/Microsoft.ML.NFNet.Samples" -c Release -nologo -v q
-APP="dotnet $ROOT/src/Microsoft.ML.NFNet.Samples/bin/Release/net10.0/nfnet-samples.dll"
+dotnet build "$ROOT/bench/Microsoft.ML.NFNet.Benchmarks" -c Release -nologo -v q
+APP="dotnet $ROOT/bench/Microsoft.ML.NFNet.Benchmarks/bin/Release/net10.0/Microsoft.ML.NFNet.Benchmarks.dll"
+SAMPLE="dotnet $ROOT/src/Microsoft.ML.NFNet.Samples/bin/Release/net10.0/nfnet-samples.dll"
 # side-by-side.py fills {variant} (F0 | eca_nfnet_l0), {mode} (infer | train), {batch}, {size}, {runs} (10 | 4) and
-# {warmup} (3 | 2); our bench follows perf_anchor.py's protocol (seed 0 input, 2 intra-op + 1 inter-op threads,
+# {warmup} (3 | 2); our speed command follows perf_anchor.py's protocol (seed 0 input, 2 intra-op + 1 inter-op threads,
 # reset-then-step training) and prints RESULT {json}.
-OURS="${OURS_ENV:+env $OURS_ENV }$APP bench --variant {variant} --mode {mode} --batch {batch} --size {size} --runs {runs} --warmup {warmup} --threads 2 --result-line --output $OUT/bench"
+OURS="${OURS_ENV:+env $OURS_ENV }$APP speed --variant {variant} --mode {mode} --batch {batch} --size {size} --runs {runs} --warmup {warmup} --threads 2 --result-line --output $OUT/bench"
 FIGURE_ARGS=()
 [ -n "${FIGURES:-}" ] && FIGURE_ARGS=(--figures "$FIGURES")
 
@@ -70,17 +71,17 @@ fi
 
 if [[ " $PARTS " == *" ours "* ]]; then
   # ML.NET Transform over an IDataView of images vs batched PredictProbabilities (target >= 0.9), eca_nfnet_l0 at 224.
-  $APP bench --variant eca_nfnet_l0 --mode transform --batch 8 --size 224 --runs 3 --warmup 1 --result-line \
+  $APP speed --variant eca_nfnet_l0 --mode transform --batch 8 --size 224 --runs 3 --warmup 1 --result-line \
     --output "$OUT/bench" | tee "$OUT/transform.txt"
   # First prediction: Model.Load of a saved zip + first PredictionEngine.Predict, fresh processes (median of 5).
   for v in nfnet_tiny eca_nfnet_l0 F0; do
-    $APP bench --variant $v --mode first-prediction --batch 1 --size 224 --runs 5 --result-line --output "$OUT/bench"
+    $APP speed --variant $v --mode first-prediction --batch 1 --size 224 --runs 5 --result-line --output "$OUT/bench"
   done | tee "$OUT/first-prediction.txt"
   # bf16 vs fp32 on real images: the sample's trained nfnet_tiny (trained here, 8 epochs at 64 px) and eca_nfnet_l0.
-  [ -f "$OUT/tiny/model.zip" ] || $APP train --data "$ROOT/src/Microsoft.ML.NFNet.Samples/bin/Release/net10.0/Data/FashionMnist" \
+  [ -f "$OUT/tiny/model.zip" ] || $SAMPLE train --data "$ROOT/src/Microsoft.ML.NFNet.Samples/Data/FashionMnist" \
     --arch nfnet_tiny --epochs 8 --image-size 64 --learning-rate 0.1 --output "$OUT/tiny" > "$OUT/tiny-train.log"
-  { $APP bench --mode bf16-agreement --variant nfnet_tiny --batch 32 --size 64 --model "$OUT/tiny/model.zip" --result-line --output "$OUT/bench"
-    $APP bench --mode bf16-agreement --variant eca_nfnet_l0 --batch 8 --size 224 --result-line --output "$OUT/bench"
+  { $APP speed --mode bf16-agreement --variant nfnet_tiny --batch 32 --size 64 --model "$OUT/tiny/model.zip" --result-line --output "$OUT/bench"
+    $APP speed --mode bf16-agreement --variant eca_nfnet_l0 --batch 8 --size 224 --result-line --output "$OUT/bench"
   } | tee "$OUT/bf16-agreement.txt"
 fi
 uptime | tee -a "$OUT/machine.txt"

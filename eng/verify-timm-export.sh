@@ -11,6 +11,6 @@ IN_ROOT=${IN_ROOT:-/work/shared/tools/anchor/in-root.sh}
 WORK=$ROOT/tmp/nfnet-timm-export
 rm -rf "$WORK" && mkdir -p "$WORK"
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
-dotnet run -c Release --project eng/TimmExportCheck -- "$WORK/exports"
+dotnet run -c Release --project bench/Microsoft.ML.NFNet.Benchmarks -- timm-export "$WORK/exports"
 cp eng/verify-timm-export.py "$WORK/"
 "$IN_ROOT" "$ROOT" python3 /tmp/nfnet-timm-export/verify-timm-export.py /tmp/nfnet-timm-export/exports

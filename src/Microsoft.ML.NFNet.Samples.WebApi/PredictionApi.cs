@@ -22,9 +22,12 @@ public static class PredictionApi
         var options = builder.Configuration.Get<ServingOptions>() ?? new ServingOptions();
         options.Validate();
         var classifier = ImageClassifier.Load(options.Model);
+        var pixelLimit = ServingPixelLimit.For(options.MaxImagePixels, classifier.Preprocessing);
 
         builder.Services.AddSingleton(classifier);
         builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton(pixelLimit);
+        builder.Services.AddSingleton(_ => new ScoringGate(options));
         // One limit for the whole request, raw or multipart: Kestrel stops reading past it (413).
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = options.MaxRequestBodyBytes);
@@ -37,6 +40,8 @@ public static class PredictionApi
         // The shared model outlives every request; it is freed only once the server has stopped.
         app.Lifetime.ApplicationStopped.Register(classifier.Dispose);
 
+        app.Logger.LogInformation("Serving {Model}: images up to {Pixels:N0} pixels ({Explanation}), {Slots} scored at once",
+            classifier.ModelPath, pixelLimit.Pixels, pixelLimit.Explanation, options.MaxConcurrentScoring);
         app.MapPost("/predict", PredictEndpoint.HandleAsync);
         app.MapGet("/health", HealthEndpoint.Handle);
         return app;

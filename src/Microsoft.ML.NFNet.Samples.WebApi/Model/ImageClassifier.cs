@@ -22,6 +22,7 @@ public sealed class ImageClassifier : IDisposable
         this.model = model;
         this.engines = engines;
         Labels = labels;
+        Preprocessing = FindPreprocessing(model);
     }
 
     /// <summary>The full path of the loaded model zip.</summary>
@@ -29,6 +30,10 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>The class names, in the order of the Score vector.</summary>
     public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>How the model's NFNet stage (classifier or featurizer) decodes and resizes images; null when the
+    /// pipeline has none.</summary>
+    public ImagePreprocessingOptions? Preprocessing { get; }
 
     /// <summary>
     /// Loads a model zip saved with <c>mlContext.Model.Save</c> and makes one engine from it, so that a model the server
@@ -55,7 +60,7 @@ public sealed class ImageClassifier : IDisposable
         }
         catch (Exception e)
         {
-            throw new ModelLoadException($"The model file '{fullPath}' could not be loaded: {e.Message}", e);
+            throw new ModelLoadException($"The model file '{fullPath}' could not be loaded: {Cause(e, fullPath)}", e);
         }
 
         try
@@ -97,6 +102,36 @@ public sealed class ImageClassifier : IDisposable
         (engines as IDisposable)?.Dispose();
         (model as IDisposable)?.Dispose();
     }
+
+    // ML.NET wraps a component's error in "Error during class instantiation" three times over, and a damaged zip in
+    // "Failed to open a zip archive". The library's own checks say "corrupt" and name the stream; a damaged zip is an
+    // InvalidDataException; anything else is best told by the innermost exception.
+    private static string Cause(Exception error, string path)
+    {
+        var chain = new List<Exception>();
+        for (var e = error; e is not null; e = e.InnerException)
+            chain.Add(e);
+        if (chain.OfType<FormatException>().LastOrDefault(e => e.Message.Contains("corrupt", StringComparison.OrdinalIgnoreCase)) is { } corrupt)
+            return corrupt.Message;
+        if (chain.OfType<InvalidDataException>().LastOrDefault() is { } zip)
+            return StartsLikeAZip(path)
+                ? $"the zip file is corrupt or truncated ({zip.Message.TrimEnd('.')}). Copy it again, or save the model again."
+                : "it is not a zip file. Pass the zip that mlContext.Model.Save wrote.";
+        return chain[^1].Message;
+    }
+
+    private static bool StartsLikeAZip(string path)
+    {
+        Span<byte> start = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        return file.Read(start) == 4 && start.SequenceEqual("PK\u0003\u0004"u8);
+    }
+
+    private static ImagePreprocessingOptions? FindPreprocessing(ITransformer transformer) =>
+        NFNetModelParameters.FindIn(transformer)?.Preprocessing ?? Stages(transformer).OfType<NFNetImageFeaturizer>().FirstOrDefault()?.Preprocessing;
+
+    private static IEnumerable<ITransformer> Stages(ITransformer transformer) =>
+        transformer is IEnumerable<ITransformer> chain ? chain.SelectMany(Stages) : [transformer];
 
     // The Score column names its slots after the label's key values: that is how a score maps back to a class. A model
     // whose label had no names (a numeric key) gets the class indices.

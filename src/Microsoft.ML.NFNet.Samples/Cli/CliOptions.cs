@@ -7,7 +7,7 @@ namespace Microsoft.ML.NFNet.Samples.Cli;
 /// Options whose tokens are parsed and checked by the parser itself, so that a bad value is reported, with the option's
 /// name, before anything runs (and <c>--help</c> shows the default).
 /// </summary>
-internal static class CliOptions
+public static class CliOptions
 {
     /// <summary>An option with one value; <paramref name="parse"/> throws <see cref="FormatException"/> (or
     /// <see cref="UsageException"/>, whose message already names the option) for a bad token.</summary>
@@ -19,15 +19,6 @@ internal static class CliOptions
             option.DefaultValueFactory = _ => defaultValue();
         option.CustomParser = result => Parse(result, name, parse);
         return option;
-    }
-
-    /// <summary>One of a fixed set of names (case-insensitive); the value is the name as listed in
-    /// <paramref name="names"/>, so help shows the default as users type it.</summary>
-    public static Option<string> Choice<T>(string name, string description, IReadOnlyDictionary<string, T> names,
-        string defaultName)
-    {
-        var canonical = names.Keys.ToDictionary(key => key, key => key, StringComparer.OrdinalIgnoreCase);
-        return Single(name, description, ValueParsers.OneOf(canonical), string.Join('|', names.Keys), () => defaultName);
     }
 
     /// <summary>An option taking a comma-separated list ("--modes infer,train"), or several tokens, or repetitions.

@@ -1,4 +1,4 @@
 namespace Microsoft.ML.NFNet.Samples.Cli;
 
 /// <summary>A value the command line should not have accepted; the parser reports its message as a parse error.</summary>
-internal sealed class UsageException(string message) : Exception(message);
+public sealed class UsageException(string message) : Exception(message);

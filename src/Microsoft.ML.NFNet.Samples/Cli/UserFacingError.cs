@@ -5,7 +5,7 @@ namespace Microsoft.ML.NFNet.Samples.Cli;
 /// file) into one line; anything else is a bug and keeps its stack trace. Bad options never get this far: the parser
 /// rejects them.
 /// </summary>
-internal static class UserFacingError
+public static class UserFacingError
 {
     public static string? Describe(Exception error) => Unwrap(error) switch
     {

@@ -6,7 +6,7 @@ namespace Microsoft.ML.NFNet.Samples.Cli;
 /// Turns one command-line token into a value or throws <see cref="FormatException"/> with what was wrong (the option's
 /// name is added by <see cref="CliOptions"/>). Numbers are read in the invariant culture: "0.1" means the same everywhere.
 /// </summary>
-internal static class ValueParsers
+public static class ValueParsers
 {
     public static Func<string, int> Int(int min = int.MinValue, int max = int.MaxValue) => text =>
     {
@@ -31,12 +31,6 @@ internal static class ValueParsers
         names.TryGetValue(text.Trim(), out var value)
             ? value
             : throw new FormatException($"'{text}' is not one of {string.Join(", ", names.Keys)}.");
-
-    /// <summary>An NFNet variant name (as <see cref="NFNetConfig.Variant"/> accepts it).</summary>
-    public static string Architecture(string text) =>
-        NFNetConfig.KnownVariants.Contains(text.Trim(), StringComparer.OrdinalIgnoreCase)
-            ? text.Trim()
-            : throw new FormatException($"unknown architecture '{text}'. Known: {string.Join(", ", NFNetConfig.KnownVariants)}.");
 
     public static string ExistingFile(string text) =>
         File.Exists(text) ? text : throw new FormatException($"file '{text}' does not exist.");

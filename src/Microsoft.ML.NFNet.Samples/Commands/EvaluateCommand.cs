@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Microsoft.ML.NFNet.Samples.Cli;
-using Microsoft.ML.NFNet.Samples.Datasets;
 using Microsoft.ML.NFNet.Samples.Reporting;
 
 namespace Microsoft.ML.NFNet.Samples.Commands;
@@ -8,7 +7,7 @@ namespace Microsoft.ML.NFNet.Samples.Commands;
 /// <summary>The <c>evaluate</c> command: a saved model's metrics on a labeled folder-per-class dataset.</summary>
 internal sealed class EvaluateCommand : System.CommandLine.Command
 {
-    private readonly Option<string> model = ModelOption.Create();
+    private readonly Option<string> model = TrainingOptions.Model();
     private readonly Option<string> data = CliOptions.Single("--data",
         "Folder with one sub-folder of images per class; folder names must be classes of the model",
         ValueParsers.ExistingFolder, "folder");
@@ -36,7 +35,7 @@ internal sealed class EvaluateCommand : System.CommandLine.Command
     {
         var mlContext = new MLContext();
         var model = mlContext.Model.Load(request.Model, out _);
-        var rows = LabeledImageFolder.Load(request.Data, minimumClasses: 1);
+        var rows = MLModel.ReadImageFolder(request.Data);
         var scored = model.Transform(mlContext.Data.LoadFromEnumerable(rows));
         var evaluation = EvaluationSummary.Evaluate(mlContext, scored, Path.GetFileName(Path.GetFullPath(request.Data)));
         var unknown = rows.Select(r => r.Label).Distinct().Except(evaluation.ClassNames).ToList();

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Microsoft.ML.NFNet.Samples.Cli;
-using Microsoft.ML.NFNet.Samples.Datasets;
 using Microsoft.ML.NFNet.Samples.Reporting;
 using Microsoft.ML.NFNet.Samples.Training;
 using Spectre.Console;
@@ -10,11 +9,10 @@ namespace Microsoft.ML.NFNet.Samples.Commands;
 /// <summary>The <c>train</c> command: your own folder-per-class images to an ML.NET model zip.</summary>
 internal sealed class TrainCommand : System.CommandLine.Command
 {
-    public static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: null, ImageSize: null, BatchSize: 32, Seed: 1);
-
     private readonly Option<string> data = CliOptions.Single("--data",
-        "Folder with one sub-folder of images per class (JPEG, PNG, BMP, GIF, WEBP, ICO, WBMP, TIFF)", ValueParsers.ExistingFolder, "folder");
-    private readonly TrainingOptions training = new(Defaults, learningRateHelp: "automatic: 0.1 at batch 32 and up, less for smaller batches");
+        $"Folder with one sub-folder of images per class; files named {ImageFormats} are read (docs/image-formats.md says " +
+        "which formats decode)", ValueParsers.ExistingFolder, "folder");
+    private readonly TrainingOptions training = new();
     private readonly Option<double> validationFraction = CliOptions.Single("--validation-fraction",
         "Stratified share of every class held out to report validation loss and accuracy per epoch (0 = train on everything)",
         ValueParsers.Double(0, 1, maxExclusive: true), "fraction", () => 0.2);
@@ -34,6 +32,9 @@ internal sealed class TrainCommand : System.CommandLine.Command
         SetAction(result => Run(Bind(result)));
     }
 
+    /// <summary>The file extensions the library reads from a class folder.</summary>
+    public static string ImageFormats => string.Join(", ", ImageDataSource.ImageExtensions.Order(StringComparer.Ordinal));
+
     /// <summary>What <c>train</c> is asked to do.</summary>
     public sealed record Request(string Data, TrainingSettings Settings, double ValidationFraction, string Output);
 
@@ -45,25 +46,23 @@ internal sealed class TrainCommand : System.CommandLine.Command
     {
         var settings = request.Settings;
         var output = new OutputFolder(request.Output);
-        var rows = LabeledImageFolder.Load(request.Data, minimumClasses: 2);
+        var rows = MLModel.ReadImageFolder(request.Data, minimumClasses: 2);
         var (train, validation) = StratifiedSplit.Split(rows, request.ValidationFraction, settings.Seed);
         AnsiConsole.MarkupLine($"[bold]{train.Count}[/] training and [bold]{validation.Count}[/] validation images, " +
                                $"{rows.Select(r => r.Label).Distinct().Count()} classes.");
 
         var mlContext = new MLContext(seed: settings.Seed);
-        var classifier = ImageClassifierTraining.Fit(mlContext, settings, train, validation);
-        ImageClassifierTraining.PrintAutomaticChoices(classifier);
-        output.SaveModel(mlContext, classifier);
-        if (validation.Count > 0)
-        {
-            var evaluation = EvaluationSummary.Evaluate(mlContext, classifier.Model.Transform(mlContext.Data.LoadFromEnumerable(validation)), "validation");
-            EvaluationReport.Print(evaluation);
-            output.SaveCharts(classifier, evaluation, $"{settings.Architecture} on {Path.GetFileName(Path.GetFullPath(request.Data))}");
-            output.SaveMetrics(settings, classifier, evaluation);
-        }
+        var trained = TrainedModel.Fit(mlContext, settings, train, validation);
+        trained.PrintAutomaticChoices();
+        output.SaveModel(mlContext, trained);
+        if (validation.Count == 0)
+            output.SaveMetrics(settings, trained);
         else
         {
-            output.SaveMetrics(settings, classifier);
+            var evaluation = EvaluationSummary.Evaluate(mlContext, trained.Model.Transform(mlContext.Data.LoadFromEnumerable(validation)), "validation");
+            EvaluationReport.Print(evaluation);
+            output.SaveCharts(trained, evaluation, $"{settings.Architecture} on {Path.GetFileName(Path.GetFullPath(request.Data))}");
+            output.SaveMetrics(settings, trained, evaluation);
         }
         output.PrintSummary();
         return 0;

@@ -18,16 +18,16 @@ internal sealed class OutputFolder
 
     public string ModelPath => Path.Combine(Root, "model.zip");
 
-    public void SaveModel(MLContext mlContext, TrainedClassifier classifier)
+    public void SaveModel(MLContext mlContext, TrainedModel trained)
     {
-        mlContext.Model.Save(classifier.Model, classifier.InputSchema, ModelPath);
+        mlContext.Model.Save(trained.Model, trained.InputSchema, ModelPath);
         written.Add((ModelPath, "ML.NET model (load with mlContext.Model.Load)"));
     }
 
-    public void SaveCharts(TrainedClassifier classifier, EvaluationSummary evaluation, string runTitle)
+    public void SaveCharts(TrainedModel trained, EvaluationSummary evaluation, string runTitle)
     {
         var curves = Path.Combine(Root, "training-curves.png");
-        TrainingCurveChart.Save(classifier.Epochs, curves, $"{runTitle}: loss and accuracy per epoch");
+        TrainingCurveChart.Save(trained.Epochs, curves, $"{runTitle}: loss and accuracy per epoch");
         written.Add((curves, "loss and accuracy per epoch, training vs validation"));
         SaveConfusionMatrix(evaluation);
     }
@@ -40,10 +40,10 @@ internal sealed class OutputFolder
         written.Add((path, $"confusion matrix on {evaluation.DatasetName}"));
     }
 
-    public void SaveMetrics(object settings, TrainedClassifier classifier, params EvaluationSummary[] evaluations)
+    public void SaveMetrics(TrainingSettings settings, TrainedModel trained, params EvaluationSummary[] evaluations)
     {
         var path = Path.Combine(Root, "metrics.json");
-        MetricsFile.Write(path, settings, classifier.AutomaticChoices, classifier.Epochs, classifier.Duration.TotalSeconds, evaluations);
+        MetricsFile.Write(path, settings, trained, evaluations);
         written.Add((path, "settings (with the automatic choices), per-epoch history and evaluation metrics"));
     }
 

@@ -3,13 +3,14 @@ using SkiaSharp;
 
 namespace Microsoft.ML.NFNet.Samples.Reporting;
 
-/// <summary>Draws loss and accuracy per epoch, training vs validation, as two side-by-side line charts.</summary>
+/// <summary>Draws loss and accuracy per epoch, training vs validation, as two side-by-side line charts. The legend sits
+/// between each panel's title and its plot, so it never covers a curve.</summary>
 internal static class TrainingCurveChart
 {
-    private const int PanelWidth = 600, Height = 460;
+    private const int PanelWidth = 600, Height = 490;
     private static readonly SKColor TrainColor = new(31, 119, 180), ValidationColor = new(255, 127, 14), GridColor = new(225, 225, 225);
 
-    public static void Save(IReadOnlyList<EpochRecord> epochs, string path, string title)
+    public static void Save(IReadOnlyList<TrainingMetrics> epochs, string path, string title)
     {
         using var chart = new ChartCanvas(2 * PanelWidth, Height);
         chart.Text(title, PanelWidth, 28, 20, SKTextAlign.Center, bold: true);
@@ -20,10 +21,10 @@ internal static class TrainingCurveChart
         chart.SavePng(path);
     }
 
-    private static void DrawPanel(ChartCanvas chart, float left, string title, IReadOnlyList<EpochRecord> epochs,
-        Func<EpochRecord, double> train, Func<EpochRecord, double?> validation, double yMin, double yMax, bool percent)
+    private static void DrawPanel(ChartCanvas chart, float left, string title, IReadOnlyList<TrainingMetrics> epochs,
+        Func<TrainingMetrics, double> train, Func<TrainingMetrics, double?> validation, double yMin, double yMax, bool percent)
     {
-        var plot = new SKRect(left + 70, 80, left + PanelWidth - 25, Height - 60);
+        var (plot, legend) = PanelLayout(left);
         var canvas = chart.Canvas;
         chart.Text(title, plot.MidX, 62, 15, SKTextAlign.Center);
         var lastEpoch = Math.Max(2, epochs.Count);
@@ -52,7 +53,7 @@ internal static class TrainingCurveChart
 
         DrawSeries(canvas, epochs.Select(e => (e.Epoch, (double?)train(e))), X, Y, TrainColor, dashed: false);
         DrawSeries(canvas, epochs.Select(e => (e.Epoch, validation(e))), X, Y, ValidationColor, dashed: true);
-        DrawLegend(chart, plot.Right - 150, plot.Top + 12, epochs.Any(e => validation(e) is not null));
+        DrawLegend(chart, legend, epochs.Any(e => validation(e) is not null));
     }
 
     private static void DrawSeries(SKCanvas canvas, IEnumerable<(int Epoch, double? Value)> points,
@@ -70,13 +71,19 @@ internal static class TrainingCurveChart
             canvas.DrawCircle(point, 4, dot);
     }
 
-    private static void DrawLegend(ChartCanvas chart, float x, float y, bool hasValidation)
+    /// <summary>Where a panel starting at <paramref name="left"/> draws its plot, and its legend: a row above the plot.</summary>
+    internal static (SKRect Plot, SKRect Legend) PanelLayout(float left)
     {
-        using var frame = ChartCanvas.Fill(new SKColor(255, 255, 255, 230));
-        chart.Canvas.DrawRect(x - 8, y - 6, 150, hasValidation ? 50 : 28, frame);
-        DrawLegendEntry(chart, x, y + 8, TrainColor, "training", dashed: false);
+        var plot = new SKRect(left + 70, 104, left + PanelWidth - 25, Height - 60);
+        return (plot, new SKRect(plot.MidX - 130, 74, plot.MidX + 130, 96));
+    }
+
+    private static void DrawLegend(ChartCanvas chart, SKRect legend, bool hasValidation)
+    {
+        var y = legend.MidY;
+        DrawLegendEntry(chart, hasValidation ? legend.Left : legend.MidX - 60, y, TrainColor, "training", dashed: false);
         if (hasValidation)
-            DrawLegendEntry(chart, x, y + 30, ValidationColor, "validation", dashed: true);
+            DrawLegendEntry(chart, legend.MidX + 10, y, ValidationColor, "validation", dashed: true);
     }
 
     private static void DrawLegendEntry(ChartCanvas chart, float x, float y, SKColor color, string label, bool dashed)

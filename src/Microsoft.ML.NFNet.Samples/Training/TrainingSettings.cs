@@ -1,10 +1,14 @@
 namespace Microsoft.ML.NFNet.Samples.Training;
 
-/// <summary>The knobs the sample exposes on the command line. Null means automatic: the trainer chooses the value from
-/// the data (and logs why). CropScaleMin = smallest area share kept by the random resized crop.</summary>
-internal sealed record TrainingSettings(string Architecture, int? Epochs, int? ImageSize, int BatchSize, int Seed,
-    double? LearningRate = null, double? CropScaleMin = null)
+/// <summary>The training knobs of the command line. Null means automatic: the trainer chooses the value from the data
+/// (and says why in the model's <c>Training.AutomaticChoices</c>).</summary>
+public sealed record TrainingSettings(string Architecture, int? Epochs, int? ImageSize, int BatchSize, int Seed,
+    double? LearningRate = null)
 {
+    /// <summary>What a newcomer passes: nothing but the seed.</summary>
+    public static readonly TrainingSettings Defaults = new("nfnet_tiny", Epochs: null, ImageSize: null, BatchSize: 32, Seed: 1);
+
+    /// <summary>Throws <see cref="Cli.UsageException"/>, naming the option, for a value out of range.</summary>
     public void Validate()
     {
         if (!NFNetConfig.KnownVariants.Contains(Architecture, StringComparer.OrdinalIgnoreCase))

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.NFNet.Samples.Transfer;
 
 /// <summary>The ways the transfer demo trains a classifier on the new classes.</summary>
-internal enum TransferMode
+public enum TransferMode
 {
     /// <summary>nfnet_tiny from random weights (the baseline), with as many epochs as full fine-tuning: the same time budget.</summary>
     Scratch,
@@ -19,23 +19,19 @@ internal enum TransferMode
     Features,
 }
 
-/// <summary>Settings that override the automatic ones, for the measurements behind the defaults (null: automatic).</summary>
-internal sealed record TransferOverrides(double? LearningRate = null, int? Epochs = null, double? BackboneFactor = null,
-    double? WarmupEpochs = null, double? CropScaleMin = null, bool NoAugmentation = false)
+/// <summary>How tables name the modes.</summary>
+public static class TransferModeTitles
 {
-    public override string ToString()
+    public static string Title(this TransferMode mode) => mode switch
     {
-        var parts = new List<string>();
-        if (LearningRate is { } rate) parts.Add($"lr {rate:0.####}");
-        if (Epochs is { } epochs) parts.Add($"{epochs} epochs");
-        if (BackboneFactor is { } factor) parts.Add($"backbone × {factor:0.###}");
-        if (WarmupEpochs is { } warmup) parts.Add($"warm-up {warmup:0.##}");
-        if (CropScaleMin is { } crop) parts.Add($"crop ≥ {crop:0.##}");
-        if (NoAugmentation) parts.Add("no augmentation");
-        return parts.Count == 0 ? "automatic" : string.Join(", ", parts);
-    }
+        TransferMode.Scratch => "from scratch (same time)",
+        TransferMode.Full => "full fine-tuning",
+        TransferMode.LastStage => "last stage + head",
+        TransferMode.Head => "head only",
+        _ => "features + LbfgsMaximumEntropy",
+    };
 }
 
-/// <summary>One row of the demo's table.</summary>
-internal sealed record TransferResult(TransferMode Mode, int PerClass, double Accuracy, TimeSpan Duration, int Epochs,
-    string Settings, string LoadBefore, string LoadAfter);
+/// <summary>One row of the demo's table; <paramref name="AutomaticChoices"/> are the trainer's (none for features).</summary>
+public sealed record TransferResult(TransferMode Mode, int PerClass, double Accuracy, TimeSpan Duration, int Epochs,
+    IReadOnlyList<string> AutomaticChoices);

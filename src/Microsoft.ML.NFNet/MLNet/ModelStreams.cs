@@ -153,6 +153,10 @@ internal static class ModelStreams
             Corrupt(host, FormatOneWeightsStream, () => model.load(reader));
             foreach (var (name, tensor) in model.state_dict())
             {
+                // A damaged dtype record can load as a type libtorch cannot compute with: name it before any arithmetic.
+                if (tensor.dtype != TorchSharp.torch.ScalarType.Float32)
+                    throw host.ExceptDecode($"The '{FormatOneWeightsStream}' stream of the model is corrupt: parameter '{name}' " +
+                        $"loaded as {tensor.dtype} instead of Float32.");
                 using var finite = tensor.isfinite().all();
                 if (!finite.item<bool>())
                     throw host.ExceptDecode($"The model is corrupt: parameter '{name}' holds NaN or infinite values.");
@@ -249,7 +253,8 @@ internal static class ModelStreams
             return read();
         }
         catch (Exception e) when (e is InvalidDataException or IOException or JsonException or ArgumentException
-                                      or NotSupportedException or OverflowException or FormatException or InvalidOperationException)
+                                      or NotSupportedException or OverflowException or FormatException or InvalidOperationException
+                                      or System.Runtime.InteropServices.ExternalException)
         {
             throw host.ExceptDecode(e, $"The '{stream}' stream of the model is corrupt or truncated: {e.Message}");
         }

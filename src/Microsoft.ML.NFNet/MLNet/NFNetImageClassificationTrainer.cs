@@ -268,7 +268,7 @@ public sealed class NFNetImageClassificationTrainer
     }
 
     /// <summary>The transformer that scores with <paramref name="parameters"/>: what <c>Fit</c> returns, and what the
-    /// sample's benchmark measures <c>Transform</c> through.</summary>
+    /// benchmark app measures <c>Transform</c> through.</summary>
     internal static NFNetPredictionTransformer ScoringTransformer(IHostEnvironment env,
         NFNetModelParameters parameters, DataViewSchema inputSchema, Options options)
     {

@@ -150,9 +150,7 @@ internal sealed class PretrainedStart : IDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException(
-                $"{option}: '{source.Path}' is a zip file but not an ML.NET model this library can read ({e.Message}). " +
-                $"{option} takes {PretrainedSources.Accepted}.", e);
+            throw ModelZipLoadError.Describe(e, source.Path, option, PretrainedSources.Accepted);
         }
         try
         {

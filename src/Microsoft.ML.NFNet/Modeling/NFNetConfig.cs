@@ -116,7 +116,10 @@ public sealed record NFNetConfig
         return config;
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first inconsistent field.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first inconsistent field, or the field that makes the
+    /// network larger than this library builds: at most 8 stages, 1,000 blocks, 32,768 channels in any layer and
+    /// 5 billion parameters without the classifier (about ten times nfnet_f7), checked arithmetically before anything
+    /// is built, so an architecture read from a file cannot ask for unbounded memory.</summary>
     public void Validate()
     {
         static void Require(bool condition, string field, string message)
@@ -140,6 +143,7 @@ public sealed record NFNetConfig
         Require(DropPathRate is >= 0 and < 1, nameof(DropPathRate), "must be in [0, 1).");
         Require(Enum.IsDefined(Activation), nameof(Activation), $"unknown activation {Activation}.");
         Require(Enum.IsDefined(Attention), nameof(Attention), $"unknown attention {Attention}.");
+        ArchitectureBounds.ThrowIfTooLarge(this);
     }
 
     /// <inheritdoc />

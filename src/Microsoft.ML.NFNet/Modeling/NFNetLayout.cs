@@ -20,14 +20,10 @@ internal static class NFNetLayout
         {
             // The deep stem already has stride 4, so the first stage keeps the resolution.
             var stageStride = stage == 0 ? 1 : 2;
-            var outChannels = Channels.MakeDivisible(config.Channels[stage] * config.WidthFactor, config.ChannelDivisor);
-            var mid = Channels.MakeDivisible(outChannels * config.BottleneckRatio, config.ChannelDivisor);
-            var groups = mid / config.GroupSize;
+            var (outChannels, mid, groups) = StageWidths(config, stage);
             if (groups == 0)
                 throw new ArgumentException(
                     $"Invalid NFNetConfig: stage {stage}'s bottleneck width {mid} is smaller than GroupSize {config.GroupSize}.");
-            if (config.GroupSize % config.ChannelDivisor == 0)
-                mid = config.GroupSize * groups;
             for (var index = 0; index < config.Depths[stage]; index++)
             {
                 // timm: torch.linspace(0, drop_path_rate, total_blocks)
@@ -44,6 +40,22 @@ internal static class NFNetLayout
         }
         return blocks;
     }
+
+    /// <summary>The output channels, bottleneck width and 3×3 conv groups of every block of <paramref name="stage"/>;
+    /// no groups (0) when the bottleneck is narrower than the group size, which no network can be built with.</summary>
+    public static (int Out, int Mid, int Groups) StageWidths(NFNetConfig config, int stage)
+    {
+        var outChannels = OutChannels(config, stage);
+        var mid = Channels.MakeDivisible(outChannels * config.BottleneckRatio, config.ChannelDivisor);
+        var groups = mid / config.GroupSize;
+        if (groups > 0 && config.GroupSize % config.ChannelDivisor == 0)
+            mid = config.GroupSize * groups;
+        return (outChannels, mid, groups);
+    }
+
+    /// <summary>Output channels of the blocks of <paramref name="stage"/>.</summary>
+    public static int OutChannels(NFNetConfig config, int stage) =>
+        Channels.MakeDivisible(config.Channels[stage] * config.WidthFactor, config.ChannelDivisor);
 
     /// <summary>Channels leaving the deep stem.</summary>
     public static int StemOutChannels(NFNetConfig config) => config.StemChannels[^1];

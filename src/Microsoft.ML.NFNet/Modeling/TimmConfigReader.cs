@@ -26,14 +26,19 @@ internal static class TimmConfigReader
         var channels = Ints(cfg, "channels");
         var widthFactor = Double(cfg, "width_factor", 1.0);
         var channelDivisor = Int(cfg, "ch_div", 8);
+        if (channels.Length == 0)
+            throw new JsonException("channels: the list is empty; NfCfg needs one entry per stage.");
         // timm: stem_chs = make_divisible((stem_chs or channels[0]) * width_factor, ch_div), then (c/8, c/4, c/2, c).
-        var stemOut = Channels.MakeDivisible(
-            (cfg.TryGetProperty("stem_chs", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : channels[0]) * widthFactor,
-            channelDivisor);
+        var stemWidth = (cfg.TryGetProperty("stem_chs", out var s) && s.ValueKind == JsonValueKind.Number ? WholeNumber(s, "stem_chs") : channels[0]) * widthFactor;
+        if (!(stemWidth is > 0 and <= ArchitectureBounds.MaxChannels) || channelDivisor is < 1 or > ArchitectureBounds.MaxChannels)
+            throw new ArgumentException($"stem_chs: (stem_chs or channels[0]) × width_factor = {stemWidth:N0} channels with ch_div " +
+                $"{channelDivisor:N0}; the stem needs 1 to {ArchitectureBounds.MaxChannels:N0} channels and ch_div 1 to " +
+                $"{ArchitectureBounds.MaxChannels:N0}.", "stem_chs");
+        var stemOut = Channels.MakeDivisible(stemWidth, channelDivisor);
 
         var attnLayer = cfg.TryGetProperty("attn_layer", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
         var attnKwargs = cfg.TryGetProperty("attn_kwargs", out var ak) && ak.ValueKind == JsonValueKind.Object ? ak : default;
-        var groupSize = cfg.TryGetProperty("group_size", out var g) && g.ValueKind == JsonValueKind.Number ? g.GetInt32() : 0;
+        var groupSize = cfg.TryGetProperty("group_size", out var g) && g.ValueKind == JsonValueKind.Number ? WholeNumber(g, "group_size") : 0;
         if (groupSize <= 0)
             throw new NotSupportedException("timm NfCfg without group_size (ungrouped convs) is not supported; NFNets use grouped convs.");
 
@@ -71,9 +76,27 @@ internal static class TimmConfigReader
             DropRate = kwargs.ValueKind == JsonValueKind.Object ? Double(kwargs, "drop_rate", 0) : 0,
             DropPathRate = kwargs.ValueKind == JsonValueKind.Object ? Double(kwargs, "drop_path_rate", 0) : 0,
         };
-        config.Validate();
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentException e) when (e.ParamName is { } field && TimmNames.TryGetValue(field, out var timmName))
+        {
+            throw new ArgumentException($"{timmName}: {e.WithoutParameter()}", e);
+        }
         return config;
     }
+
+    // NfCfg's name of each NFNetConfig field that comes from it, so that an error names the field of the file.
+    private static readonly Dictionary<string, string> TimmNames = new()
+    {
+        [nameof(NFNetConfig.Depths)] = "depths", [nameof(NFNetConfig.Channels)] = "channels", [nameof(NFNetConfig.StemChannels)] = "stem_chs",
+        [nameof(NFNetConfig.GroupSize)] = "group_size", [nameof(NFNetConfig.BottleneckRatio)] = "bottle_ratio",
+        [nameof(NFNetConfig.AttentionRatio)] = "attn_kwargs.rd_ratio", [nameof(NFNetConfig.AttentionDivisor)] = "attn_kwargs.rd_divisor",
+        [nameof(NFNetConfig.Alpha)] = "alpha", [nameof(NFNetConfig.NumFeatures)] = "num_features", [nameof(NFNetConfig.WidthFactor)] = "width_factor",
+        [nameof(NFNetConfig.ChannelDivisor)] = "ch_div", [nameof(NFNetConfig.WeightStandardizationEps)] = "std_conv_eps",
+        [nameof(NFNetConfig.DropRate)] = "drop_rate", [nameof(NFNetConfig.DropPathRate)] = "drop_path_rate",
+    };
 
     private static NFNetActivation ParseActivation(string name) => name switch
     {
@@ -97,11 +120,17 @@ internal static class TimmConfigReader
 
     private static int[] Ints(JsonElement e, string name) =>
         e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Array
-            ? p.EnumerateArray().Select(x => x.GetInt32()).ToArray()
+            ? p.EnumerateArray().Select(x => WholeNumber(x, name)).ToArray()
             : throw new JsonException($"timm NfCfg JSON lacks the array '{name}'.");
 
     private static int Int(JsonElement e, string name, int fallback) =>
-        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : fallback;
+        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? WholeNumber(p, name) : fallback;
+
+    // A count must be a whole number that fits an int: 1e10 or 2.5 is an error that names the field, not a bare FormatException.
+    private static int WholeNumber(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number)
+            ? number
+            : throw new JsonException($"{name}: {value.GetRawText()} is not a whole number up to {int.MaxValue:N0}.");
 
     private static double Double(JsonElement e, string name, double fallback) =>
         e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : fallback;

@@ -39,6 +39,17 @@ public sealed record ImagePreprocessingOptions
 
     private static readonly OptionCheck Check = new(nameof(ImagePreprocessingOptions));
 
+    /// <summary>The width and height the header of <paramref name="encoded"/> declares (as stored, before any EXIF
+    /// rotation), read without decoding a pixel, by the decoder that would decode it: for a limit of one's own (a
+    /// server's, say) that must refuse a small file claiming enormous dimensions before it reaches a model.</summary>
+    /// <exception cref="InvalidImageException">The bytes are empty, not an image in a supported format (a refused format
+    /// is named), or the header is truncated or corrupt.</exception>
+    public static (long Width, long Height) ReadImageSize(ReadOnlySpan<byte> encoded)
+    {
+        var size = EncodedImageSize.Read(encoded);
+        return (size.Width, size.Height);
+    }
+
     /// <summary>Side of the square network input when training, in pixels, and when scoring unless
     /// <see cref="EvalImageSize"/> is set. Null (default): automatic. NFNet-F0 trains at 192 and tests at 256.</summary>
     public int? ImageSize { get; set; }

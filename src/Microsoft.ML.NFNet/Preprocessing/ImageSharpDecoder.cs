@@ -59,6 +59,23 @@ internal static class ImageSharpDecoder
         return configuration;
     }
 
+    /// <summary>The width and height a TIFF's header declares (every other format this decoder is asked about is refused
+    /// by name, as when decoding).</summary>
+    internal static (int Width, int Height) ReadSize(ReadOnlySpan<byte> encoded)
+    {
+        UnsupportedImageFormats.ThrowUnlessTiff(encoded, Image.DetectFormat(DefaultConfiguration, encoded));
+        using var stream = new MemoryStream(encoded.ToArray(), writable: false);
+        try
+        {
+            var info = ((IImageInfoDetector)Tiff).Identify(DefaultConfiguration, stream, CancellationToken.None);
+            return (info.Width, info.Height);
+        }
+        catch (Exception e) when (IsLibraryFailure(e))
+        {
+            throw Translate(e, "header");
+        }
+    }
+
     /// <summary>Decodes with <paramref name="configuration"/> instead of the shared one.</summary>
     internal static Tensor Decode(ReadOnlySpan<byte> encoded, ImageSizeLimit limit, Configuration configuration, out int orientation)
     {

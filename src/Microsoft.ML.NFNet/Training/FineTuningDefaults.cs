@@ -3,7 +3,7 @@ namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The automatic settings for a network that starts from pretrained weights, chosen from the data. The values come from
-/// the transfer-learning measurements in the README ("Transfer learning"; <c>nfnet-samples transfer-demo --tune</c>):
+/// the transfer-learning measurements in the README ("Transfer learning"; the benchmark app's <c>transfer --tune</c>):
 /// fine-tune the whole network at one rate, a few hundred optimizer steps whatever the data size, gentler crops on
 /// small images.
 /// </summary>

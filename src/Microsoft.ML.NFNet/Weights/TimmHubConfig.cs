@@ -138,21 +138,48 @@ internal sealed record TimmHubConfig(NFNetConfig? Architecture, IReadOnlyList<st
         }
     }
 
+    // Every source of the architecture ends in NFNetConfig.Validate, which bounds its size before anything is built;
+    // an error names the section and field it came from (the caller adds the file).
     private static NFNetConfig? ReadArchitecture(JsonObject root, string? name)
     {
         if (root[OwnSection]?["config"] is { } own)
-            return NFNetConfig.FromJson(own.ToJsonString());
+            return InSection($"{OwnSection}.config", () => NFNetConfig.FromJson(own.ToJsonString()));
         if (root["model_args"] is JsonObject args && args.ContainsKey("depths"))
-            return WithStem(NFNetConfig.FromTimmJson(args.ToJsonString()), root);
+            return WithStem(InSection("model_args", () => NFNetConfig.FromTimmJson(args.ToJsonString())), root);
         if (name is not null && NFNetConfig.KnownVariants.Contains(name, StringComparer.OrdinalIgnoreCase))
             return NFNetConfig.Variant(name);
         if (root[NfCfgSection] is JsonObject nfCfg)
-            return WithStem(NFNetConfig.FromTimmJson(nfCfg.ToJsonString()), root);
+            return WithStem(InSection(NfCfgSection, () => NFNetConfig.FromTimmJson(nfCfg.ToJsonString())), root);
         return null;
     }
 
-    private static NFNetConfig WithStem(NFNetConfig config, JsonObject root) =>
-        root[StemChannelsField] is JsonArray stem ? config with { StemChannels = stem.Select(c => c!.GetValue<int>()).ToArray() } : config;
+    private static NFNetConfig WithStem(NFNetConfig config, JsonObject root)
+    {
+        if (root[StemChannelsField] is not JsonArray stem)
+            return config;
+        return InSection(StemChannelsField, () =>
+        {
+            var withStem = config with { StemChannels = stem.Select(c => c!.GetValue<int>()).ToArray() };
+            withStem.Validate();
+            return withStem;
+        });
+    }
+
+    private static NFNetConfig InSection(string section, Func<NFNetConfig> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{section}: {e.WithoutParameter()}", e);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException)
+        {
+            throw new FormatException($"{section}: {e.Message}", e);
+        }
+    }
 
     private static PretrainedPreprocessing ReadPreprocessing(JsonObject cfg)
     {

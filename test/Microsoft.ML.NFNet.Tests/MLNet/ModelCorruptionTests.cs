@@ -136,10 +136,11 @@ public class ModelCorruptionTests
     }
 
     [TestMethod]
-    [DataRow("\"Channels\": [\n    32,", "\"Channels\": [\n    1000000,")] // a layer of 1,000,000 channels: 2 TB of weights
-    [DataRow("\"NumFeatures\": 96,", "\"NumFeatures\": 2147483647,")]
-    [DataRow("\"Depths\": [\n    1,", "\"Depths\": [\n    1000000,")] // a million blocks: minutes even on the meta device
-    public void AnAbsurdArchitectureFailsAsCorruptQuicklyAndWithoutAllocating(string from, string to)
+    [DataRow("\"Channels\": [\n    32,", "\"Channels\": [\n    1000000,", "Architecture.json")] // a layer of 1,000,000 channels: 2 TB of weights
+    [DataRow("\"NumFeatures\": 96,", "\"NumFeatures\": 2147483647,", "Architecture.json")]
+    [DataRow("\"Depths\": [\n    1,", "\"Depths\": [\n    1000000,", "Architecture.json")] // a million blocks: minutes even on the meta device
+    [DataRow("\"Depths\": [\n    1,", "\"Depths\": [\n    500,", Weights)] // within the bounds, but more blocks than the file has tensors
+    public void AnAbsurdArchitectureFailsAsCorruptQuicklyAndWithoutAllocating(string from, string to, string stream)
     {
         var zip = TamperedModels.RewriteStream(TamperedModels.Zip(), "Architecture.json", json =>
         {
@@ -148,7 +149,8 @@ public class ModelCorruptionTests
             return Encoding.UTF8.GetBytes(text.Replace(from, to));
         });
 
-        StringAssert.Contains(AssertFailsQuicklyAsCorrupt(zip), $"'{Weights}' stream of the model is corrupt");
+        // The architecture's own bounds (NFNetConfig.Validate) refuse the first three; the tensor count the fourth.
+        StringAssert.Contains(AssertFailsQuicklyAsCorrupt(zip), $"'{stream}' stream of the model is corrupt");
     }
 
     [TestMethod]

@@ -92,7 +92,7 @@ public class NFNetConfigTests
     [TestMethod]
     public void LayoutBetasFollowTheExpectedVarianceRule()
     {
-        // ../shared/docs/nfnet-reference.md §3.4: the F0 per-block β column (derived from DeepMind's code).
+        // The F0 per-block β column, derived from DeepMind's nfnets code (β = 1 / expected std of the block input).
         double[] expected = [1.000000, 0.980581, 0.980581, 0.962250, 0.980581, 0.962250, 0.944911, 0.928477, 0.912871, 0.898027, 0.980581, 0.962250];
         var blocks = NFNetLayout.Blocks(NFNetConfig.Variant("F0"));
         CollectionAssert.AreEqual(expected, blocks.Select(b => Math.Round(b.Beta, 6)).ToArray());

@@ -54,7 +54,7 @@ public class ParameterCountTests
     }
 
     /// <summary>No timm fixture exists for DeepMind's F7 and the wide variants; these are the counts re-derived from
-    /// DeepMind's code in ../shared/docs/nfnet-reference.md §2 (F7 exact; F+ given to 0.01 M).</summary>
+    /// DeepMind's nfnets code (its model configurations; F7 exact; F+ given to 0.01 M).</summary>
     [TestMethod]
     [DataRow("F7", 499_504_088L, 0L)]
     [DataRow("F0+", 118_820_000L, 5_000L)]

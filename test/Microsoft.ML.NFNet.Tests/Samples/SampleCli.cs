@@ -18,7 +18,7 @@ internal static class SampleCli
             $"'{string.Join(' ', args)}' would run its command; these tests only parse.");
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = SampleCommandLine.Invoke(result, output, error);
+        var code = CommandLineRunner.Invoke(result, SampleCommandLine.Name, output, error);
         return (code, output.ToString(), error.ToString());
     }
 }

@@ -180,7 +180,11 @@ public class TrainingTimeBudgetTests
         Assert.IsTrue(result.EpochsCompleted is > 0 and < 10_000, $"{result.EpochsCompleted} epochs");
         Assert.IsTrue(notes.Any(n => n.StartsWith("Time budget:", StringComparison.Ordinal)), string.Join(" | ", notes));
         var validated = result.History.Where(h => h.ValidationLoss is not null).ToArray();
-        var best = validated.MinBy(h => h.ValidationLoss!.Value)!;
+        // The best as early stopping defines it: an epoch replaces the best only by improving on it by more than MinDelta.
+        var best = validated[0];
+        foreach (var epoch in validated.Skip(1))
+            if (epoch.ValidationLoss!.Value < best.ValidationLoss!.Value - options.EarlyStopping!.MinDelta)
+                best = epoch;
         Assert.AreEqual(best.Epoch, result.SelectedEpoch, "the best validated epoch is kept");
     }
 

@@ -91,14 +91,34 @@ public class BadUploadTests
     [TestMethod]
     public async Task AnImageOverThePixelLimitIsRejectedBeforeDecoding()
     {
-        // A 761-byte JPEG whose header claims 10,000 × 10,000 pixels: over the model's limit of 64 megapixels.
+        // A 761-byte JPEG whose header claims 10,000 × 10,000 pixels: over the server's limit (and the model's 64 megapixels).
         var bomb = JpegWithSize(SavedModelFiles.Image(1), width: 10_000, height: 10_000);
 
         using var response = await PredictClient.PostRawAsync(server.Client, bomb, "image/jpeg");
 
         var message = await PredictClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
         StringAssert.Contains(message, "100,000,000 pixels");
-        StringAssert.Contains(message, "MaxImagePixels");
+        // About the request: the server's own limit and what to send instead, not the trainer option behind the model's.
+        StringAssert.Contains(message, "more than this server accepts: 16,777,216");
+        StringAssert.Contains(message, "Downscale it");
+        Assert.IsFalse(message.Contains(nameof(ImagePreprocessingOptions), StringComparison.Ordinal), message);
+        Assert.IsFalse(message.Contains("raise the limit", StringComparison.Ordinal), message);
+        await AssertStillServingAsync();
+    }
+
+    [TestMethod]
+    public async Task AThinStripIsRejectedAsTooElongatedForTheServer()
+    {
+        // A JPEG whose header claims 10,000 × 1 pixels: few pixels, but far more elongated than the model accepts.
+        var strip = JpegWithSize(SavedModelFiles.Image(1), width: 10_000, height: 1);
+
+        using var response = await PredictClient.PostRawAsync(server.Client, strip, "image/jpeg");
+
+        var message = await PredictClient.ReadProblemAsync(response, HttpStatusCode.BadRequest);
+        StringAssert.Contains(message, "10,000×1 pixels");
+        StringAssert.Contains(message, "more elongated than this server accepts");
+        StringAssert.Contains(message, "Crop or pad the image");
+        Assert.IsFalse(message.Contains(nameof(ImagePreprocessingOptions.MaxAspectRatio), StringComparison.Ordinal), message);
         await AssertStillServingAsync();
     }
 

@@ -17,6 +17,9 @@ internal sealed class PredictionServer : IAsyncDisposable
     /// <summary>A client whose base address is the server.</summary>
     public HttpClient Client { get; }
 
+    /// <summary>The application's services (the shared classifier, the scoring gate, ...).</summary>
+    public IServiceProvider Services => app.Services;
+
     /// <summary>Starts the server; <paramref name="extraArgs"/> are more command-line settings.</summary>
     public static async Task<PredictionServer> StartAsync(string modelPath, params string[] extraArgs)
     {

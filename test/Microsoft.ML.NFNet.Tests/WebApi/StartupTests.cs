@@ -41,12 +41,36 @@ public class StartupTests
     }
 
     [TestMethod]
-    public void AnOutOfRangeLimitIsNamed()
+    public void ADamagedModelZipNamesTheFileAndTheDamage()
+    {
+        using var folder = new Weights.TempFolder();
+        var zip = File.ReadAllBytes(SavedModelFiles.ModelPath);
+        var truncated = folder.File("truncated.zip");
+        File.WriteAllBytes(truncated, zip[..(zip.Length / 2)]);
+        var flipped = folder.File("flipped.zip");
+        var weights = ZipLayout.Read(zip).Single(entry => entry.Name.EndsWith("/TorchWeights", StringComparison.Ordinal));
+        zip[weights.DataStart + 100] ^= 0x10; // format 1 has no checksum: a flip in the deflate stream is what shows
+        File.WriteAllBytes(flipped, zip);
+
+        var cut = Assert.ThrowsExactly<ModelLoadException>(() => PredictionApi.Create(["--model", truncated]));
+        var damaged = Assert.ThrowsExactly<ModelLoadException>(() => PredictionApi.Create(["--model", flipped]));
+
+        StringAssert.StartsWith(cut.Message, $"The model file '{truncated}' could not be loaded: the zip file is corrupt or truncated");
+        StringAssert.StartsWith(damaged.Message, $"The model file '{flipped}' could not be loaded: The 'TorchWeights' stream of the model is corrupt or truncated");
+    }
+
+    [TestMethod]
+    [DataRow(nameof(ServingOptions.MaxImagesPerRequest), "0")]
+    [DataRow(nameof(ServingOptions.MaxImagePixels), "0")]
+    [DataRow(nameof(ServingOptions.MaxConcurrentScoring), "0")]
+    [DataRow(nameof(ServingOptions.ScoringQueueTimeoutSeconds), "-1")]
+    [DataRow(nameof(ServingOptions.ScoringQueueTimeoutSeconds), "NaN")]
+    public void AnOutOfRangeLimitIsNamed(string setting, string value)
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
-            PredictionApi.Create(["--model", SavedModelFiles.ModelPath, "--MaxImagesPerRequest", "0"]));
+            PredictionApi.Create(["--model", SavedModelFiles.ModelPath, $"--{setting}", value]));
 
-        Assert.AreEqual(nameof(ServingOptions.MaxImagesPerRequest), e.ParamName);
+        Assert.AreEqual(setting, e.ParamName);
     }
 
     [TestMethod]
