@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.ML.NFNet.Benchmarks.Memory;
 using Microsoft.ML.NFNet.Benchmarks.Speed;
 using Microsoft.ML.NFNet.Benchmarks.Transfer;
 using Microsoft.ML.NFNet.Samples.Transfer;
@@ -17,7 +18,8 @@ public class CommandLineTests
     // Every command and the options the docs name.
     public static IEnumerable<object[]> DocumentedOptions =>
     [
-        ["", new[] { "speed", "scoring", "small-data", "transfer", "webapi-load", "decode", "probe", "reliability", "timm-export" }],
+        ["", new[] { "speed", "scoring", "small-data", "transfer", "webapi-load", "decode", "probe", "reliability", "memory",
+            "timm-export" }],
         ["speed", new[] { "--variants", "--variant", "--modes", "--mode", "--batch", "--size", "--runs", "--warmup",
             "--threads", "--precision", "--engine", "--no-freeze", "--model", "--result-line", "--data", "--data-image-size",
             "--output" }],
@@ -78,6 +80,17 @@ public class CommandLineTests
         Assert.AreEqual(1, code);
         Assert.AreEqual("", output);
         StringAssert.Contains(error, result.Errors[0].Message);
+    }
+
+    [TestMethod]
+    [DataRow("engine")]
+    [DataRow("generate {folder}")]
+    [DataRow("generate {folder} many")]
+    [DataRow("mlnet {folder} lots")]
+    [DataRow("train {folder}")]
+    public void MemoryModeWithWrongArgumentsFailsBeforeAnyWork(string words)
+    {
+        Assert.AreEqual(1, MemoryProbe.Run(BenchCli.Args(words)));
     }
 
     [TestMethod]
