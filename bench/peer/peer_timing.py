@@ -71,7 +71,7 @@ def infer_onnx_runtime(model, images, args):
     import onnxruntime
     model.eval()
     os.makedirs(args.onnx_cache, exist_ok=True)
-    graph = os.path.join(args.onnx_cache, f'{args.model}-b{args.batch}-s{args.size}.onnx')
+    graph = os.path.join(args.onnx_cache, f'{args.model}-timm{timm.__version__}-b{args.batch}-s{args.size}.onnx')
     if not os.path.exists(graph):  # exported once per shape; written aside, then renamed, so a half file is never read
         torch.onnx.export(model, images, graph + '.part', opset_version=17, input_names=['images'],
                           output_names=['logits'], dynamo=False)
@@ -85,6 +85,8 @@ def infer_onnx_runtime(model, images, args):
     with torch.no_grad():  # the export must score like timm itself, or its time means nothing
         expected = model(images).numpy()
     difference = float(abs(session.run(None, feed)[0] - expected).max())
+    if difference > 1e-3 * float(abs(expected).max()) + 1e-5:
+        raise SystemExit(f'ONNX Runtime disagrees with timm by {difference} on {graph}; delete it to export again')
 
     def score():
         session.run(None, feed)
