@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every figure of issue 11's target table in one run, side by side with timm (PyTorch), timm under bf16 autocast and
-# ONNX Runtime (the peer harness in bench/peer), plus the figures only we have (ML.NET Transform vs batches, first prediction,
-# bf16 agreement). Run it on a quiet machine: absolute times drift between runs; the same-round ratios are what count.
+# ONNX Runtime (the peer harness in bench/peer), plus the figures only we have (ML.NET Transform vs batches, first
+# prediction, bf16 agreement). Run it on a quiet machine: absolute times drift between runs; the same-round ratios
+# are what count.
 #
 #   eng/side-by-side.sh                      # everything, 3 rounds (about 20 minutes on a quiet 2-core machine)
 #   ROUNDS=1 FIGURES=F0:infer:1:256 eng/side-by-side.sh anchor   # one figure while iterating
