@@ -81,9 +81,13 @@ def wait_until_quiet(max_seconds, threshold=0.15):
     return busy
 
 
-def measure(command, quiet_wait):
+def measure(command, quiet_wait, timeout=1800):
     busy = wait_until_quiet(quiet_wait)
-    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=1800)
+    try:
+        done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        sys.stderr.write(f'no result within {timeout} s from: {command}\n')
+        return None
     line = next((l for l in done.stdout.splitlines() if l.startswith('RESULT ')), None)
     try:
         result = json.loads(line[len('RESULT '):])
