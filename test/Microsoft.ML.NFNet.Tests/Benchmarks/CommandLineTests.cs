@@ -8,7 +8,7 @@ namespace Microsoft.ML.NFNet.Tests.Benchmarks;
 
 /// <summary>
 /// The benchmark app's command line against docs/benchmarks.md and the side-by-side tool's interface
-/// (shared/tools/anchor/side-by-side.py, run by eng/side-by-side.sh). Only parses: nothing here benchmarks.
+/// (bench/peer/side_by_side.py, run by eng/side-by-side.sh). Only parses: nothing here benchmarks.
 /// </summary>
 [TestClass]
 public class CommandLineTests
@@ -150,7 +150,7 @@ public class CommandLineTests
         Assert.AreEqual(2, settings.Threads, "the side-by-side protocol's 2 threads are the default");
     }
 
-    // side-by-side.py formats --ours with these placeholders: infer figures at 10 runs / 3 warm-ups, train at 4 / 2.
+    // side_by_side.py formats --ours with these placeholders: infer figures at 10 runs / 3 warm-ups, train at 4 / 2.
     [TestMethod]
     [DataRow("F0", "infer", "1", "256", "10", "3")]
     [DataRow("eca_nfnet_l0", "infer", "8", "192", "10", "3")]
@@ -252,7 +252,7 @@ public class CommandLineTests
 
         var line = ResultLine.Format(row, mode, warmup: 3, threads: 2);
 
-        // side-by-side.py: `line.startswith('RESULT ')`, then `json.loads(line[7:])`.
+        // side_by_side.py: the first line that starts with 'RESULT ', the rest parsed as JSON.
         Assert.IsTrue(line.StartsWith("RESULT ", StringComparison.Ordinal), line);
         Assert.IsFalse(line.Contains('\n') || line.Contains('\r'), "one line");
         using var json = System.Text.Json.JsonDocument.Parse(line[7..]);
