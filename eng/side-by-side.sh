@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Every figure of issue 11's target table in one run, side by side with timm (PyTorch), timm under bf16 autocast and
-# ONNX Runtime (shared/tools/anchor), plus the figures only we have (ML.NET Transform vs batches, first prediction,
-# bf16 agreement). Run it on a quiet machine: absolute times drift between runs; the same-round ratios are what count.
+# ONNX Runtime (the peer harness in bench/peer), plus the figures only we have (ML.NET Transform vs batches, first
+# prediction, bf16 agreement). Run it on a quiet machine: absolute times drift between runs; the same-round ratios
+# are what count.
 #
 #   eng/side-by-side.sh                      # everything, 3 rounds (about 20 minutes on a quiet 2-core machine)
 #   ROUNDS=1 FIGURES=F0:infer:1:256 eng/side-by-side.sh anchor   # one figure while iterating
 #
 # Parts (arguments; default all): anchor (ours fp32 + ours bf16 vs timm, timm bf16, ORT), ort (our ONNX Runtime engine
 # vs the same peers, inference only), ours (transform, first prediction, bf16 agreement).
-# Environment: ROUNDS (3), FIGURES (side-by-side.py's default: all six), ANCHOR_DIR (../shared/tools/anchor),
+# Environment: ROUNDS (3), FIGURES (side_by_side.py's default: all six), ANCHOR_ROOT (the peers' userland, see
+# bench/peer/README.md), TIMM_SOURCE (a timm wheel or tarball when PyPI is out of reach),
 # OUT (side-by-side-results), OURS_ENV (extra environment for our processes only, e.g. "OMP_WAIT_POLICY=PASSIVE";
 # empty by default so both sides run with their libraries' defaults).
-# Needs root once for the anchor userland (make-root.sh builds it on first use, from the Debian registry).
+# Needs root (chroot); the first run builds the peers' Debian 13 userland (bench/peer/make-userland.sh, a few minutes,
+# the Debian registry, and PyPI for timm unless TIMM_SOURCE is given).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ANCHOR_DIR=${ANCHOR_DIR:-$ROOT/../shared/tools/anchor}
+PEER_DIR=$ROOT/bench/peer
 ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-$ROOT/side-by-side-results}
 OURS_ENV=${OURS_ENV:-}
@@ -25,8 +28,8 @@ export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
 dotnet build "$ROOT/bench/Microsoft.ML.NFNet.Benchmarks" -c Release -nologo -v q
 APP="dotnet $ROOT/bench/Microsoft.ML.NFNet.Benchmarks/bin/Release/net10.0/Microsoft.ML.NFNet.Benchmarks.dll"
 SAMPLE="dotnet $ROOT/src/Microsoft.ML.NFNet.Samples/bin/Release/net10.0/nfnet-samples.dll"
-# side-by-side.py fills {variant} (F0 | eca_nfnet_l0), {mode} (infer | train), {batch}, {size}, {runs} (10 | 4) and
-# {warmup} (3 | 2); our speed command follows perf_anchor.py's protocol (seed 0 input, 2 intra-op + 1 inter-op threads,
+# side_by_side.py fills {variant} (F0 | eca_nfnet_l0), {mode} (infer | train), {batch}, {size}, {runs} (10 | 4) and
+# {warmup} (3 | 2); our speed command follows peer_timing.py's protocol (seed 0 input, 2 intra-op + 1 inter-op threads,
 # reset-then-step training) and prints RESULT {json}.
 OURS="${OURS_ENV:+env $OURS_ENV }$APP speed --variant {variant} --mode {mode} --batch {batch} --size {size} --runs {runs} --warmup {warmup} --threads 2 --result-line --output $OUT/bench"
 FIGURE_ARGS=()
@@ -45,7 +48,7 @@ if [[ " $PARTS " == *" anchor "* ]]; then
     LIMITS+="$v:infer:1:256@ours_bf16/bf16=0.9,$v:infer:8:192@ours_bf16/bf16=0.9,"
     LIMITS+="$v:train:8:192@ours/timm=0.9,$v:train:8:192@ours_bf16/timm=0.6,"
   done
-  python3 "$ANCHOR_DIR/side-by-side.py" --rounds "$ROUNDS" "${FIGURE_ARGS[@]}" --ours "$OURS" \
+  python3 "$PEER_DIR/side_by_side.py" --rounds "$ROUNDS" "${FIGURE_ARGS[@]}" --ours "$OURS" \
     --ours-bf16 "$OURS --precision bf16" --limits "${LIMITS%,}" | tee "$OUT/anchor.md" || status=1
   # Peak RSS of F0 training at batch 8 @192: ours (fp32) vs timm's, from the table's JSON line (processes' own peaks).
   python3 - "$OUT/anchor.md" <<'PY' | tee "$OUT/peak-rss.txt" || status=1
@@ -64,7 +67,7 @@ fi
 if [[ " $PARTS " == *" ort "* ]]; then
   # NFNetScoringEngine.OnnxRuntime (our export, ONNX Runtime 1.31 from NuGet) against timm's export on ONNX Runtime 1.21.
   ORT_FIGURES=${FIGURES:-F0:infer:1:256,F0:infer:8:192,eca_nfnet_l0:infer:1:256,eca_nfnet_l0:infer:8:192}
-  python3 "$ANCHOR_DIR/side-by-side.py" --rounds "$ROUNDS" --figures "$ORT_FIGURES" --ours "$OURS --engine onnxruntime" \
+  python3 "$PEER_DIR/side_by_side.py" --rounds "$ROUNDS" --figures "$ORT_FIGURES" --ours "$OURS --engine onnxruntime" \
     --limits "$(echo "$ORT_FIGURES" | tr ',' '\n' | grep ':1:' | sed 's/$/@ours\/ort=1.0/' | paste -sd,)" \
     | tee "$OUT/ort-engine.md" || status=1
 fi

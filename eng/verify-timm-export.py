@@ -1,6 +1,7 @@
 """Loads every ExportTimm folder under the given directory in timm and compares with this library's reference outputs.
 
-Usage (inside a userland with PyTorch and timm, e.g. the anchor userland of /work/shared/tools/anchor):
+Usage (inside a userland with PyTorch and timm, e.g. the one bench/peer/make-userland.sh builds; eng/verify-timm-export.sh
+runs it there):
     python3 verify-timm-export.py <folder of exports>
 
 For each export it builds the network the way a timm user would:

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.ML.NFNet.Benchmarks.Decode;
+using Microsoft.ML.NFNet.Benchmarks.Memory;
 using Microsoft.ML.NFNet.Benchmarks.Probes;
 using Microsoft.ML.NFNet.Benchmarks.Scoring;
 using Microsoft.ML.NFNet.Benchmarks.SmallData;
@@ -27,7 +28,8 @@ internal static class BenchmarkCommandLine
         foreach (var command in new System.CommandLine.Command[]
                  {
                      new SpeedCommand(), new ScoringBenchCommand(), new SmallDataBenchCommand(), new TransferBenchCommand(),
-                     new LoadTestCommand(), new DecodeCommand(), new ProbeCommand(), new ReliabilityCommand(), new TimmExportCommand(),
+                     new LoadTestCommand(), new DecodeCommand(), new ProbeCommand(), new ReliabilityCommand(), new MemoryCommand(),
+                     new TimmExportCommand(),
                  })
             root.Subcommands.Add(command);
         return root;

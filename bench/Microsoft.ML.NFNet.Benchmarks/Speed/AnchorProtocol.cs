@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.NFNet.Benchmarks.Speed;
 
 /// <summary>
-/// The side-by-side protocol of shared/tools/anchor/perf_anchor.py, in one place: random init after seed 0, 1000
+/// The side-by-side protocol of bench/peer/peer_timing.py (timm's side), in one place: random init after seed 0, 1000
 /// classes, float32 parameters, the input <c>randn(batch, 3, size, size)</c> from a generator seeded 0 and labels from one
 /// seeded 1, 2 intra-op threads and one inter-op thread; the training step with drop rates 0 and SGD at a constant 0.1
 /// (momentum 0.9, Nesterov, weight decay 2e-5 on conv and linear weights) after AGC (λ 0.01, ε 1e-3, all but

@@ -3,9 +3,9 @@ using System.Text.Json;
 namespace Microsoft.ML.NFNet.Benchmarks.Speed;
 
 /// <summary>
-/// One benchmark figure as the single line <c>RESULT {json}</c> that shared/tools/anchor/side-by-side.py reads (it takes
-/// the first line of the output that starts with "RESULT " and parses the rest as JSON; perf_anchor.py prints the
-/// same keys for timm).
+/// One benchmark figure as the single line <c>RESULT {json}</c> that bench/peer/side_by_side.py reads (it takes the
+/// first line of the output that starts with "RESULT " and parses the rest as JSON; bench/peer/peer_timing.py prints
+/// the same timing keys for timm).
 /// </summary>
 internal static class ResultLine
 {

@@ -7,8 +7,8 @@ namespace Microsoft.ML.NFNet.Benchmarks.Speed;
 
 /// <summary>
 /// The <c>speed</c> command: real variants, CPU, median of N runs after warm-up, one table plus JSON/CSV; with
-/// --result-line also one <c>RESULT {json}</c> line per figure for the side-by-side tool (shared/tools/anchor, run by
-/// eng/side-by-side.sh).
+/// --result-line also one <c>RESULT {json}</c> line per figure for the side-by-side tool (bench/peer/side_by_side.py, run
+/// by eng/side-by-side.sh).
 /// </summary>
 internal sealed class SpeedCommand : System.CommandLine.Command
 {
@@ -56,7 +56,7 @@ internal sealed class SpeedCommand : System.CommandLine.Command
     private readonly Option<bool> resultLine = new("--result-line")
     {
         Description = "Also print one line 'RESULT {json}' per figure (variant, mode, batch, size, precision, median_ms, " +
-                      "min_ms, runs, peak_rss_mib, ...) for shared/tools/anchor/side-by-side.py",
+                      "min_ms, runs, peak_rss_mib, ...) for bench/peer/side_by_side.py",
     };
     private readonly Option<string> data = CliOptions.Single("--data",
         "Folder-per-class images for the data mode [default: the embedded Fashion-MNIST subset]",

@@ -108,6 +108,10 @@ public sealed class NFNetImageClassificationTrainer
         /// model in <see cref="NFNetModelParameters.Training"/>).</summary>
         public NFNetTrainingOptions Training = new();
 
+        /// <summary>How much of the data is kept in memory before it goes to a temp file, and where (tests set a small
+        /// budget to force the temp file).</summary>
+        internal DataMemoryBudget DataMemory = DataMemoryBudget.Default;
+
         /// <summary>A copy that shares no mutable object with this one: what <c>Fit</c> trains with.</summary>
         internal Options Copy()
         {
@@ -143,7 +147,7 @@ public sealed class NFNetImageClassificationTrainer
         settings = options;
     }
 
-    /// <summary>No normalisation or caching needed: images are read into memory once.</summary>
+    /// <summary>No normalisation or caching needed: the images are read once and kept (in memory or a temp file).</summary>
     public TrainerInfo Info { get; } = new(normalization: false, caching: false);
 
     /// <summary>The input schema plus the Score and PredictedLabel columns; throws when the input columns are missing or
@@ -195,21 +199,15 @@ public sealed class NFNetImageClassificationTrainer
             TrainableParameters.CheckStages(training.TrainableParts, training.TrainableLastStages, architecture);
         }
 
-        var rows = ReadRows(options, channel, input, classCount, "training", token);
-        InMemoryImageDataSource train = rows.Images, validation;
-        if (options.ValidationSet is { } validationSet)
-        {
-            CheckColumns(options, SchemaShape.Create(validationSet.Schema));
-            host.CheckParam(ClassCount(options, validationSet, "validation") == classCount, nameof(Options.ValidationSet),
-                "The validation set's label must have the same key type (the same classes) as the training data's.");
-            validation = ReadRows(options, channel, validationSet, classCount, "validation", token).Images;
-        }
-        else
-        {
-            (train, validation) = options.ValidationSetFraction > 0
+        using var rows = ReadRows(options, channel, input, classCount, "training", token);
+        using var validationRows = options.ValidationSet is { } validationSet
+            ? ReadValidationRows(options, channel, validationSet, classCount, token)
+            : null;
+        var (train, validation) = validationRows is not null
+            ? (rows.Images, validationRows.Images)
+            : options.ValidationSetFraction > 0
                 ? ImageRows.StratifiedSplit(rows.Images, options.ValidationSetFraction, seed)
                 : (rows.Images, rows.Images.Subset([]));
-        }
         CheckTrainingRows(train, classCount);
 
         var labelNames = LabelNames(input.Schema[options.LabelColumnName], classCount);
@@ -249,6 +247,7 @@ public sealed class NFNetImageClassificationTrainer
             {
                 // The weights' published sizes filled in above: the CPU fine-tuning plan may train below them.
                 ImageSizesAreAutomatic = options.Training.Preprocessing is { ImageSize: null, EvalImageSize: null },
+                DataMemory = options.DataMemory,
             };
             var result = engine.Train(model, train,
                 validation.Count > 0 ? validation : null, pretrained: pretrained is not null, resumeFrom: resumeFrom, cancellationToken: token);
@@ -279,17 +278,35 @@ public sealed class NFNetImageClassificationTrainer
             options.ScoringBatchSize, options.InvalidImageColumnName);
     }
 
+    private ImageRows ReadValidationRows(Options options, IChannel channel, IDataView validationSet, int classCount,
+        CancellationToken token)
+    {
+        CheckColumns(options, SchemaShape.Create(validationSet.Schema));
+        host.CheckParam(ClassCount(options, validationSet, "validation") == classCount, nameof(Options.ValidationSet),
+            "The validation set's label must have the same key type (the same classes) as the training data's.");
+        return ReadRows(options, channel, validationSet, classCount, "validation", token);
+    }
+
     private ImageRows ReadRows(Options options, IChannel channel, IDataView data, int classCount, string role, CancellationToken token)
     {
-        var rows = ImageRows.Read(data, options.LabelColumnName, options.FeatureColumnName, classCount, token);
-        if (rows.MissingLabels > 0)
-            channel.Warning($"Left out {rows.MissingLabels:N0} of the {rows.TotalRows:N0} {role} rows because their label " +
-                $"'{options.LabelColumnName}' is missing (a NaN or empty value, or a value the key mapping does not know).");
-        if (rows.TotalRows > 0 && rows.Images.Count == 0)
-            throw host.ExceptParam(role == "training" ? "input" : nameof(Options.ValidationSet),
-                $"All {rows.TotalRows:N0} {role} rows have a missing label '{options.LabelColumnName}' (NaN, empty, or unknown " +
-                "to the key mapping); there is nothing to train on.");
-        return rows;
+        var rows = ImageRows.Read(data, options.LabelColumnName, options.FeatureColumnName, classCount, options.DataMemory, token);
+        try
+        {
+            if (rows.MissingLabels > 0)
+                channel.Warning($"Left out {rows.MissingLabels:N0} of the {rows.TotalRows:N0} {role} rows because their label " +
+                    $"'{options.LabelColumnName}' is missing (a NaN or empty value, or a value the key mapping does not know).");
+            if (rows.TotalRows > 0 && rows.Images.Count == 0)
+                throw host.ExceptParam(role == "training" ? "input" : nameof(Options.ValidationSet),
+                    $"All {rows.TotalRows:N0} {role} rows have a missing label '{options.LabelColumnName}' (NaN, empty, or unknown " +
+                    "to the key mapping); there is nothing to train on.");
+            channel.Info($"Automatic: {role} images {rows.StorageChoice}.");
+            return rows;
+        }
+        catch
+        {
+            rows.Dispose();
+            throw;
+        }
     }
 
     private static void Validate(Options options)
@@ -382,11 +399,11 @@ public sealed class NFNetImageClassificationTrainer
         return null;
     }
 
-    private void CheckTrainingRows(InMemoryImageDataSource train, int classCount)
+    private void CheckTrainingRows(StoredImageDataSource train, int classCount)
     {
         if (train.Count == 0)
             throw host.ExceptParam("input", "The training data has no rows with a label and an image.");
-        var present = Enumerable.Range(0, train.Count).Select(i => train[i].Label).Distinct().Count();
+        var present = Enumerable.Range(0, train.Count).Select(train.Label).Distinct().Count();
         if (present < 2)
             throw host.ExceptParam("input",
                 $"The training data has images of only one class (of {classCount}); an image classifier needs at least two.");

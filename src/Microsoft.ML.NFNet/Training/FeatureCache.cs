@@ -4,36 +4,48 @@ namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Head-only training with augmentation off: the frozen backbone's pooled features of every usable training and
-/// validation image, computed once (eval mode, no gradients) and kept in memory on the training device, so each epoch
-/// costs one small matrix product per batch instead of a pass through the backbone. What makes ML.NET Vision's
-/// "bottleneck" fast, computed per run from the run's own weights and preprocessing, so it can never be stale.
+/// validation image, computed once (eval mode, no gradients), so each epoch costs one small matrix product per batch
+/// instead of a pass through the backbone. What makes ML.NET Vision's "bottleneck" fast, computed per run from the run's
+/// own weights and preprocessing, so it can never be stale. The features are kept on the training device while they fit
+/// <see cref="DataMemoryBudget.FeatureBytes"/>, else in a temp file (deleted on <see cref="Dispose"/>) read per batch.
 /// </summary>
 internal sealed class FeatureCache : IDisposable
 {
-    private readonly Tensor training;
+    private readonly TempDataFile? file;
+    private readonly FeatureRows training;
     private readonly Tensor trainingLabels;
     private readonly Dictionary<int, long> rowOf;
+    private readonly FeatureRows? validation;
+    private readonly Tensor? validationLabels;
 
-    private FeatureCache(Tensor training, Tensor trainingLabels, Dictionary<int, long> rowOf, Tensor? validation, Tensor? validationLabels)
+    private FeatureCache(TempDataFile? file, FeatureRows training, Tensor trainingLabels, Dictionary<int, long> rowOf,
+        FeatureRows? validation, Tensor? validationLabels)
     {
+        this.file = file;
         this.training = training;
         this.trainingLabels = trainingLabels;
         this.rowOf = rowOf;
-        Validation = validation;
-        ValidationLabels = validationLabels;
+        this.validation = validation;
+        this.validationLabels = validationLabels;
     }
 
-    /// <summary>Validation features [N, F], or null without validation data.</summary>
-    public Tensor? Validation { get; }
+    /// <summary>Whether validation features are held.</summary>
+    public bool HasValidation => validation is not null;
 
-    /// <summary>Validation labels [N] (int64).</summary>
-    public Tensor? ValidationLabels { get; }
+    /// <summary>Validation images whose features are held.</summary>
+    public long ValidationCount => validation?.Count ?? 0;
 
-    /// <summary>Memory the features take.</summary>
-    public long Bytes => (training.numel() + (Validation?.numel() ?? 0)) * sizeof(float);
+    /// <summary>Bytes the features take.</summary>
+    public long Bytes => Images * training.Width * sizeof(float);
 
     /// <summary>Images whose features are held (training and validation).</summary>
-    public long Images => training.shape[0] + (Validation?.shape[0] ?? 0);
+    public long Images => training.Count + ValidationCount;
+
+    /// <summary>Whether the features are in a temp file rather than in memory.</summary>
+    public bool Spilled => file is not null;
+
+    /// <summary>Where the features are, for the log.</summary>
+    public string Storage => file is null ? "in memory" : $"in a temp file in '{Path.GetDirectoryName(file.Path)}', over the memory budget";
 
     /// <summary>Whether training images are preprocessed the same way every epoch (no random crop, flip or mixing), so
     /// their features can be computed once.</summary>
@@ -43,18 +55,24 @@ internal sealed class FeatureCache : IDisposable
     /// <summary>Runs the backbone once over the usable images, with the training preprocessing for training images (as
     /// an epoch would prepare them) and the scoring preprocessing for validation images.</summary>
     public static FeatureCache Compute(NFNetModel model, ImageDataSource train, int[] usableTraining, ImageDataSource? validation,
-        int[] usableValidation, ImageBatcher batcher, int batchSize, Device device, double labelSmoothing,
+        int[] usableValidation, ImageBatcher batcher, int batchSize, Device device, double labelSmoothing, DataMemoryBudget budget,
         CancellationToken cancellationToken)
     {
         var wasTraining = model.training;
         model.eval();
-        var parts = new List<Tensor>();
+        var validated = validation is not null && usableValidation.Length > 0;
+        var bytes = (usableTraining.Length + (validated ? usableValidation.Length : 0L)) * model.NumFeatures * sizeof(float);
+        var file = bytes > budget.FeatureBytes ? TempDataFile.Create(budget.TempFolder, "features") : null;
+        var parts = new List<IDisposable>();
         try
         {
             using var _ = no_grad();
-            var trainingFeatures = Features(usableTraining, batchSize, chunk =>
+            var trainingLabels = new long[usableTraining.Length];
+            var trainingFeatures = FeatureRows.Compute(usableTraining, model.NumFeatures, batchSize, device, file, (chunk, row) =>
             {
                 var images = chunk.Select(i => train[i]).ToArray();
+                for (var k = 0; k < images.Length; k++)
+                    trainingLabels[row + k] = images[k].Label;
                 // With augmentation off the training batch holds exactly the evaluation crop at the training size.
                 using var batch = Describe(train, chunk, "training", () => batcher.CreateTrainingBatch(
                     images.Select(x => x.Encoded).ToArray(), images.Select(x => x.Label).ToArray(), train.ClassCount,
@@ -62,28 +80,35 @@ internal sealed class FeatureCache : IDisposable
                 return model.ForwardFeatures(batch.Images.to(device));
             }, cancellationToken);
             parts.Add(trainingFeatures);
-            var trainingLabels = Labels(train, usableTraining, device);
-            parts.Add(trainingLabels);
-            Tensor? validationFeatures = null, validationLabels = null;
-            if (validation is not null && usableValidation.Length > 0)
+            var trainingLabelTensor = tensor(trainingLabels, device: device);
+            parts.Add(trainingLabelTensor);
+            FeatureRows? validationFeatures = null;
+            Tensor? validationLabelTensor = null;
+            if (validated)
             {
-                validationFeatures = Features(usableValidation, batchSize, chunk =>
+                var validationLabels = new long[usableValidation.Length];
+                validationFeatures = FeatureRows.Compute(usableValidation, model.NumFeatures, batchSize, device, file, (chunk, row) =>
                 {
-                    using var batch = Describe(validation, chunk, "validation",
-                        () => batcher.CreateEvaluationBatch(chunk.Select(i => validation[i].Encoded).ToArray()));
+                    var images = chunk.Select(i => validation![i]).ToArray();
+                    for (var k = 0; k < images.Length; k++)
+                        validationLabels[row + k] = images[k].Label;
+                    using var batch = Describe(validation!, chunk, "validation",
+                        () => batcher.CreateEvaluationBatch(images.Select(x => x.Encoded).ToArray()));
                     return model.ForwardFeatures(batch.to(device));
                 }, cancellationToken);
                 parts.Add(validationFeatures);
-                validationLabels = Labels(validation, usableValidation, device);
-                parts.Add(validationLabels);
+                validationLabelTensor = tensor(validationLabels, device: device);
+                parts.Add(validationLabelTensor);
             }
+            file?.Complete();
             var rows = usableTraining.Select((index, row) => (index, row)).ToDictionary(p => p.index, p => (long)p.row);
-            return new FeatureCache(trainingFeatures, trainingLabels, rows, validationFeatures, validationLabels);
+            return new FeatureCache(file, trainingFeatures, trainingLabelTensor, rows, validationFeatures, validationLabelTensor);
         }
         catch
         {
             foreach (var part in parts)
                 part.Dispose();
+            file?.Dispose();
             throw;
         }
         finally
@@ -95,33 +120,14 @@ internal sealed class FeatureCache : IDisposable
     /// <summary>The cached features and labels of the images at <paramref name="indices"/> (data indices), as a batch.</summary>
     public TrainingBatch Batch(int[] indices)
     {
-        using var rows = tensor(indices.Select(i => rowOf[i]).ToArray(), device: training.device);
-        return new TrainingBatch(training.index_select(0, rows), trainingLabels.index_select(0, rows));
+        var rows = indices.Select(i => rowOf[i]).ToArray();
+        using var index = tensor(rows, device: trainingLabels.device);
+        return new TrainingBatch(training.Select(rows), trainingLabels.index_select(0, index));
     }
 
-    private static Tensor Features(int[] usable, int batchSize, Func<int[], Tensor> featuresOf, CancellationToken cancellationToken)
-    {
-        var chunks = new List<Tensor>();
-        try
-        {
-            foreach (var chunk in usable.Chunk(batchSize))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                // float32 whatever the compute precision: the classifier's dtype.
-                chunks.Add(featuresOf(chunk).to(float32).MoveToOuterDisposeScope());
-            }
-            return cat(chunks, 0);
-        }
-        finally
-        {
-            foreach (var chunk in chunks)
-                chunk.Dispose();
-        }
-    }
-
-    private static Tensor Labels(ImageDataSource data, int[] usable, Device device) =>
-        tensor(usable.Select(i => (long)data[i].Label).ToArray(), device: device);
+    /// <summary>Features [length, F] and labels [length] of validation images <paramref name="start"/> onwards.</summary>
+    public (Tensor Features, Tensor Labels) ValidationBatch(long start, long length) =>
+        (validation!.Range(start, length), validationLabels!.narrow(0, start, length));
 
     private static T Describe<T>(ImageDataSource data, int[] chunk, string role, Func<T> prepare)
     {
@@ -140,7 +146,8 @@ internal sealed class FeatureCache : IDisposable
     {
         training.Dispose();
         trainingLabels.Dispose();
-        Validation?.Dispose();
-        ValidationLabels?.Dispose();
+        validation?.Dispose();
+        validationLabels?.Dispose();
+        file?.Dispose();
     }
 }

@@ -32,8 +32,4 @@ internal sealed class InMemoryImageDataSource : ImageDataSource
 
     /// <inheritdoc />
     public override string Describe(int index) => describe(index);
-
-    /// <summary>A subset of this source (e.g. a validation split), keeping the original descriptions.</summary>
-    public InMemoryImageDataSource Subset(IReadOnlyList<int> indices) =>
-        new(indices.Select(i => images[i]).ToArray(), ClassCount, i => describe(indices[i]));
 }

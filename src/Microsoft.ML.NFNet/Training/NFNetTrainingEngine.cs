@@ -29,6 +29,10 @@ public sealed class NFNetTrainingEngine
     /// false runs the frozen backbone every step, as with augmentation (tests compare the two).</summary>
     internal bool CacheHeadFeatures { get; init; } = true;
 
+    /// <summary>How much of the head-only feature cache is kept in memory, and where the rest goes (tests set a small
+    /// budget to force the temp file).</summary>
+    internal DataMemoryBudget DataMemory { get; init; } = DataMemoryBudget.Default;
+
     /// <summary>Whether the ImageSize and EvalImageSize of the options are automatic choices (the pretrained weights'
     /// published sizes, set by the ML.NET trainer) that the CPU fine-tuning plan may lower.</summary>
     internal bool ImageSizesAreAutomatic { get; init; }
@@ -119,9 +123,9 @@ public sealed class NFNetTrainingEngine
             if (CacheHeadFeatures && trainable.HeadOnly && FeatureCache.Applies(settings.Preprocessing) && run.History.Count < epochs)
             {
                 features = FeatureCache.Compute(model, train, data.UsableTraining, validation, data.UsableValidation, batcher, batchSize,
-                    device, settings.LabelSmoothing, cancellationToken);
+                    device, settings.LabelSmoothing, DataMemory, cancellationToken);
                 log?.Invoke($"Only the head trains and augmentation is off: computed the backbone's features of " +
-                    $"{features.Images:N0} images once ({features.Bytes / 1e6:0.#} MB in memory) and train the head on them.");
+                    $"{features.Images:N0} images once ({features.Bytes / 1e6:0.#} MB {features.Storage}) and train the head on them.");
             }
             var clock = Stopwatch.StartNew();
             var elapsedBefore = run.History.Count > 0 ? run.History[^1].Elapsed : TimeSpan.Zero;
@@ -157,8 +161,8 @@ public sealed class NFNetTrainingEngine
                 {
                     using var ema = optimizer.Ema?.SwapIn();
                     using var validationThreads = threads?.Hold();
-                    var (loss, accuracy) = features?.Validation is { } cached
-                        ? ValidationEvaluator.Evaluate(model, cached, features.ValidationLabels!, batchSize, cancellationToken)
+                    var (loss, accuracy) = features is { HasValidation: true }
+                        ? ValidationEvaluator.Evaluate(model, features, batchSize, cancellationToken)
                         : ValidationEvaluator.Evaluate(model, validation!, data.UsableValidation, batcher, batchSize, device, cancellationToken);
                     metrics = metrics with { ValidationLoss = loss, ValidationAccuracy = accuracy };
                 }

@@ -54,7 +54,7 @@ internal static class ValidationEvaluator
     }
 
     /// <summary>Loss and accuracy of the model's head on cached validation features (see <see cref="FeatureCache"/>).</summary>
-    public static (double Loss, double Accuracy) Evaluate(NFNetModel model, Tensor features, Tensor labels, int batchSize,
+    public static (double Loss, double Accuracy) Evaluate(NFNetModel model, FeatureCache features, int batchSize,
         CancellationToken cancellationToken)
     {
         var wasTraining = model.training;
@@ -63,15 +63,14 @@ internal static class ValidationEvaluator
         {
             double lossSum = 0;
             long correct = 0;
-            var count = features.shape[0];
+            var count = features.ValidationCount;
             using var _ = no_grad();
             for (long start = 0; start < count; start += batchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var length = Math.Min(batchSize, count - start);
-                var target = labels.narrow(0, start, length);
-                var logits = model.ForwardHead(features.narrow(0, start, length));
+                var (inputs, target) = features.ValidationBatch(start, Math.Min(batchSize, count - start));
+                var logits = model.ForwardHead(inputs);
                 lossSum += F.cross_entropy(logits, target, reduction: nn.Reduction.Sum).item<float>();
                 correct += logits.argmax(1).eq(target).sum().item<long>();
             }

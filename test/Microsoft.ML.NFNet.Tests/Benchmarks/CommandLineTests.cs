@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.ML.NFNet.Benchmarks.Memory;
 using Microsoft.ML.NFNet.Benchmarks.Speed;
 using Microsoft.ML.NFNet.Benchmarks.Transfer;
 using Microsoft.ML.NFNet.Samples.Transfer;
@@ -7,7 +8,7 @@ namespace Microsoft.ML.NFNet.Tests.Benchmarks;
 
 /// <summary>
 /// The benchmark app's command line against docs/benchmarks.md and the side-by-side tool's interface
-/// (shared/tools/anchor/side-by-side.py, run by eng/side-by-side.sh). Only parses: nothing here benchmarks.
+/// (bench/peer/side_by_side.py, run by eng/side-by-side.sh). Only parses: nothing here benchmarks.
 /// </summary>
 [TestClass]
 public class CommandLineTests
@@ -17,7 +18,8 @@ public class CommandLineTests
     // Every command and the options the docs name.
     public static IEnumerable<object[]> DocumentedOptions =>
     [
-        ["", new[] { "speed", "scoring", "small-data", "transfer", "webapi-load", "decode", "probe", "reliability", "timm-export" }],
+        ["", new[] { "speed", "scoring", "small-data", "transfer", "webapi-load", "decode", "probe", "reliability", "memory",
+            "timm-export" }],
         ["speed", new[] { "--variants", "--variant", "--modes", "--mode", "--batch", "--size", "--runs", "--warmup",
             "--threads", "--precision", "--engine", "--no-freeze", "--model", "--result-line", "--data", "--data-image-size",
             "--output" }],
@@ -81,6 +83,17 @@ public class CommandLineTests
     }
 
     [TestMethod]
+    [DataRow("engine")]
+    [DataRow("generate {folder}")]
+    [DataRow("generate {folder} many")]
+    [DataRow("mlnet {folder} lots")]
+    [DataRow("train {folder}")]
+    public void MemoryModeWithWrongArgumentsFailsBeforeAnyWork(string words)
+    {
+        Assert.AreEqual(1, MemoryProbe.Run(BenchCli.Args(words)));
+    }
+
+    [TestMethod]
     public void TransferDefaultsAreAutomaticOnTheEmbeddedImages()
     {
         var result = BenchCli.Parse("transfer");
@@ -137,7 +150,7 @@ public class CommandLineTests
         Assert.AreEqual(2, settings.Threads, "the side-by-side protocol's 2 threads are the default");
     }
 
-    // side-by-side.py formats --ours with these placeholders: infer figures at 10 runs / 3 warm-ups, train at 4 / 2.
+    // side_by_side.py formats --ours with these placeholders: infer figures at 10 runs / 3 warm-ups, train at 4 / 2.
     [TestMethod]
     [DataRow("F0", "infer", "1", "256", "10", "3")]
     [DataRow("eca_nfnet_l0", "infer", "8", "192", "10", "3")]
@@ -239,7 +252,7 @@ public class CommandLineTests
 
         var line = ResultLine.Format(row, mode, warmup: 3, threads: 2);
 
-        // side-by-side.py: `line.startswith('RESULT ')`, then `json.loads(line[7:])`.
+        // side_by_side.py: the first line that starts with 'RESULT ', the rest parsed as JSON.
         Assert.IsTrue(line.StartsWith("RESULT ", StringComparison.Ordinal), line);
         Assert.IsFalse(line.Contains('\n') || line.Contains('\r'), "one line");
         using var json = System.Text.Json.JsonDocument.Parse(line[7..]);
