@@ -10,9 +10,9 @@ namespace Microsoft.ML.NFNet;
 /// <remarks>
 /// libtorch splits each operator over a team of OpenMP threads that wait for each other at its end. On a quiet machine
 /// the whole team is best; when other processes want the cores, one starved team member stalls the others (and a
-/// spinning member holds a core the starved one needs): the sample's training ran 2.4× slower beside one busy process,
-/// more than 4× beside two or under <c>nice</c>, where one thread lost only 1.3×–1.8× (docs/performance.md, "Under
-/// load"). So the work starts with every thread; after a few timed calls it tries half as many for a few calls and
+/// spinning member holds a core the starved one needs): the sample's training ran 2.1–2.4× slower beside one busy
+/// process and stalled past 4× beside two, where one thread lost 1.3–1.8× (docs/performance.md, "Under load"). So the
+/// work starts with every thread; after a few timed calls it tries half as many for a few calls and
 /// keeps whichever was at least 10 % faster per item, and it tries again from time to time in both directions: as the
 /// machine gets busy or quiet, the count follows. Trials are spaced so that they cost at most about a tenth of the time.
 /// An explicit <c>OMP_NUM_THREADS</c> turns this off (the user's count is kept; results are then also bit-reproducible
