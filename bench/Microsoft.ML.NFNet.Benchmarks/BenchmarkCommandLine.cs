@@ -27,7 +27,7 @@ internal static class BenchmarkCommandLine
         foreach (var command in new System.CommandLine.Command[]
                  {
                      new SpeedCommand(), new ScoringBenchCommand(), new SmallDataBenchCommand(), new TransferBenchCommand(),
-                     new LoadTestCommand(), new DecodeCommand(), new ProbeCommand(), new ReliabilityCommand(), new TimmExportCommand(),
+                     new LoadTestCommand(), new DecodeCommand(), new ProbeCommand(), new ReliabilityCommand(), new TimmExportCommand(), new ScalarRaceCommand(),
                  })
             root.Subcommands.Add(command);
         return root;

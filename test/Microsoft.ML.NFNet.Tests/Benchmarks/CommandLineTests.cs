@@ -17,7 +17,7 @@ public class CommandLineTests
     // Every command and the options the docs name.
     public static IEnumerable<object[]> DocumentedOptions =>
     [
-        ["", new[] { "speed", "scoring", "small-data", "transfer", "webapi-load", "decode", "probe", "reliability", "timm-export" }],
+        ["", new[] { "speed", "scoring", "small-data", "transfer", "webapi-load", "decode", "probe", "reliability", "timm-export", "scalar-race" }],
         ["speed", new[] { "--variants", "--variant", "--modes", "--mode", "--batch", "--size", "--runs", "--warmup",
             "--threads", "--precision", "--engine", "--no-freeze", "--model", "--result-line", "--data", "--data-image-size",
             "--output" }],
