@@ -53,7 +53,7 @@ internal static class ScalarRaceProbe
             try
             {
                 using var sum = arm == "implicit" ? a + b : a.Plus(b);
-                if (!sum.equal(expected))
+                if (!sum.Equals(expected))
                     wrong++;
             }
             catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or InvalidOperationException)
