@@ -29,7 +29,7 @@ internal static class BenchmarkCommandLine
                  {
                      new SpeedCommand(), new ScoringBenchCommand(), new SmallDataBenchCommand(), new TransferBenchCommand(),
                      new LoadTestCommand(), new DecodeCommand(), new ProbeCommand(), new ReliabilityCommand(), new MemoryCommand(),
-                     new TimmExportCommand(),
+                     new TimmExportCommand(), new ScalarRaceCommand(),
                  })
             root.Subcommands.Add(command);
         return root;

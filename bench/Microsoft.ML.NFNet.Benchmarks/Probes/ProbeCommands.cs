@@ -32,3 +32,10 @@ internal sealed class ReliabilityCommand() : PassThroughCommand("reliability",
 internal sealed class TimmExportCommand() : PassThroughCommand("timm-export",
     "Writes ExportTimm folders with this library's logits and features for a fixed input, which eng/verify-timm-export.py " +
     "compares with timm's.", "OUTPUT_FOLDER (default timm-export-check)", TimmExportCheck.Run);
+
+/// <summary><c>scalar-race</c>: TorchSharp's implicit Scalars freed mid-call under forced collections, against the
+/// library's rooted ones (<see cref="ScalarRaceProbe"/>).</summary>
+internal sealed class ScalarRaceCommand() : PassThroughCommand("scalar-race",
+    "Adds CPU tensors in a loop while another thread forces garbage collections and finalizers: TorchSharp's a + b " +
+    "(implicit alpha Scalar) against the library's rooted Scalar; counts native errors and wrong sums.",
+    "implicit|rooted [SECONDS (default 20)] [ELEMENTS (default 64)]", ScalarRaceProbe.Run);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet;
@@ -144,10 +145,13 @@ internal sealed class ScoringNetwork : IDisposable
             foreach (var view in views)
             {
                 var probabilities = Probabilities(view).to(ScalarType.Float32);
-                sum = sum is null ? probabilities : sum.add_(probabilities);
+                sum = sum is null ? probabilities : sum.PlusInPlace(probabilities);
                 count++;
             }
-            return ToFloats(count == 1 ? sum! : sum!.div_(count));
+            if (count == 1)
+                return ToFloats(sum!);
+            using var viewCount = count.ToScalar();
+            return ToFloats(sum!.div_(viewCount));
         }
     }
 

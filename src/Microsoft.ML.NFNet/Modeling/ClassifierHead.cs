@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -9,6 +10,8 @@ internal sealed class ClassifierHead : nn.Module<Tensor, Tensor>
 {
     private readonly Linear fc;
     private readonly double dropRate;
+    private static readonly Scalar WeightStd = 0.01.ToScalar();
+    private static readonly Scalar WeightMean = 0.0.ToScalar();
 
     /// <param name="name">Module name.</param>
     /// <param name="features">Input features.</param>
@@ -29,7 +32,8 @@ internal sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         var device = fc.weight.device;
         var features = fc.weight.shape[1];
         // DeepMind and timm: N(0, 0.01) weights, zero bias.
-        fc.weight = new Parameter(normal(0.0, 0.01, [classes, features], device: device));
+        // What normal(0, 0.01) does (randn·std + mean), with Scalars that outlive the calls (see TorchScalars).
+        fc.weight = new Parameter(randn([classes, features], device: device).mul_(WeightStd).PlusInPlace(WeightMean));
         fc.bias = new Parameter(zeros(classes, device: device));
     }
 

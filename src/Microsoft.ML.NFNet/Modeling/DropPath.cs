@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.NFNet;
@@ -32,7 +33,8 @@ internal sealed class DropPath : nn.Module<Tensor, Tensor>
         var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
         shape[0] = x.shape[0];
-        var mask = empty(shape, x.dtype, x.device).bernoulli_(keep).div_(keep);
+        using var keepScalar = keep.ToScalar();
+        var mask = empty(shape, x.dtype, x.device).bernoulli_(keep).div_(keepScalar);
         return (x * mask).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -75,7 +76,8 @@ internal sealed class NormFreeBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var preActivated = act1.call(x) * beta;
+        using var betaScalar = beta.ToScalar();
+        var preActivated = act1.call(x).mul(betaScalar);
         var shortcut = downsample is null ? x : downsample.call(preActivated);
 
         var branch = conv1.call(preActivated);
@@ -84,11 +86,15 @@ internal sealed class NormFreeBlock : nn.Module<Tensor, Tensor>
             branch = conv2b.call(act2b!.call(branch));
         branch = conv3.call(act3.call(branch));
         if (attnLast is not null)
-            branch = attnLast.call(branch) * attentionGain;
+        {
+            using var attentionGainScalar = attentionGain.ToScalar();
+            branch = attnLast.call(branch).mul(attentionGainScalar);
+        }
         if (dropPath is not null)
             branch = dropPath.call(branch);
         if (skipinitGain is not null)
             branch = branch * skipinitGain;
-        return (branch * alpha + shortcut).MoveToOuterDisposeScope();
+        using var alphaScalar = alpha.ToScalar();
+        return branch.mul(alphaScalar).Plus(shortcut).MoveToOuterDisposeScope();
     }
 }

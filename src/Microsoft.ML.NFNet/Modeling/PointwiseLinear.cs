@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -21,7 +22,8 @@ internal sealed class PointwiseLinear : nn.Module<Tensor, Tensor>
     public PointwiseLinear(string name, long inFeatures, long outFeatures, Device? device = null) : base(name)
     {
         // timm's NFNet init for every conv: kaiming_normal_(fan_in, 'linear') = N(0, 1/fan_in), zero bias.
-        weight = new Parameter(randn(outFeatures, inFeatures, 1, 1, device: device).mul_(1.0 / Math.Sqrt(inFeatures)));
+        using var std = (1.0 / Math.Sqrt(inFeatures)).ToScalar();
+        weight = new Parameter(randn(outFeatures, inFeatures, 1, 1, device: device).mul_(std));
         bias = new Parameter(zeros(outFeatures, device: device));
         RegisterComponents();
     }

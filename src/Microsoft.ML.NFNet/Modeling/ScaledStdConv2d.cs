@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -56,9 +57,11 @@ internal sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
         staticPadding = dynamicSamePadding ? 0 : ((stride - 1) + (kernelSize - 1)) / 2;
 
         // timm init: kaiming_normal_(fan_in, 'linear') = N(0, 1/fan_in); bias 0; gain = gainInit.
-        weight = new Parameter(randn(outChannels, inChannels / groups, kernelSize, kernelSize, device: device).mul_(1.0 / Math.Sqrt(fanIn)));
+        using var std = (1.0 / Math.Sqrt(fanIn)).ToScalar();
+        using var gainInitScalar = gainInit.ToScalar();
+        weight = new Parameter(randn(outChannels, inChannels / groups, kernelSize, kernelSize, device: device).mul_(std));
         bias = new Parameter(zeros(outChannels, device: device));
-        gain = new Parameter(full(new long[] { outChannels, 1, 1, 1 }, gainInit, device: device));
+        gain = new Parameter(full(new long[] { outChannels, 1, 1, 1 }, gainInitScalar, device: device));
         RegisterComponents();
     }
 
@@ -97,7 +100,8 @@ internal sealed class ScaledStdConv2d : nn.Module<Tensor, Tensor>
     {
         // Same kernel as timm (batch_norm in training mode over [1, O, fan_in]) so results match to the last bits.
         using var scope = NewDisposeScope();
-        var perChannelScale = (gain * scale).view(-1);
+        using var scaleScalar = scale.ToScalar();
+        var perChannelScale = gain.mul(scaleScalar).view(-1);
         var standardized = F.batch_norm(weight.reshape(1, outChannels, -1), null, null, perChannelScale, null,
             training: true, momentum: 0.0, eps: eps);
         return standardized.reshape(weight.shape).MoveToOuterDisposeScope();

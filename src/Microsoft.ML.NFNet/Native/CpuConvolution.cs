@@ -60,7 +60,7 @@ internal static class CpuConvolution
         var columns = F.unfold(input, kernel, padding: padding, stride: stride);
         var y = weight.reshape(weight.shape[0], -1).matmul(columns);
         if (bias is not null)
-            y = y + bias.view(1, -1, 1);
+            y = y.Plus(bias.view(1, -1, 1));
         return y.view(input.shape[0], weight.shape[0], OutputSize(input.shape[2]), OutputSize(input.shape[3]))
             .MoveToOuterDisposeScope();
     }

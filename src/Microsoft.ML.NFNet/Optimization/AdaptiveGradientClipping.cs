@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -25,6 +26,8 @@ public static class AdaptiveGradientClipping
 
     // Only guards the division; DeepMind: "it technically should be impossible to engage".
     private const double GradientNormFloor = 1e-6;
+    private static readonly Scalar GradientNormFloorScalar = GradientNormFloor.ToScalar();
+    private static readonly Scalar TwoNorm = 2.0.ToScalar();
 
     /// <summary>
     /// The parameters of <paramref name="model"/> that the NFNet recipe clips: all but the final classifier's weight and
@@ -86,16 +89,18 @@ public static class AdaptiveGradientClipping
     private static Tensor ClipUnits(Tensor weight, Tensor grad, bool wholeTensor, double clipFactor, double eps)
     {
         var dims = wholeTensor ? null : Enumerable.Range(1, (int)weight.dim() - 1).Select(d => (long)d).ToArray();
-        var maxNorm = UnitNorms(weight, dims).clamp_min_(eps).mul_(clipFactor);
+        using var epsScalar = eps.ToScalar();
+        using var clipFactorScalar = clipFactor.ToScalar();
+        var maxNorm = UnitNorms(weight, dims).clamp_min_(epsScalar).mul_(clipFactorScalar);
         var gradNorm = UnitNorms(grad, dims);
         var kept = gradNorm.lt(maxNorm);
         // Kept units are multiplied by exactly 1, so they stay bit-identical (timm selects them with torch.where).
-        var scale = maxNorm.div_(gradNorm.clamp_min_(GradientNormFloor)).masked_fill_(kept, 1.0);
+        var scale = maxNorm.div_(gradNorm.clamp_min_(GradientNormFloorScalar)).masked_fill_(kept, TorchScalars.OneDouble);
         grad.mul_(scale);
         return kept;
     }
 
     /// <summary>Norms over <paramref name="dims"/>, kept as size-1 dimensions so that they broadcast; null: one norm.</summary>
     private static Tensor UnitNorms(Tensor x, long[]? dims) =>
-        dims is null ? linalg.vector_norm(x) : linalg.vector_norm(x, 2, dims, keepdim: true);
+        ScalarTakingOps.VectorNorm(x, TwoNorm, dims, keepdim: dims is not null);
 }

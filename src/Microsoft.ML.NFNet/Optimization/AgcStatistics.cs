@@ -31,7 +31,7 @@ internal sealed class AgcStatistics : IDisposable
     {
         UnitsTotal += units;
         keptUnits ??= zeros(Array.Empty<long>(), ScalarType.Int64, kept.device).DetachFromDisposeScope();
-        keptUnits.add_(kept);
+        keptUnits.PlusInPlace(kept);
     }
 
     /// <inheritdoc />

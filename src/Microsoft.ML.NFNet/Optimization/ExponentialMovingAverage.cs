@@ -55,10 +55,12 @@ internal sealed class ExponentialMovingAverage : IDisposable
     {
         ThrowIfSwappedIn();
         var d = DecayAt(Decay, Updates);
+        using var decay = d.ToScalar();
+        using var step = (1 - d).ToScalar();
         using (no_grad())
         {
             foreach (var (_, parameter, average) in tracked)
-                average.mul_(d).add_(parameter, alpha: 1 - d);
+                average.mul_(decay).add_(parameter, alpha: step);
         }
         Updates++;
     }

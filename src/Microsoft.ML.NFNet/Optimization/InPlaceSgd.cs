@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -90,6 +91,12 @@ internal sealed class InPlaceSgd : OptimizerHelper, optim.IMomentum
         var nesterov = options.nesterov!.Value;
         var maximize = options.maximize!.Value;
 
+        // Scalars made once per group and alive through every call (see TorchScalars).
+        using var weightDecayScalar = weightDecay.ToScalar();
+        using var momentumScalar = momentum.ToScalar();
+        using var undampened = (1 - dampening).ToScalar();
+        using var descent = (-lr).ToScalar();
+
         // Runs inside _step's no_grad and dispose scope, which also frees the gradient handles.
         foreach (var parameter in group.Parameters)
         {
@@ -99,20 +106,20 @@ internal sealed class InPlaceSgd : OptimizerHelper, optim.IMomentum
             if (maximize)
                 direction.neg_();
             if (weightDecay != 0)
-                direction.add_(parameter, alpha: weightDecay);
+                direction.add_(parameter, alpha: weightDecayScalar);
             if (momentum != 0)
             {
                 var state = (SGD.State)_state[parameter.Handle];
                 if (state.momentum_buffer is null)
                     state.momentum_buffer = direction.clone().DetachFromDisposeScope();
                 else
-                    state.momentum_buffer.mul_(momentum).add_(direction, alpha: 1 - dampening);
+                    state.momentum_buffer.mul_(momentumScalar).add_(direction, alpha: undampened);
                 if (nesterov)
-                    direction.add_(state.momentum_buffer, alpha: momentum);
+                    direction.add_(state.momentum_buffer, alpha: momentumScalar);
                 else
                     direction = state.momentum_buffer;
             }
-            parameter.add_(direction, alpha: -lr);
+            parameter.add_(direction, alpha: descent);
         }
     }
 

@@ -72,7 +72,7 @@ internal sealed class NFNetOptimizer : IDisposable
                 groups.Select(g => new SGD.ParamGroup(g.Parameters.Select(np => np.Parameter).ToArray(), peak * g.Factor,
                     options.Momentum, 0, g.WeightDecay, options.Nesterov)).ToArray(),
                 peak, options.Momentum, nesterov: options.Nesterov),
-            NFNetOptimizerKind.AdamW => optim.AdamW(
+            NFNetOptimizerKind.AdamW => new ScalarSafeAdamW(
                 groups.Select(g => new AdamW.ParamGroup(g.Parameters.Select(np => np.Parameter).ToArray(), peak * g.Factor,
                     weight_decay: g.WeightDecay)).ToArray(), peak),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimizer."),

@@ -64,8 +64,12 @@ internal static class BatchMixer
         switch (mix.Kind)
         {
             case MixKind.MixUp:
-                var partner = images.flip(0).mul_(1 - mix.Lambda);
-                images.mul_(mix.Lambda).add_(partner);
+                using (var partnerWeight = (1 - mix.Lambda).ToScalar())
+                using (var ownWeight = mix.Lambda.ToScalar())
+                {
+                    var partner = images.flip(0).mul_(partnerWeight);
+                    images.mul_(ownWeight).PlusInPlace(partner);
+                }
                 break;
             case MixKind.CutMix when mix.Box.Area > 0:
                 var region = images.narrow(2, mix.Box.Top, mix.Box.Height).narrow(3, mix.Box.Left, mix.Box.Width);
@@ -85,11 +89,17 @@ internal static class BatchMixer
         var on = 1 - labelSmoothing + off;
         var own = OneHot(labels, classCount, on, off);
         var partner = OneHot(labels.flip(0), classCount, on, off);
-        return own.mul_(lambda).add_(partner.mul_(1 - lambda)).MoveToOuterDisposeScope();
+        using var ownWeight = lambda.ToScalar();
+        using var partnerWeight = (1 - lambda).ToScalar();
+        return own.mul_(ownWeight).PlusInPlace(partner.mul_(partnerWeight)).MoveToOuterDisposeScope();
     }
 
-    private static Tensor OneHot(Tensor labels, int classCount, double on, double off) =>
-        nn.functional.one_hot(labels, classCount).to(ScalarType.Float32).mul_(on - off).add_(off);
+    private static Tensor OneHot(Tensor labels, int classCount, double on, double off)
+    {
+        using var step = (on - off).ToScalar();
+        using var floor = off.ToScalar();
+        return nn.functional.one_hot(labels, classCount).to(ScalarType.Float32).mul_(step).PlusInPlace(floor);
+    }
 
     /// <summary>timm's <c>rand_bbox</c>: sides √(1−λ) of the image's, centred anywhere, clipped to the image.</summary>
     private static CropBox CutMixBox(int height, int width, double lambda, Random random)

@@ -15,7 +15,7 @@ internal static class ChannelNormalizer
         var (stdRed, stdGreen, stdBlue) = options.ResolvedStd;
         var scale = ChannelVector(batch, 1 / (255 * stdRed), 1 / (255 * stdGreen), 1 / (255 * stdBlue));
         var shift = ChannelVector(batch, -meanRed / stdRed, -meanGreen / stdGreen, -meanBlue / stdBlue);
-        batch.mul_(scale).add_(shift);
+        batch.mul_(scale).PlusInPlace(shift);
     }
 
     private static Tensor ChannelVector(Tensor like, double red, double green, double blue) =>

@@ -19,7 +19,7 @@ public class CommandLineTests
     public static IEnumerable<object[]> DocumentedOptions =>
     [
         ["", new[] { "speed", "scoring", "small-data", "transfer", "webapi-load", "decode", "probe", "reliability", "memory",
-            "timm-export" }],
+            "timm-export", "scalar-race" }],
         ["speed", new[] { "--variants", "--variant", "--modes", "--mode", "--batch", "--size", "--runs", "--warmup",
             "--threads", "--precision", "--engine", "--no-freeze", "--model", "--result-line", "--data", "--data-image-size",
             "--output" }],
