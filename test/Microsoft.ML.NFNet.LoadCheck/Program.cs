@@ -2,20 +2,24 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-// Usage: Microsoft.ML.NFNet.LoadCheck [--vector-column <name>] <model.zip> <feature column> <row file>...
+// Usage: Microsoft.ML.NFNet.LoadCheck [--vector-column <name>] [--set-env NAME=VALUE]... <model.zip> <feature column> <row file>...
 // Loads the model the way an application does, scores each row file's bytes as one row of the feature column
 // (a variable-length byte vector) through Transform and prints one JSON object to stdout: the assemblies loaded before
 // and after Model.Load, the type names of the loaded transformers, the slot names of the vector column (default
 // "Score"; none when it has no slot names), and per row that column's values and the PredictedLabel text, if any.
+// --set-env sets a variable with Environment.SetEnvironmentVariable before anything else, as an app's Main would.
 var vectorColumn = "Score";
-if (args.Length >= 2 && args[0] == "--vector-column")
+while (args.Length >= 2 && args[0] is "--vector-column" or "--set-env")
 {
-    vectorColumn = args[1];
+    if (args[0] == "--vector-column")
+        vectorColumn = args[1];
+    else
+        Environment.SetEnvironmentVariable(args[1].Split('=', 2)[0], args[1].Split('=', 2)[1]);
     args = args[2..];
 }
 if (args.Length < 3)
 {
-    Console.Error.WriteLine("Usage: Microsoft.ML.NFNet.LoadCheck [--vector-column <name>] <model.zip> <feature column> <row file>...");
+    Console.Error.WriteLine("Usage: Microsoft.ML.NFNet.LoadCheck [--vector-column <name>] [--set-env NAME=VALUE]... <model.zip> <feature column> <row file>...");
     return 2;
 }
 

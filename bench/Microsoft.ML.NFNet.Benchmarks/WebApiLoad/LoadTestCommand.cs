@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.ML.NFNet.Benchmarks.Speed;
 using Microsoft.ML.NFNet.Samples.Cli;
 using Microsoft.ML.NFNet.Samples.WebApi;
 using SkiaSharp;
@@ -16,7 +17,9 @@ internal sealed class LoadTestCommand : System.CommandLine.Command
     private static readonly LoadTestOptions Defaults = new();
 
     private readonly Option<string?> model = CliOptions.Single<string?>("--model",
-        "A model zip to serve [default: nfnet_tiny trained here for 1 epoch on 24 synthetic images]", ValueParsers.ExistingFile, "zip");
+        "A model zip to serve [default: --architecture trained here for 1 epoch on 24 synthetic images]", ValueParsers.ExistingFile, "zip");
+    private readonly Option<string> architecture = CliOptions.Single("--architecture",
+        "The NFNet variant trained here when no --model is given", VariantNames.Parse, "name", () => Defaults.Architecture);
     private readonly Option<int> imageSize = CliOptions.Single("--image-size", "Side of the network input of the model trained here",
         ValueParsers.Int(min: 32, max: 1024), "px", () => Defaults.ImageSize);
     private readonly Option<string?> image = CliOptions.Single<string?>("--image",
@@ -39,13 +42,13 @@ internal sealed class LoadTestCommand : System.CommandLine.Command
         "Serves a model with the web API sample on 127.0.0.1 and measures requests/s and latency percentiles of batch-1 " +
         "raw-body requests from concurrent clients (clients and server in one process).")
     {
-        foreach (var option in new Option[] { model, imageSize, image, concurrency, duration, warmup, bombs, bombSide, settle })
+        foreach (var option in new Option[] { model, architecture, imageSize, image, concurrency, duration, warmup, bombs, bombSide, settle })
             Options.Add(option);
         SetAction((result, _) => RunAsync(Bind(result)));
     }
 
     /// <summary>Reads a parsed command line (the parser has already checked every value).</summary>
-    public LoadTestOptions Bind(ParseResult result) => new(result.GetValue(model), result.GetValue(imageSize), result.GetValue(image),
+    public LoadTestOptions Bind(ParseResult result) => new(result.GetValue(model), result.GetValue(architecture)!, result.GetValue(imageSize), result.GetValue(image),
         result.GetValue(concurrency), result.GetValue(duration), result.GetValue(warmup), result.GetValue(bombs),
         result.GetValue(bombSide), result.GetValue(settle));
 
@@ -55,7 +58,7 @@ internal sealed class LoadTestCommand : System.CommandLine.Command
         var workFolder = Directory.CreateTempSubdirectory("nfnet-loadtest-");
         try
         {
-            var modelPath = options.Model ?? TrainModel(workFolder.FullName, options.ImageSize);
+            var modelPath = options.Model ?? TrainModel(workFolder.FullName, options.Architecture, options.ImageSize);
             var (image, contentType, imageDescription) = RequestImage(options.Image);
             if (options.Bombs > 0)
                 return await BombBurstReport.RunAsync(modelPath, image, contentType, imageDescription, options);
@@ -84,11 +87,11 @@ internal sealed class LoadTestCommand : System.CommandLine.Command
         }
     }
 
-    private static string TrainModel(string folder, int imageSize)
+    private static string TrainModel(string folder, string architecture, int imageSize)
     {
-        var path = Path.Combine(folder, "nfnet_tiny.zip");
-        Console.WriteLine($"training nfnet_tiny at {imageSize} px for 1 epoch on 24 synthetic images (pass --model to skip)...");
-        QuickModel.TrainAndSave(path, imageSize);
+        var path = Path.Combine(folder, architecture + ".zip");
+        Console.WriteLine($"training {architecture} at {imageSize} px for 1 epoch on 24 synthetic images (pass --model to skip)...");
+        QuickModel.TrainAndSave(path, architecture, imageSize);
         return path;
     }
 

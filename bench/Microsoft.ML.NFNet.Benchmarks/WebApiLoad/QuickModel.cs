@@ -2,8 +2,8 @@ using SkiaSharp;
 
 namespace Microsoft.ML.NFNet.Benchmarks.WebApiLoad;
 
-/// <summary>Trains and saves an <c>nfnet_tiny</c> model in seconds (1 epoch on 24 synthetic images): its accuracy is
-/// meaningless, its size and speed are those of any nfnet_tiny at the same input size.</summary>
+/// <summary>Trains and saves a model in seconds (1 epoch on 24 synthetic images): its accuracy is meaningless, its size
+/// and speed are those of any model of the same variant and input size.</summary>
 internal static class QuickModel
 {
     private sealed class Row
@@ -12,7 +12,7 @@ internal static class QuickModel
         public byte[] ImageSource { get; set; } = [];
     }
 
-    public static void TrainAndSave(string path, int imageSize)
+    public static void TrainAndSave(string path, string architecture, int imageSize)
     {
         var rows = Enumerable.Range(0, 24).Select(i => new Row
         {
@@ -25,7 +25,7 @@ internal static class QuickModel
             .Append(mlContext.MulticlassClassification.Trainers.NFNet(new NFNetImageClassificationTrainer.Options
             {
                 FeatureColumnName = nameof(Row.ImageSource),
-                Architecture = NFNetConfig.Variant("nfnet_tiny"),
+                Architecture = NFNetConfig.Variant(architecture),
                 ValidationSetFraction = 0,
                 Training = new NFNetTrainingOptions
                 {

@@ -21,18 +21,31 @@ internal static class PerThreadTorchThreads
     private delegate int GetMaxThreads();
 
     /// <summary>Until disposed (on the same thread), libtorch operators called on this thread use one thread.</summary>
-    public static Scope SingleThreaded()
+    public static Scope SingleThreaded() => Use(1);
+
+    /// <summary>Until disposed (on the same thread), libtorch operators called on this thread use
+    /// <paramref name="threads"/> threads.</summary>
+    public static Scope Use(int threads)
     {
         if (OpenMp.Value is not { } openMp)
             return default;
+        var previous = Current(openMp);
+        if (previous == threads)
+            return default;
+        openMp.Set(threads);
+        return new Scope(previous);
+    }
+
+    /// <summary>How many threads libtorch operators called on this thread use now (null: the OpenMP runtime was not
+    /// found, and nothing here can change it).</summary>
+    public static int? CurrentThreads() => OpenMp.Value is { } openMp ? Current(openMp) : null;
+
+    private static int Current((SetNumThreads Set, GetMaxThreads Get) openMp)
+    {
         // libtorch initializes a thread's OpenMP count on its first operator there; do that first so it does not
         // overwrite ours later.
         torch.get_num_threads();
-        var previous = openMp.Get();
-        if (previous == 1)
-            return default;
-        openMp.Set(1);
-        return new Scope(previous);
+        return openMp.Get();
     }
 
     /// <summary>Restores the thread's previous OpenMP thread count.</summary>

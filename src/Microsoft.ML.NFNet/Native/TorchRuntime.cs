@@ -7,7 +7,7 @@ namespace Microsoft.ML.NFNet;
 /// The one place that deals with loading TorchSharp's native backend. Entry points of the library call
 /// <see cref="EnsureAvailable"/> first so that a missing native dependency surfaces as one
 /// <see cref="DllNotFoundException"/> whose message says what is missing and how to fix it, instead of a loader trace
-/// from deep inside TorchSharp.
+/// from deep inside TorchSharp. (How libtorch's OpenMP threads wait is set even earlier, by <see cref="OpenMpWaiting"/>.)
 /// </summary>
 internal static class TorchRuntime
 {

@@ -15,8 +15,9 @@ namespace Microsoft.ML.NFNet;
 /// <param name="trainable">What trains; frozen parts stay in eval mode, and a frozen backbone runs without gradients.</param>
 /// <param name="features">The backbone's features of every training image, when only the head trains on
 /// un-augmented images.</param>
+/// <param name="threads">Chooses libtorch's thread count for each step on a CPU (null: the count is left alone).</param>
 internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int seed, ImageBatcher batcher, Device device,
-    int skippedImages, TrainableParameters trainable, FeatureCache? features)
+    int skippedImages, TrainableParameters trainable, FeatureCache? features, IntraOpThreadTuner? threads = null)
 {
     /// <summary>The epochs planned (reported in the metrics; a time budget may shorten the plan).</summary>
     public int Epochs { get; set; } = epochs;
@@ -66,7 +67,10 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
                     model.eval();
                     cancellationToken.ThrowIfCancellationRequested();
                 }
-                var (lossValue, count, hits) = Step(model, optimizer, batch, epoch, index);
+                float lossValue;
+                long count, hits;
+                using (threads?.Run(plan.Batches[index].Length))
+                    (lossValue, count, hits) = Step(model, optimizer, batch, epoch, index);
                 lastLearningRate = optimizer.Schedule.LearningRateAt(optimizer.StepsDone - 1);
                 lossSum += lossValue * count;
                 correct += hits;

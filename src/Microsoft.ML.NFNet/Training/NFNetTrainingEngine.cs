@@ -129,7 +129,8 @@ public sealed class NFNetTrainingEngine
             }
             var clock = Stopwatch.StartNew();
             var elapsedBefore = run.History.Count > 0 ? run.History[^1].Elapsed : TimeSpan.Zero;
-            var epochRunner = new EpochRunner(settings, epochs, seed, batcher, device, data.SkippedImages, trainable, features);
+            var threads = device.type == DeviceType.CPU ? IntraOpThreadTuner.ForThisThread("training steps", log) : null;
+            var epochRunner = new EpochRunner(settings, epochs, seed, batcher, device, data.SkippedImages, trainable, features, threads);
             var budget = settings.MaxTrainingTime is { } maxTime
                 ? new TrainingTimeBudget(maxTime, () => elapsedBefore + started.Elapsed, stepsPerEpoch, optimizer.Schedule.TotalSteps,
                     data.UsableValidation.Length, batchSize, optimizer.PlanTotalSteps, log)
@@ -159,6 +160,7 @@ public sealed class NFNetTrainingEngine
                 if (data.HasValidation)
                 {
                     using var ema = optimizer.Ema?.SwapIn();
+                    using var validationThreads = threads?.Hold();
                     var (loss, accuracy) = features is { HasValidation: true }
                         ? ValidationEvaluator.Evaluate(model, features, batchSize, cancellationToken)
                         : ValidationEvaluator.Evaluate(model, validation!, data.UsableValidation, batcher, batchSize, device, cancellationToken);

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Microsoft.ML.NFNet;
+
+/// <summary>
+/// Chooses how many threads libtorch gives one kind of repeated work (the training steps) by timing it, so that it
+/// stays fast when other processes compete for the cores.
+/// </summary>
+/// <remarks>
+/// libtorch splits each operator over a team of OpenMP threads that wait for each other at its end. On a quiet machine
+/// the whole team is best; when other processes want the cores, one starved team member stalls the others (and a
+/// spinning member holds a core the starved one needs): the sample's training ran 2.1–2.4× slower beside one busy
+/// process and stalled past 4× beside two, where one thread lost 1.3–1.8× (docs/performance.md, "Under load"). So the
+/// work starts with every thread; after a few timed calls it tries half as many for a few calls and
+/// keeps whichever was at least 10 % faster per item, and it tries again from time to time in both directions: as the
+/// machine gets busy or quiet, the count follows. Trials are spaced so that they cost at most about a tenth of the time.
+/// An explicit <c>OMP_NUM_THREADS</c> turns this off (the user's count is kept; results are then also bit-reproducible
+/// run to run, as a changing thread count can change float rounding). Scoring keeps a fixed count: a prediction must not
+/// depend on the machine's load. Not thread-safe: one tuner per serialized kind of work, used from whichever thread runs
+/// it.
+/// </remarks>
+internal sealed class IntraOpThreadTuner
+{
+    /// <summary>Calls timed per measurement (their median counts).</summary>
+    public const int SamplesPerMeasurement = 3;
+
+    /// <summary>Another count is taken only when it is at least this much faster per item.</summary>
+    public const double RequiredGain = 0.10;
+
+    private static readonly TimeSpan FirstInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LongestInterval = TimeSpan.FromMinutes(5);
+
+    private readonly int[] candidates; // every thread, then halves down to one
+    private readonly string work;
+    private readonly Action<string>? log;
+    private readonly Func<TimeSpan> now;
+    private readonly List<double> currentSamples = [];
+    private readonly List<double> trialSamples = [];
+    private int current;
+    private int? trial;
+    private int skip = 1; // the first call of a count pays for creating its threads
+    private bool tryFewerNext = true;
+    private TimeSpan interval = FirstInterval;
+    private TimeSpan nextTrial = TimeSpan.Zero;
+    private TimeSpan trialStarted;
+
+    internal IntraOpThreadTuner(int maxThreads, string work, Action<string>? log, Func<TimeSpan>? clock = null)
+    {
+        candidates = Enumerable.Range(0, 32).Select(i => maxThreads >> i).TakeWhile(n => n >= 1).ToArray();
+        this.work = work;
+        this.log = log;
+        if (clock is null)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            clock = () => stopwatch.Elapsed;
+        }
+        now = clock;
+    }
+
+    /// <summary>A tuner for work run on the calling thread, or null where there is nothing to choose: one thread, a
+    /// thread count fixed by the user (<c>OMP_NUM_THREADS</c>), or an OpenMP runtime this cannot reach.</summary>
+    /// <param name="work">What is timed, for the log ("training steps").</param>
+    /// <param name="log">Receives a line whenever the count changes, with the timings behind it.</param>
+    public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log)
+    {
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_NUM_THREADS")))
+            return null;
+        return PerThreadTorchThreads.CurrentThreads() is > 1 and var threads ? new IntraOpThreadTuner(threads, work, log) : null;
+    }
+
+    /// <summary>The thread count the next call runs with.</summary>
+    public int Threads => candidates[trial ?? current];
+
+    /// <summary>Sets the calling thread's count for one call; disposing it restores the count and times the call.</summary>
+    /// <param name="items">Images in the call (timings are compared per image).</param>
+    public Call Run(int items) => new(this, PerThreadTorchThreads.Use(Threads), items, now());
+
+    /// <summary>Sets the calling thread's count for other work beside the timed calls (validation passes), untimed.</summary>
+    public PerThreadTorchThreads.Scope Hold() => PerThreadTorchThreads.Use(candidates[current]);
+
+    /// <summary>Adds one timed call of <paramref name="items"/> items at <see cref="Threads"/> threads.</summary>
+    internal void Record(TimeSpan elapsed, int items)
+    {
+        if (items <= 0)
+            return;
+        if (skip > 0)
+        {
+            skip--;
+            return;
+        }
+        var perItem = elapsed.TotalSeconds / items;
+        if (trial is null)
+        {
+            Keep(currentSamples, perItem);
+            if (currentSamples.Count == SamplesPerMeasurement && now() >= nextTrial && Neighbour() is { } next)
+                StartTrial(next);
+            return;
+        }
+        trialSamples.Add(perItem);
+        if (trialSamples.Count == SamplesPerMeasurement)
+            EndTrial();
+    }
+
+    private int? Neighbour()
+    {
+        var fewer = current + 1 < candidates.Length ? current + 1 : (int?)null;
+        var more = current > 0 ? current - 1 : (int?)null;
+        var next = tryFewerNext ? fewer ?? more : more ?? fewer;
+        tryFewerNext = !tryFewerNext;
+        return next;
+    }
+
+    private void StartTrial(int candidate)
+    {
+        trial = candidate;
+        trialSamples.Clear();
+        trialStarted = now();
+        skip = 1;
+    }
+
+    private void EndTrial()
+    {
+        var mine = Median(currentSamples);
+        var theirs = Median(trialSamples);
+        var cost = now() - trialStarted;
+        var left = current;
+        var tried = trial!.Value;
+        trial = null;
+        if (theirs < mine * (1 - RequiredGain))
+        {
+            var reason = tried > left ? "other processes compete for the cores" : "the cores are free again";
+            log?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                $"Threads: {work} now use {candidates[tried]} threads instead of {candidates[left]} " +
+                $"({theirs * 1000:0.###} ms instead of {mine * 1000:0.###} ms per image: {reason}). " +
+                $"Set OMP_NUM_THREADS to keep a fixed count."));
+            current = tried;
+            currentSamples.Clear();
+            currentSamples.AddRange(trialSamples);
+            interval = FirstInterval;
+            // Three calls can mislead on a busy machine, and a wrong switch costs far more than a check: the count just
+            // left is tried again right away, and the switch is undone if it was wrong.
+            tryFewerNext = left > current;
+            nextTrial = now();
+            return;
+        }
+        // The count in use is measured afresh (conditions change) and trials thin out while they keep losing; a trial
+        // costs at most about a tenth of the time, however slow the other count is.
+        currentSamples.Clear();
+        skip = 1;
+        interval = interval * 2 < LongestInterval ? interval * 2 : LongestInterval;
+        nextTrial = now() + (cost * 10 > interval ? cost * 10 : interval);
+    }
+
+    private static void Keep(List<double> samples, double value)
+    {
+        samples.Add(value);
+        if (samples.Count > SamplesPerMeasurement)
+            samples.RemoveAt(0);
+    }
+
+    private static double Median(List<double> samples)
+    {
+        var sorted = samples.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    /// <summary>One timed call: restores the thread's count and records the time when disposed.</summary>
+    public readonly struct Call(IntraOpThreadTuner tuner, PerThreadTorchThreads.Scope threads, int items, TimeSpan started) : IDisposable
+    {
+        public void Dispose()
+        {
+            threads.Dispose();
+            tuner.Record(tuner.now() - started, items);
+        }
+    }
+}

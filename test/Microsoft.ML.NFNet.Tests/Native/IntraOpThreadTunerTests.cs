@@ -1,0 +1,153 @@
+namespace Microsoft.ML.NFNet.Tests.Native;
+
+/// <summary>
+/// The thread-count tuner's choices on simulated machines (a clock of its own, costs per image for each thread count),
+/// and that it really sets the calling thread's libtorch thread count.
+/// </summary>
+[TestClass]
+public class IntraOpThreadTunerTests
+{
+    private const int BatchSize = 32;
+
+    // Runs `calls` calls of one batch each; cost(threads, call) is the seconds per image. Returns the thread count of each call.
+    private static int[] Simulate(IntraOpThreadTuner tuner, ref TimeSpan clock, int calls, Func<int, int, double> cost, int firstCall = 0)
+    {
+        var used = new int[calls];
+        for (var i = 0; i < calls; i++)
+        {
+            used[i] = tuner.Threads;
+            var elapsed = TimeSpan.FromSeconds(cost(used[i], firstCall + i) * BatchSize);
+            clock += elapsed;
+            tuner.Record(elapsed, BatchSize);
+        }
+        return used;
+    }
+
+    private static IntraOpThreadTuner Tuner(int maxThreads, Func<TimeSpan> clock, List<string>? log = null) =>
+        new(maxThreads, "training steps", log is null ? null : log.Add, clock);
+
+    [TestMethod]
+    public void OnAQuietMachineEveryThreadIsKeptAndTrialsCostLittle()
+    {
+        var clock = TimeSpan.Zero;
+        var log = new List<string>();
+        var tuner = Tuner(2, () => clock, log);
+        // 2 threads: 2 ms per image; 1 thread: 3.6 ms (what a quiet 2-core machine gives for a mid-size network).
+        var used = Simulate(tuner, ref clock, 2_000, (threads, _) => threads == 2 ? 0.002 : 0.0036);
+
+        Assert.AreEqual(2, tuner.Threads);
+        Assert.IsEmpty(log, string.Join("\n", log));
+        var trialCalls = used.Count(t => t == 1);
+        Assert.IsGreaterThan(0, trialCalls, "the tuner never tried another count");
+        // Trial calls are 1.8 times as slow here: they must stay a small share of the time.
+        Assert.IsLessThan(0.05, trialCalls * 0.0036 / used.Sum(t => t == 2 ? 0.002 : 0.0036),
+            $"{trialCalls} of {used.Length} calls ran with one thread");
+    }
+
+    [TestMethod]
+    public void WhenOtherProcessesStarveATeamMemberFewerThreadsAreChosenQuicklyAndTheReasonIsLogged()
+    {
+        var clock = TimeSpan.Zero;
+        var log = new List<string>();
+        var tuner = Tuner(2, () => clock, log);
+        // Beside a busy process at the same priority: the 2-thread team waits for its starved member (8 ms per image);
+        // one thread runs on the free core (3 ms).
+        var used = Simulate(tuner, ref clock, 200, (threads, _) => threads == 2 ? 0.008 : 0.003);
+
+        Assert.AreEqual(1, tuner.Threads);
+        var firstSingle = Array.IndexOf(used, 1);
+        Assert.IsLessThan(10, firstSingle, "the first trial came late");
+        Assert.IsGreaterThan(0.9, used.Skip(20).Count(t => t == 1) / (double)(used.Length - 20));
+        Assert.HasCount(1, log);
+        StringAssert.Contains(log[0], "1 threads instead of 2");
+        StringAssert.Contains(log[0], "OMP_NUM_THREADS");
+    }
+
+    [TestMethod]
+    public void WhenTheMachineGetsQuietAgainEveryThreadIsTakenBack()
+    {
+        var clock = TimeSpan.Zero;
+        var log = new List<string>();
+        var tuner = Tuner(2, () => clock, log);
+        Simulate(tuner, ref clock, 300, (threads, _) => threads == 2 ? 0.008 : 0.003);
+        Assert.AreEqual(1, tuner.Threads);
+
+        // The competitor ends: 2 threads are twice as fast as one again. Trials come back within minutes of work.
+        Simulate(tuner, ref clock, 20_000, (threads, _) => threads == 2 ? 0.0015 : 0.003);
+
+        Assert.AreEqual(2, tuner.Threads);
+        Assert.HasCount(2, log, string.Join("\n", log));
+        StringAssert.Contains(log[1], "2 threads instead of 1");
+    }
+
+    [TestMethod]
+    public void ASmallGainDoesNotMakeItSwitch()
+    {
+        var clock = TimeSpan.Zero;
+        var tuner = Tuner(2, () => clock);
+        // One thread 5 % faster: within noise, not worth a different (and differently rounded) computation.
+        Simulate(tuner, ref clock, 2_000, (threads, _) => threads == 2 ? 0.002 : 0.0019);
+
+        Assert.AreEqual(2, tuner.Threads);
+    }
+
+    [TestMethod]
+    public void OnManyCoresItStepsDownByHalvesToTheCountThatIsFastest()
+    {
+        var clock = TimeSpan.Zero;
+        var tuner = Tuner(16, () => clock);
+        // Six cores taken by other work: 16 and 8 threads stall, 4 is best, 2 and 1 are slower.
+        var costs = new Dictionary<int, double> { [16] = 0.010, [8] = 0.006, [4] = 0.002, [2] = 0.0035, [1] = 0.006 };
+        Simulate(tuner, ref clock, 20_000, (threads, _) => costs[threads]);
+
+        Assert.AreEqual(4, tuner.Threads);
+    }
+
+    [TestMethod]
+    public void TheFirstCallOfEachCountIsNotTimed()
+    {
+        var clock = TimeSpan.Zero;
+        var tuner = Tuner(2, () => clock);
+        // Every first call after a change is very slow (threads being created), the rest equal: no switch may follow.
+        var previous = 0;
+        Simulate(tuner, ref clock, 2_000, (threads, _) =>
+        {
+            var first = threads != previous;
+            previous = threads;
+            return first ? 0.05 : 0.002;
+        });
+
+        Assert.AreEqual(2, tuner.Threads);
+    }
+
+    [TestMethod]
+    public void ACallRunsWithTheChosenCountOnItsThreadAndRestoresTheCountAfterwards()
+    {
+        var before = PerThreadTorchThreads.CurrentThreads();
+        Assert.IsNotNull(before, "libtorch's OpenMP runtime was not found");
+        if (before < 2)
+            Assert.Inconclusive("one core: nothing to choose");
+
+        var clock = TimeSpan.Zero;
+        var tuner = Tuner(before.Value, () => clock);
+        Simulate(tuner, ref clock, 50, (threads, _) => threads == before ? 0.008 : 0.001);
+        Assert.AreEqual(before.Value / 2, tuner.Threads);
+
+        int? inside;
+        using (tuner.Run(BatchSize))
+            inside = PerThreadTorchThreads.CurrentThreads();
+        Assert.AreEqual(before.Value / 2, inside);
+        Assert.AreEqual(before, PerThreadTorchThreads.CurrentThreads());
+        // And libtorch itself sees it.
+        using (tuner.Run(BatchSize))
+            Assert.AreEqual(before.Value / 2, TorchSharp.torch.get_num_threads());
+    }
+
+    [TestMethod]
+    public void AThreadCountFixedByTheUserIsLeftAlone()
+    {
+        // The test run fixes OMP_NUM_THREADS (TestAssemblySetup), as a user does for bit-reproducible runs.
+        Assert.IsFalse(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_NUM_THREADS")));
+        Assert.IsNull(IntraOpThreadTuner.ForThisThread("training steps", null));
+    }
+}
