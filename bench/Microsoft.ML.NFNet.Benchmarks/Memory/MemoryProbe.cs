@@ -11,13 +11,14 @@ namespace Microsoft.ML.NFNet.Benchmarks.Memory;
 ///   memory ROOT               every file read into ImageDataSource.FromMemory first: the in-memory reference
 ///   mlnet ROOT [BUDGET_MB]    an IDataView of file paths, LoadRawImageBytes, MapValueToKey, Trainers.NFNet; BUDGET_MB
 ///                             sets how many MB of encoded images it keeps in memory (default: the library's)
+///   check ROOT                only the check before training (TrainingData.Scan) over the folder: seconds, CPU seconds
 /// All train nfnet_tiny from scratch, 1 epoch at 64 px, seed 1. Prints one "RESULT" line: peak RSS (VmHWM), seconds,
 /// process CPU seconds, images/s of the epoch, the load average; and the log lines that say where the data is.
 /// MEMORY_TRACE=1 also samples RSS every 50 ms and prints the largest sample of each phase (a phase starts at a log line).
 /// </summary>
 internal static class MemoryProbe
 {
-    public const string Usage = "generate ROOT COUNT | engine ROOT | memory ROOT | mlnet ROOT [BUDGET_MB]";
+    public const string Usage = "generate ROOT COUNT | engine ROOT | memory ROOT | mlnet ROOT [BUDGET_MB] | check ROOT";
 
     public static int Run(string[] args)
     {
@@ -29,6 +30,7 @@ internal static class MemoryProbe
             ["generate", var root, var count] when int.TryParse(count, out var n) && n > 0 => Generate(root, n),
             ["engine", var root] => Engine(root, inMemory: false),
             ["memory", var root] => Engine(root, inMemory: true),
+            ["check", var root] => Check(root),
             ["mlnet", var root] => MLNet(root, null),
             ["mlnet", var root, var budget] when long.TryParse(budget, out var megabytes) && megabytes >= 0 => MLNet(root, megabytes),
             _ => Fail($"usage: memory {Usage}"),
@@ -59,6 +61,20 @@ internal static class MemoryProbe
                 imagesPerSecond.Add(m.ImagesPerSecond);
         },
     };
+
+    private static int Check(string root)
+    {
+        var data = ImageDataSource.FromFolder(root);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var scan = TrainingData.Scan(data, null, Options([]), CancellationToken.None);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        Console.WriteLine($"  log: Training data: {scan.Profile}.");
+        Console.WriteLine($"RESULT path=check images={data.Count} seconds={seconds:0.00} cpu_s={cpuSeconds:0.00} " +
+            $"ms_per_image={1000 * seconds / data.Count:0.000} load=\"{File.ReadAllText("/proc/loadavg").Trim()}\"");
+        return 0;
+    }
 
     private static int Engine(string root, bool inMemory)
     {

@@ -4,7 +4,8 @@ namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// Prepares the next training batches (decode, augment, mix) on a background thread while the current one trains.
-/// The epoch plan holds only images that the data scan decoded, so a failure here means the data changed meanwhile.
+/// An image that fails to decode here (the check before training reads headers only) fails training, naming it, or
+/// with SkipInvalidImages is left out of its batch and of every later one (<see cref="LeftOutImages"/>).
 /// </summary>
 internal sealed class BatchPrefetcher : IDisposable
 {
@@ -14,9 +15,9 @@ internal sealed class BatchPrefetcher : IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Task producer;
 
-    public BatchPrefetcher(ImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing)
+    public BatchPrefetcher(ImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing, LeftOutImages leftOut)
     {
-        producer = Task.Run(() => Produce(data, plan, batcher, labelSmoothing, stop.Token));
+        producer = Task.Run(() => Produce(data, plan, batcher, labelSmoothing, leftOut, stop.Token));
     }
 
     /// <summary>The batches in order; rethrows the producer's failure where it happened.</summary>
@@ -30,7 +31,8 @@ internal sealed class BatchPrefetcher : IDisposable
         }
     }
 
-    private void Produce(ImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing, CancellationToken token)
+    private void Produce(ImageDataSource data, EpochPlan plan, ImageBatcher batcher, double labelSmoothing, LeftOutImages leftOut,
+        CancellationToken token)
     {
         Exception? failure = null;
         // This thread normalizes and mixes whole batches while the network trains on the other cores.
@@ -39,19 +41,8 @@ internal sealed class BatchPrefetcher : IDisposable
         {
             for (var b = 0; b < plan.Batches.Length && !token.IsCancellationRequested; b++)
             {
-                var indices = plan.Batches[b];
-                var images = indices.Select(i => data[i]).ToArray();
-                TrainingBatch batch;
-                try
-                {
-                    batch = batcher.CreateTrainingBatch(images.Select(x => x.Encoded).ToArray(),
-                        images.Select(x => x.Label).ToArray(), data.ClassCount, labelSmoothing, plan.BatchRandom(b));
-                }
-                catch (InvalidImageException e) when (e.BatchIndex >= 0)
-                {
-                    throw e.At($"{data.Describe(indices[e.BatchIndex])} of the training data",
-                        "It could be decoded before training started: was it changed meanwhile?");
-                }
+                if (CreateBatch(data, plan, b, batcher, labelSmoothing, leftOut) is not { } batch)
+                    continue; // every image of the batch is left out
                 if (!channel.Writer.WriteAsync((b, batch), token).AsTask().Wait(Timeout.Infinite, token))
                     batch.Dispose();
             }
@@ -67,6 +58,28 @@ internal sealed class BatchPrefetcher : IDisposable
             failure = e;
         }
         channel.Writer.TryComplete(failure);
+    }
+
+    // Batch b of the plan without the images left out; an image that fails leaves the batch (or throws, not skipping).
+    private static TrainingBatch? CreateBatch(ImageDataSource data, EpochPlan plan, int b, ImageBatcher batcher,
+        double labelSmoothing, LeftOutImages leftOut)
+    {
+        var indices = plan.Batches[b].Where(i => !leftOut.Contains(i, isValidation: false)).ToList();
+        while (indices.Count > 0)
+        {
+            var images = indices.Select(i => data[i]).ToArray();
+            try
+            {
+                return batcher.CreateTrainingBatch(images.Select(x => x.Encoded).ToArray(),
+                    images.Select(x => x.Label).ToArray(), data.ClassCount, labelSmoothing, plan.BatchRandom(b));
+            }
+            catch (InvalidImageException e) when (e.BatchIndex >= 0)
+            {
+                leftOut.Add(e, data, indices[e.BatchIndex], isValidation: false);
+                indices.RemoveAt(e.BatchIndex);
+            }
+        }
+        return null;
     }
 
     public void Dispose()

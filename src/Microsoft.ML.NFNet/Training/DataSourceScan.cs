@@ -3,14 +3,15 @@ using TorchSharp;
 namespace Microsoft.ML.NFNet;
 
 /// <summary>
-/// The one pass over a data source before training: every image is decoded once (in parallel, cancellable), an
-/// undecodable one fails training before it starts (naming the image) or is left out and counted, and the sizes and
-/// colours of the rest are measured for the automatic settings.
+/// The one pass over a data source before training (in parallel, cancellable): every image's header is read, and an
+/// image that is no image, declares an unacceptable size or is cut short fails training before it starts (naming the
+/// image) or is left out and counted; the sizes and colours of the rest are measured for the automatic settings.
+/// Pixels are decoded only where the header cannot vouch for the image (<see cref="ImageHeaderCheck.NeedsDecoding"/>:
+/// formats other than JPEG and PNG, or data after the end marker); damage inside a complete-looking JPEG or PNG shows
+/// when training decodes it (<see cref="LeftOutImages"/>).
 /// </summary>
 internal sealed class DataSourceScan
 {
-    private const string SkipHint = "Fix or remove the image, or set SkipInvalidImages = true to leave such images out.";
-
     private DataSourceScan(IReadOnlySet<int> invalid, DatasetProfile profile)
     {
         Invalid = invalid;
@@ -27,7 +28,7 @@ internal sealed class DataSourceScan
     /// <param name="limit">The decoder's size limits (pixels, aspect ratio).</param>
     /// <param name="skipInvalid">Leave undecodable images out instead of failing.</param>
     /// <param name="cancellationToken">Checked between images.</param>
-    /// <exception cref="InvalidImageException">An image cannot be decoded and <paramref name="skipInvalid"/> is false;
+    /// <exception cref="InvalidImageException">An image fails the check and <paramref name="skipInvalid"/> is false;
     /// the message names the first such image in data order.</exception>
     public static DataSourceScan Run(ImageDataSource data, string role, ImageSizeLimit limit, bool skipInvalid,
         CancellationToken cancellationToken)
@@ -50,7 +51,7 @@ internal sealed class DataSourceScan
                 {
                     failures[i] = e;
                     if (!skipInvalid)
-                        state.Break(); // images after the first failure need not be decoded
+                        state.Break(); // images after the first failure need not be checked
                 }
             });
         }
@@ -65,13 +66,20 @@ internal sealed class DataSourceScan
             if (failures[i] is not { } failure)
                 continue;
             if (!skipInvalid)
-                throw failure.At($"{data.Describe(i)} of the {role} data", SkipHint);
+                throw failure.At($"{data.Describe(i)} of the {role} data", LeftOutImages.SkipHint);
             invalid.Add(i);
         }
         return new DataSourceScan(invalid, Summarize(data, shapes, invalid));
     }
 
     private static (int Width, int Height, bool Gray) Measure(ReadOnlySpan<byte> encoded, ImageSizeLimit limit)
+    {
+        if (ImageHeaderCheck.Read(encoded, limit) is { NeedsDecoding: false } header)
+            return (header.Width, header.Height, header.Grayscale);
+        return Decode(encoded, limit);
+    }
+
+    private static (int Width, int Height, bool Gray) Decode(ReadOnlySpan<byte> encoded, ImageSizeLimit limit)
     {
         // One image per thread already (the scan runs on every core): libtorch's own threads would only compete.
         using var singleThreaded = PerThreadTorchThreads.SingleThreaded();

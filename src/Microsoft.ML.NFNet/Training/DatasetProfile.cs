@@ -7,7 +7,8 @@ namespace Microsoft.ML.NFNet;
 /// <param name="LargestClass">Images of the most frequent class.</param>
 /// <param name="MedianWidth">Median width in pixels (after EXIF orientation).</param>
 /// <param name="MedianHeight">Median height in pixels.</param>
-/// <param name="GrayscaleFraction">Fraction of the images whose three colour channels are identical.</param>
+/// <param name="GrayscaleFraction">Fraction of the images stored as grayscale (as their headers say; for an image the check
+/// decodes: whose three colour channels are identical).</param>
 public sealed record DatasetProfile(int ImageCount, int ClassCount, int SmallestClass, int LargestClass,
     int MedianWidth, int MedianHeight, double GrayscaleFraction)
 {

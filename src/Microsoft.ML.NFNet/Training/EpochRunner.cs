@@ -11,13 +11,13 @@ namespace Microsoft.ML.NFNet;
 /// <param name="seed">The run's seed.</param>
 /// <param name="batcher">The preprocessing.</param>
 /// <param name="device">Where the model is.</param>
-/// <param name="skippedImages">Images the data scan left out (reported).</param>
+/// <param name="leftOut">Images left out because they cannot be decoded (reported; more may be found while training).</param>
 /// <param name="trainable">What trains; frozen parts stay in eval mode, and a frozen backbone runs without gradients.</param>
 /// <param name="features">The backbone's features of every training image, when only the head trains on
 /// un-augmented images.</param>
 /// <param name="threads">Chooses libtorch's thread count for each step on a CPU (null: the count is left alone).</param>
 internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int seed, ImageBatcher batcher, Device device,
-    int skippedImages, TrainableParameters trainable, FeatureCache? features, IntraOpThreadTuner? threads = null)
+    LeftOutImages leftOut, TrainableParameters trainable, FeatureCache? features, IntraOpThreadTuner? threads = null)
 {
     /// <summary>The epochs planned (reported in the metrics; a time budget may shorten the plan).</summary>
     public int Epochs { get; set; } = epochs;
@@ -53,11 +53,11 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
             ClippedUnitFraction = optimizer.ClippingStatistics?.ClippedFraction ?? 0,
             Elapsed = elapsedBefore + clock.Elapsed,
             EstimatedRemaining = EstimateRemaining(epoch, batch, plan.Batches.Length, epochClock.Elapsed),
-            SkippedImages = skippedImages,
+            SkippedImages = leftOut.Count,
         };
 
-        using var prefetcher = features is null ? new BatchPrefetcher(data, plan, batcher, settings.LabelSmoothing) : null;
-        var batches = prefetcher?.Batches() ?? plan.Batches.Select((indices, index) => (index, features!.Batch(indices)));
+        using var prefetcher = features is null ? new BatchPrefetcher(data, plan, batcher, settings.LabelSmoothing, leftOut) : null;
+        var batches = prefetcher?.Batches() ?? CachedBatches(plan);
         foreach (var (index, batch) in batches)
         {
             using (batch)
@@ -69,7 +69,7 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
                 }
                 float lossValue;
                 long count, hits;
-                using (threads?.Run(plan.Batches[index].Length))
+                using (threads?.Run((int)batch.Targets.shape[0]))
                     (lossValue, count, hits) = Step(model, optimizer, batch, epoch, index);
                 lastLearningRate = optimizer.Schedule.LearningRateAt(optimizer.StepsDone - 1);
                 lossSum += lossValue * count;
@@ -83,6 +83,17 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
                 settings.MetricsCallback?.Invoke(Report(epochEnd: false, index + 1));
         }
         return Report(epochEnd: true, batchesDone);
+    }
+
+    // The feature cache's batches, without images found undecodable while the features were computed.
+    private IEnumerable<(int Index, TrainingBatch Batch)> CachedBatches(EpochPlan plan)
+    {
+        for (var b = 0; b < plan.Batches.Length; b++)
+        {
+            var indices = plan.Batches[b].Where(i => !leftOut.Contains(i, isValidation: false)).ToArray();
+            if (indices.Length > 0)
+                yield return (b, features!.Batch(indices));
+        }
     }
 
     private (float Loss, long Count, long Correct) Step(NFNetModel model, NFNetOptimizer optimizer, TrainingBatch batch, int epoch, int index)

@@ -56,7 +56,7 @@ internal sealed class FeatureCache : IDisposable
     /// an epoch would prepare them) and the scoring preprocessing for validation images.</summary>
     public static FeatureCache Compute(NFNetModel model, ImageDataSource train, int[] usableTraining, ImageDataSource? validation,
         int[] usableValidation, ImageBatcher batcher, int batchSize, Device device, double labelSmoothing, DataMemoryBudget budget,
-        CancellationToken cancellationToken)
+        LeftOutImages leftOut, ProgressLog? progress, CancellationToken cancellationToken)
     {
         var wasTraining = model.training;
         model.eval();
@@ -64,20 +64,28 @@ internal sealed class FeatureCache : IDisposable
         var bytes = (usableTraining.Length + (validated ? usableValidation.Length : 0L)) * model.NumFeatures * sizeof(float);
         var file = bytes > budget.FeatureBytes ? TempDataFile.Create(budget.TempFolder, "features") : null;
         var parts = new List<IDisposable>();
+        long done = 0;
+        Tensor Counted(Tensor features, int images)
+        {
+            progress?.Report(done += images);
+            return features;
+        }
         try
         {
             using var _ = no_grad();
             var trainingLabels = new long[usableTraining.Length];
             var trainingFeatures = FeatureRows.Compute(usableTraining, model.NumFeatures, batchSize, device, file, (chunk, row) =>
             {
-                var images = chunk.Select(i => train[i]).ToArray();
-                for (var k = 0; k < images.Length; k++)
-                    trainingLabels[row + k] = images[k].Label;
-                // With augmentation off the training batch holds exactly the evaluation crop at the training size.
-                using var batch = Describe(train, chunk, "training", () => batcher.CreateTrainingBatch(
-                    images.Select(x => x.Encoded).ToArray(), images.Select(x => x.Label).ToArray(), train.ClassCount,
-                    labelSmoothing, new Random(0)));
-                return model.ForwardFeatures(batch.Images.to(device));
+                for (var k = 0; k < chunk.Length; k++)
+                    trainingLabels[row + k] = train[chunk[k]].Label;
+                return Counted(LeavingOut(train, chunk, trainingLabels, row, isValidation: false, leftOut, model.NumFeatures, device, kept =>
+                {
+                    var images = kept.Select(i => train[i]).ToArray();
+                    // With augmentation off the training batch holds exactly the evaluation crop at the training size.
+                    using var batch = batcher.CreateTrainingBatch(images.Select(x => x.Encoded).ToArray(),
+                        images.Select(x => x.Label).ToArray(), train.ClassCount, labelSmoothing, new Random(0));
+                    return model.ForwardFeatures(batch.Images.to(device));
+                }), chunk.Length);
             }, cancellationToken);
             parts.Add(trainingFeatures);
             var trainingLabelTensor = tensor(trainingLabels, device: device);
@@ -89,12 +97,14 @@ internal sealed class FeatureCache : IDisposable
                 var validationLabels = new long[usableValidation.Length];
                 validationFeatures = FeatureRows.Compute(usableValidation, model.NumFeatures, batchSize, device, file, (chunk, row) =>
                 {
-                    var images = chunk.Select(i => validation![i]).ToArray();
-                    for (var k = 0; k < images.Length; k++)
-                        validationLabels[row + k] = images[k].Label;
-                    using var batch = Describe(validation!, chunk, "validation",
-                        () => batcher.CreateEvaluationBatch(images.Select(x => x.Encoded).ToArray()));
-                    return model.ForwardFeatures(batch.to(device));
+                    for (var k = 0; k < chunk.Length; k++)
+                        validationLabels[row + k] = validation![chunk[k]].Label;
+                    return Counted(LeavingOut(validation!, chunk, validationLabels, row, isValidation: true, leftOut, model.NumFeatures, device,
+                        kept =>
+                        {
+                            using var batch = batcher.CreateEvaluationBatch(kept.Select(i => validation![i].Encoded).ToArray());
+                            return model.ForwardFeatures(batch.to(device));
+                        }), chunk.Length);
                 }, cancellationToken);
                 parts.Add(validationFeatures);
                 validationLabelTensor = tensor(validationLabels, device: device);
@@ -129,16 +139,31 @@ internal sealed class FeatureCache : IDisposable
     public (Tensor Features, Tensor Labels) ValidationBatch(long start, long length) =>
         (validation!.Range(start, length), validationLabels!.narrow(0, start, length));
 
-    private static T Describe<T>(ImageDataSource data, int[] chunk, string role, Func<T> prepare)
+    // The features of a chunk's images. An image that fails to decode is left out (or fails training, not skipping):
+    // its row stays zero, its label becomes the ignored one, and training batches leave it out.
+    private static Tensor LeavingOut(ImageDataSource data, int[] chunk, long[] labels, int row, bool isValidation,
+        LeftOutImages leftOut, long width, Device device, Func<int[], Tensor> featuresOf)
     {
-        try
+        var kept = Enumerable.Range(0, chunk.Length).ToList();
+        while (true)
         {
-            return prepare();
-        }
-        catch (InvalidImageException e) when (e.BatchIndex >= 0)
-        {
-            throw e.At($"{data.Describe(chunk[e.BatchIndex])} of the {role} data",
-                "It could be decoded before training started: was it changed meanwhile?");
+            if (kept.Count == 0)
+                return zeros([chunk.Length, width], float32, device);
+            try
+            {
+                var features = featuresOf([.. kept.Select(k => chunk[k])]);
+                if (kept.Count == chunk.Length)
+                    return features;
+                using var positions = tensor(kept.Select(k => (long)k).ToArray(), device: features.device);
+                return zeros([chunk.Length, features.shape[1]], features.dtype, features.device).index_copy_(0, positions, features);
+            }
+            catch (InvalidImageException e) when (e.BatchIndex >= 0)
+            {
+                var position = kept[e.BatchIndex];
+                leftOut.Add(e, data, chunk[position], isValidation);
+                labels[row + position] = ValidationEvaluator.LeftOutLabel;
+                kept.RemoveAt(e.BatchIndex);
+            }
         }
     }
 

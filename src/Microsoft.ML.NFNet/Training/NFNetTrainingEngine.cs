@@ -111,6 +111,12 @@ public sealed class NFNetTrainingEngine
         var seed = settings.Seed.Value;
 
         var run = new RunState(model, train, optimizer, data, settings.FineTuning.Describe());
+        void LogLeftOut()
+        {
+            foreach (var note in data.LeftOut.TakeNotes())
+                log?.Invoke(note);
+        }
+
         FeatureCache? features = null;
         try
         {
@@ -123,14 +129,17 @@ public sealed class NFNetTrainingEngine
             if (CacheHeadFeatures && trainable.HeadOnly && FeatureCache.Applies(settings.Preprocessing) && run.History.Count < epochs)
             {
                 features = FeatureCache.Compute(model, train, data.UsableTraining, validation, data.UsableValidation, batcher, batchSize,
-                    device, settings.LabelSmoothing, DataMemory, cancellationToken);
+                    device, settings.LabelSmoothing, DataMemory, data.LeftOut,
+                    new ProgressLog("Computing the backbone's features", data.UsableTraining.Length + data.UsableValidation.Length, log),
+                    cancellationToken);
+                LogLeftOut();
                 log?.Invoke($"Only the head trains and augmentation is off: computed the backbone's features of " +
                     $"{features.Images:N0} images once ({features.Bytes / 1e6:0.#} MB {features.Storage}) and train the head on them.");
             }
             var clock = Stopwatch.StartNew();
             var elapsedBefore = run.History.Count > 0 ? run.History[^1].Elapsed : TimeSpan.Zero;
             var threads = device.type == DeviceType.CPU ? IntraOpThreadTuner.ForThisThread("training steps", log) : null;
-            var epochRunner = new EpochRunner(settings, epochs, seed, batcher, device, data.SkippedImages, trainable, features, threads);
+            var epochRunner = new EpochRunner(settings, epochs, seed, batcher, device, data.LeftOut, trainable, features, threads);
             var budget = settings.MaxTrainingTime is { } maxTime
                 ? new TrainingTimeBudget(maxTime, () => elapsedBefore + started.Elapsed, stepsPerEpoch, optimizer.Schedule.TotalSteps,
                     data.UsableValidation.Length, batchSize, optimizer.PlanTotalSteps, log)
@@ -148,6 +157,7 @@ public sealed class NFNetTrainingEngine
                         return goOn;
                     });
                 var trainingTime = epochClock.Elapsed;
+                LogLeftOut();
                 if (budget is { Exhausted: true })
                 {
                     // Out of time mid-epoch: no validation; the best validated epoch (if any) is kept.
@@ -163,8 +173,10 @@ public sealed class NFNetTrainingEngine
                     using var validationThreads = threads?.Hold();
                     var (loss, accuracy) = features is { HasValidation: true }
                         ? ValidationEvaluator.Evaluate(model, features, batchSize, cancellationToken)
-                        : ValidationEvaluator.Evaluate(model, validation!, data.UsableValidation, batcher, batchSize, device, cancellationToken);
-                    metrics = metrics with { ValidationLoss = loss, ValidationAccuracy = accuracy };
+                        : ValidationEvaluator.Evaluate(model, validation!, data.UsableValidation, data.LeftOut, batcher, batchSize, device,
+                            cancellationToken);
+                    metrics = metrics with { ValidationLoss = loss, ValidationAccuracy = accuracy, SkippedImages = data.SkippedImages };
+                    LogLeftOut();
                 }
                 if (budget is not null)
                 {
@@ -273,7 +285,7 @@ public sealed class NFNetTrainingEngine
             BestEpoch = BestEpoch,
             BestMetric = BestMetric,
             EpochsWithoutImprovement = EpochsWithoutImprovement,
-            SkippedImages = data.TrainingScan.Invalid.Order().ToList(),
+            SkippedImages = [.. data.LeftOut.Training],
             TrainableParts = trainableParts,
         });
 

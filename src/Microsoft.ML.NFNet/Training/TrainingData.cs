@@ -4,9 +4,11 @@ namespace Microsoft.ML.NFNet;
 /// <summary>The training and validation sets after their one scan: which images are used, what the data looks like.</summary>
 internal sealed class TrainingData
 {
-    private TrainingData(ImageDataSource train, DataSourceScan trainingScan, ImageDataSource? validation, DataSourceScan? validationScan)
+    private TrainingData(ImageDataSource train, DataSourceScan trainingScan, ImageDataSource? validation, DataSourceScan? validationScan,
+        bool skipInvalid)
     {
         TrainingScan = trainingScan;
+        LeftOut = new LeftOutImages(skipInvalid, trainingScan.Invalid, validationScan?.Invalid ?? new HashSet<int>());
         ValidationScan = validationScan;
         UsableTraining = Usable(train, trainingScan);
         UsableValidation = validation is null ? [] : Usable(validation, validationScan!);
@@ -26,7 +28,10 @@ internal sealed class TrainingData
 
     public bool HasValidation => UsableValidation.Length > 0;
 
-    public int SkippedImages => TrainingScan.Invalid.Count + (ValidationScan?.Invalid.Count ?? 0);
+    /// <summary>The images left out: by the check before training, and those that fail to decode while training.</summary>
+    public LeftOutImages LeftOut { get; }
+
+    public int SkippedImages => LeftOut.Count;
 
     /// <exception cref="ArgumentException">No training image can be decoded.</exception>
     public static TrainingData Scan(ImageDataSource train, ImageDataSource? validation, NFNetTrainingOptions options,
@@ -41,7 +46,7 @@ internal sealed class TrainingData
         var validationScan = validation is null || validation.Count == 0
             ? null
             : DataSourceScan.Run(validation, "validation", limit, options.SkipInvalidImages, cancellationToken);
-        return new TrainingData(train, trainingScan, validation, validationScan);
+        return new TrainingData(train, trainingScan, validation, validationScan, options.SkipInvalidImages);
     }
 
     /// <summary>Log lines: what the data looks like and what was left out.</summary>

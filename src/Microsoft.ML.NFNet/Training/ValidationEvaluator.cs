@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -6,46 +7,46 @@ namespace Microsoft.ML.NFNet;
 /// <summary>Loss and accuracy of a model on labeled images, with the scoring preprocessing.</summary>
 internal static class ValidationEvaluator
 {
+    /// <summary>The label of an image left out of validation: cross-entropy ignores it (its default ignore index) and no
+    /// prediction equals it.</summary>
+    public const long LeftOutLabel = -100;
+
     /// <param name="model">The model (evaluated in eval mode, its mode restored afterwards).</param>
     /// <param name="data">The validation images.</param>
-    /// <param name="usable">The indices to evaluate (those the data scan could decode).</param>
+    /// <param name="usable">The indices to evaluate (those the data scan passed).</param>
+    /// <param name="leftOut">Images left out so far; an image that fails to decode here is added (or fails validation).</param>
     /// <param name="batcher">The preprocessing.</param>
     /// <param name="batchSize">Images per forward pass.</param>
     /// <param name="device">Where the model is.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     public static (double Loss, double Accuracy) Evaluate(NFNetModel model, ImageDataSource data, IReadOnlyList<int> usable,
-        ImageBatcher batcher, int batchSize, Device device, CancellationToken cancellationToken)
+        LeftOutImages leftOut, ImageBatcher batcher, int batchSize, Device device, CancellationToken cancellationToken)
     {
-        if (usable.Count == 0)
-            return (double.NaN, double.NaN);
         var wasTraining = model.training;
         model.eval();
         try
         {
             double lossSum = 0;
-            long correct = 0;
+            long correct = 0, evaluated = 0;
             using var _ = no_grad();
-            foreach (var chunk in usable.Chunk(batchSize))
+            foreach (var chunk in usable.Where(i => !leftOut.Contains(i, isValidation: true)).Chunk(batchSize))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var images = chunk.Select(i => data[i]).ToArray();
-                Tensor batch;
-                try
+                var failures = new InvalidImageException?[chunk.Length];
+                var batch = batcher.CreateEvaluationBatch(images.Select(x => x.Encoded).ToArray(), failures);
+                var labels = new long[chunk.Length];
+                for (var k = 0; k < chunk.Length; k++)
                 {
-                    batch = batcher.CreateEvaluationBatch(images.Select(x => x.Encoded).ToArray());
+                    if (failures[k] is { } failure)
+                        leftOut.Add(failure, data, chunk[k], isValidation: true);
+                    labels[k] = failures[k] is null ? images[k].Label : LeftOutLabel;
                 }
-                catch (InvalidImageException e) when (e.BatchIndex >= 0)
-                {
-                    throw e.At($"{data.Describe(chunk[e.BatchIndex])} of the validation data",
-                        "It could be decoded before training started: was it changed meanwhile?");
-                }
-                var labels = tensor(images.Select(x => (long)x.Label).ToArray(), device: device);
-                var logits = model.call(batch.to(device));
-                lossSum += F.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
-                correct += logits.argmax(1).eq(labels).sum().item<long>();
+                var (loss, hits, count) = Score(model.call(batch.to(device)), tensor(labels, device: device));
+                (lossSum, correct, evaluated) = (lossSum + loss, correct + hits, evaluated + count);
             }
-            return (lossSum / usable.Count, (double)correct / usable.Count);
+            return evaluated == 0 ? (double.NaN, double.NaN) : (lossSum / evaluated, (double)correct / evaluated);
         }
         finally
         {
@@ -62,23 +63,31 @@ internal static class ValidationEvaluator
         try
         {
             double lossSum = 0;
-            long correct = 0;
-            var count = features.ValidationCount;
+            long correct = 0, evaluated = 0;
+            var rows = features.ValidationCount;
             using var _ = no_grad();
-            for (long start = 0; start < count; start += batchSize)
+            for (long start = 0; start < rows; start += batchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var (inputs, target) = features.ValidationBatch(start, Math.Min(batchSize, count - start));
-                var logits = model.ForwardHead(inputs);
-                lossSum += F.cross_entropy(logits, target, reduction: nn.Reduction.Sum).item<float>();
-                correct += logits.argmax(1).eq(target).sum().item<long>();
+                var (inputs, target) = features.ValidationBatch(start, Math.Min(batchSize, rows - start));
+                var (loss, hits, count) = Score(model.ForwardHead(inputs), target);
+                (lossSum, correct, evaluated) = (lossSum + loss, correct + hits, evaluated + count);
             }
-            return (lossSum / count, (double)correct / count);
+            return evaluated == 0 ? (double.NaN, double.NaN) : (lossSum / evaluated, (double)correct / evaluated);
         }
         finally
         {
             model.train(wasTraining);
         }
+    }
+
+    // Summed loss, correct predictions and images scored, images labelled LeftOutLabel not counted.
+    private static (double Loss, long Correct, long Count) Score(Tensor logits, Tensor labels)
+    {
+        using var zero = 0.ToScalar();
+        return (F.cross_entropy(logits, labels, ignore_index: LeftOutLabel, reduction: nn.Reduction.Sum).item<float>(),
+            logits.argmax(1).eq(labels).sum().item<long>(),
+            labels.ge(zero).sum().item<long>());
     }
 }
