@@ -4,19 +4,21 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.NFNet.Benchmarks.Speed;
 
 /// <summary>Scoring latency of a real variant (random weights, the protocol's input): the eval-mode forward on TorchSharp
-/// as <c>NFNetModelParameters</c> runs it (frozen for scoring unless told otherwise), or ONNX Runtime on the model
-/// exported in memory as <c>NFNetScoringEngine.OnnxRuntime</c> runs it.</summary>
+/// as <c>NFNetModelParameters</c> runs it (through its <c>ScoringNetwork</c>: frozen weights, softmax, and the thread
+/// count its tuner chooses under load; with <c>--no-freeze</c> the bare forward, weights standardized every pass), or
+/// ONNX Runtime on the model exported in memory as <c>NFNetScoringEngine.OnnxRuntime</c> runs it.</summary>
 internal static class InferenceBenchmark
 {
     public static IEnumerable<BenchmarkResult> Run(BenchFigure figure, SpeedSettings settings)
     {
         var config = NFNetConfig.Variant(figure.Variant);
         PeakMemory.Reset();
-        using var model = AnchorProtocol.CreateModel(figure.Variant, forTraining: false);
+        var model = AnchorProtocol.CreateModel(figure.Variant, forTraining: false);
         model.InferencePrecision = settings.Precision;
         model.eval();
-        if (settings.Freeze)
-            model.FreezeForScoring();
+        using var network = new ScoringNetwork(model, new ImagePreprocessingOptions(), "benchmark"); // owns the model now
+        if (!settings.Freeze)
+            model.Unfreeze();
         using var images = AnchorProtocol.Images(figure.Batch, figure.Size);
         double[] times;
         string notes;
@@ -33,13 +35,15 @@ internal static class InferenceBenchmark
         }
         else
         {
-            times = Timing.Measure(() =>
-            {
-                using var scope = NewDisposeScope();
-                using var _ = inference_mode();
-                model.forward(images);
-            }, settings.Warmup, settings.Runs);
-            notes = settings.Freeze ? "TorchSharp, frozen for scoring" : "TorchSharp, weights standardized every pass";
+            times = settings.Freeze
+                ? Timing.Measure(() => network.RunPreprocessed(images, NetworkOutput.Probabilities), settings.Warmup, settings.Runs)
+                : Timing.Measure(() =>
+                {
+                    using var scope = NewDisposeScope();
+                    using var _ = inference_mode();
+                    model.forward(images);
+                }, settings.Warmup, settings.Runs);
+            notes = settings.Freeze ? "TorchSharp, as NFNetModelParameters scores" : "TorchSharp, weights standardized every pass";
         }
         var median = Timing.Median(times);
         yield return new BenchmarkResult(config.Name, "inference", "cpu", figure.Batch, figure.Size, settings.Runs, median,

@@ -16,7 +16,8 @@ internal enum NetworkOutput
 /// <summary>
 /// A network in eval mode, frozen for scoring, that any number of threads score with, and that can be freed while they
 /// do: images are preprocessed in parallel outside the lock, the forward passes take turns (libtorch already spreads one
-/// pass over every core), and <see cref="Dispose"/> waits for the pass in flight, frees the native weights and makes
+/// pass over every core; how many threads it uses follows the machine's load, <see cref="IntraOpThreadTuner"/>), and
+/// <see cref="Dispose"/> waits for the pass in flight, frees the native weights and makes
 /// every later call fail with <see cref="ObjectDisposedException"/>. Probabilities come from TorchSharp or, when
 /// <see cref="ScoringEngine"/> says so, from ONNX Runtime on the same weights.
 /// </summary>
@@ -31,6 +32,9 @@ internal sealed class ScoringNetwork : IDisposable
     private NFNetScoringEngine scoringEngine;
     // The ONNX Runtime session while ScoringEngine is OnnxRuntime.
     private OnnxRuntimeScorer? onnxRuntime;
+    // The forward passes' libtorch thread count, timed and chosen as the load changes (CPU, TorchSharp engine only).
+    private IntraOpThreadTuner? threads;
+    private bool threadsChosen;
 
     /// <param name="model">Owned from now on; put in eval mode.</param>
     /// <param name="preprocessing">The scoring preprocessing (validated here).</param>
@@ -133,6 +137,9 @@ internal sealed class ScoringNetwork : IDisposable
         {
             ThrowIfDisposed();
             var device = Model.Classifier.weight!.device;
+            using var timed = device.type == DeviceType.CPU && (onnxRuntime is null || output == NetworkOutput.Features)
+                ? Threads()?.Run((int)batch.shape[0])
+                : null;
             if (output == NetworkOutput.Features)
                 return ToFloats(Model.ForwardFeatures(batch.to(device)));
             // Where the probabilities are computed: the model's device for TorchSharp, the CPU for ONNX Runtime.
@@ -153,6 +160,18 @@ internal sealed class ScoringNetwork : IDisposable
             using var viewCount = count.ToScalar();
             return ToFloats(sum!.div_(viewCount));
         }
+    }
+
+    /// <summary>What chooses the forward passes' thread count; null before the first pass, and where nothing is chosen
+    /// (one core, <c>OMP_NUM_THREADS</c> set, a GPU, ONNX Runtime).</summary>
+    internal IntraOpThreadTuner? ForwardThreads => threads;
+
+    // Created by the first forward pass, from the thread count of the thread that runs it (the caller holds the lock).
+    private IntraOpThreadTuner? Threads()
+    {
+        if (!threadsChosen)
+            (threads, threadsChosen) = (IntraOpThreadTuner.ForThisThread("forward passes", log: null), true);
+        return threads;
     }
 
     // Softmax probabilities of one preprocessed batch from the current engine (the caller holds the lock).

@@ -4,8 +4,8 @@ using System.Globalization;
 namespace Microsoft.ML.NFNet;
 
 /// <summary>
-/// Chooses how many threads libtorch gives one kind of repeated work (the training steps) by timing it, so that it
-/// stays fast when other processes compete for the cores.
+/// Chooses how many threads libtorch gives one kind of repeated work (training steps; scoring's forward passes) by
+/// timing it, so that it stays fast when other processes compete for the cores.
 /// </summary>
 /// <remarks>
 /// libtorch splits each operator over a team of OpenMP threads that wait for each other at its end. On a quiet machine
@@ -16,9 +16,9 @@ namespace Microsoft.ML.NFNet;
 /// keeps whichever was at least 10 % faster per item, and it tries again from time to time in both directions: as the
 /// machine gets busy or quiet, the count follows. Trials are spaced so that they cost at most about a tenth of the time.
 /// An explicit <c>OMP_NUM_THREADS</c> turns this off (the user's count is kept; results are then also bit-reproducible
-/// run to run, as a changing thread count can change float rounding). Scoring keeps a fixed count: a prediction must not
-/// depend on the machine's load. Not thread-safe: one tuner per serialized kind of work, used from whichever thread runs
-/// it.
+/// run to run: another thread count changes float rounding, which moved eca_nfnet_l0's and dm_nfnet_f0's outputs by
+/// at most 1.1e-7 here, the last bits of a float). Not thread-safe: one tuner per serialized kind of work, used from
+/// whichever thread runs it.
 /// </remarks>
 internal sealed class IntraOpThreadTuner
 {

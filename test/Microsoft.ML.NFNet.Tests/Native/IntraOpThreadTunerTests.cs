@@ -150,4 +150,30 @@ public class IntraOpThreadTunerTests
         Assert.IsFalse(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_NUM_THREADS")));
         Assert.IsNull(IntraOpThreadTuner.ForThisThread("training steps", null));
     }
+
+    [TestMethod]
+    public void ScoringsForwardPassesAreTunedUnlessTheUserFixesTheCount()
+    {
+        if (PerThreadTorchThreads.CurrentThreads() is not > 1)
+            Assert.Inconclusive("one core: nothing to choose");
+        var fixedCount = Environment.GetEnvironmentVariable("OMP_NUM_THREADS");
+        using var network = new ScoringNetwork(new NFNetModel(TinyConfigs.Light, 3), new ImagePreprocessingOptions { ImageSize = 32 }, "test");
+        using var batch = TorchSharp.torch.rand(2, 3, 32, 32);
+        try
+        {
+            network.RunPreprocessed(batch, NetworkOutput.Probabilities);
+            Assert.IsNull(network.ForwardThreads, "OMP_NUM_THREADS is set");
+
+            Environment.SetEnvironmentVariable("OMP_NUM_THREADS", null);
+            using var unfixed = new ScoringNetwork(new NFNetModel(TinyConfigs.Light, 3), new ImagePreprocessingOptions { ImageSize = 32 }, "test");
+            for (var i = 0; i < 5; i++)
+                unfixed.RunPreprocessed(batch, NetworkOutput.Probabilities);
+            Assert.IsNotNull(unfixed.ForwardThreads, "the passes are timed");
+            Assert.IsTrue(unfixed.ForwardThreads.Threads is >= 1 && unfixed.ForwardThreads.Threads <= PerThreadTorchThreads.CurrentThreads());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OMP_NUM_THREADS", fixedCount);
+        }
+    }
 }
