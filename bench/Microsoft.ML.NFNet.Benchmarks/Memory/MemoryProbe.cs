@@ -133,7 +133,8 @@ internal static class MemoryProbe
 
     private static int Report(string path, int images, TimeSpan elapsed, List<double> speed, List<string> log)
     {
-        foreach (var line in log.Where(l => l.Contains("images in", StringComparison.Ordinal) || l.Contains("Training data:", StringComparison.Ordinal)).ToArray())
+        foreach (var line in log.Where(l => l.Contains("images in", StringComparison.Ordinal) || l.Contains("Training data:", StringComparison.Ordinal)
+            || l.StartsWith("Threads:", StringComparison.Ordinal)).ToArray())
             Console.WriteLine($"  log: {line}");
         PhaseTrace.Current?.Print();
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Microsoft.ML.NFNet;
 
@@ -28,6 +29,10 @@ internal sealed class IntraOpThreadTuner
     /// <summary>Another count is taken only when it is at least this much faster per item.</summary>
     public const double RequiredGain = 0.10;
 
+    /// <summary>A trial call this many times slower per item than the count in use ends the trial at once: under
+    /// <c>nice</c> a starved team is ten times slower, and three such calls cost more than the trial can win.</summary>
+    public const double HopelessTrial = 3;
+
     private static readonly TimeSpan FirstInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LongestInterval = TimeSpan.FromMinutes(5);
 
@@ -45,9 +50,15 @@ internal sealed class IntraOpThreadTuner
     private TimeSpan nextTrial = TimeSpan.Zero;
     private TimeSpan trialStarted;
 
-    internal IntraOpThreadTuner(int maxThreads, string work, Action<string>? log, Func<TimeSpan>? clock = null)
+    /// <param name="maxThreads">Every thread: the most it uses.</param>
+    /// <param name="work">What is timed, for the log.</param>
+    /// <param name="log">Receives a line whenever the count changes.</param>
+    /// <param name="clock">The time (tests pass their own).</param>
+    /// <param name="startWithOne">Start with one thread and try more, instead of the reverse.</param>
+    internal IntraOpThreadTuner(int maxThreads, string work, Action<string>? log, Func<TimeSpan>? clock = null, bool startWithOne = false)
     {
         candidates = Enumerable.Range(0, 32).Select(i => maxThreads >> i).TakeWhile(n => n >= 1).ToArray();
+        current = startWithOne ? candidates.Length - 1 : 0;
         this.work = work;
         this.log = log;
         if (clock is null)
@@ -62,12 +73,34 @@ internal sealed class IntraOpThreadTuner
     /// thread count fixed by the user (<c>OMP_NUM_THREADS</c>), or an OpenMP runtime this cannot reach.</summary>
     /// <param name="work">What is timed, for the log ("training steps").</param>
     /// <param name="log">Receives a line whenever the count changes, with the timings behind it.</param>
+    /// <remarks>A process started with <c>nice</c> starts with one thread: beside any busy process of normal priority
+    /// the scheduler keeps its threads on one core, where a team of two is several times slower than one thread, and
+    /// on a quiet machine the first trial takes every thread back within seconds.</remarks>
     public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log)
     {
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_NUM_THREADS")))
             return null;
-        return PerThreadTorchThreads.CurrentThreads() is > 1 and var threads ? new IntraOpThreadTuner(threads, work, log) : null;
+        if (PerThreadTorchThreads.CurrentThreads() is not (> 1 and var threads))
+            return null;
+        var niced = ProcessNiceness() > 0;
+        if (niced)
+            log?.Invoke($"Threads: {work} start with 1 thread of {threads} (the process runs with a lower priority, nice " +
+                $"{ProcessNiceness()}) and take more once they prove faster. Set OMP_NUM_THREADS to keep a fixed count.");
+        return new IntraOpThreadTuner(threads, work, log, startWithOne: niced);
     }
+
+    // The process's nice value (0 where it cannot be read).
+    private static int ProcessNiceness()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+            return 0;
+        Marshal.SetLastPInvokeError(0);
+        var nice = GetPriority(0, 0); // PRIO_PROCESS, this process
+        return nice == -1 && Marshal.GetLastPInvokeError() != 0 ? 0 : nice;
+    }
+
+    [DllImport("libc", EntryPoint = "getpriority", SetLastError = true)]
+    private static extern int GetPriority(int which, int who);
 
     /// <summary>The thread count the next call runs with.</summary>
     public int Threads => candidates[trial ?? current];
@@ -98,7 +131,7 @@ internal sealed class IntraOpThreadTuner
             return;
         }
         trialSamples.Add(perItem);
-        if (trialSamples.Count == SamplesPerMeasurement)
+        if (trialSamples.Count == SamplesPerMeasurement || (currentSamples.Count > 0 && perItem > Median(currentSamples) * HopelessTrial))
             EndTrial();
     }
 

@@ -81,6 +81,49 @@ public class IntraOpThreadTunerTests
     }
 
     [TestMethod]
+    public void AHopelessTrialEndsAfterOneTimedCall()
+    {
+        var clock = TimeSpan.Zero;
+        var tuner = new IntraOpThreadTuner(2, "training steps", null, () => clock, startWithOne: true);
+        // Under nice beside a busy process: the 2-thread team is ten times slower than one thread.
+        var used = Simulate(tuner, ref clock, 2_000, (threads, _) => threads == 2 ? 0.03 : 0.003);
+
+        Assert.AreEqual(1, tuner.Threads);
+        Assert.AreEqual(1, used[0], "a niced start begins with one thread");
+        var runs = Runs(used, 2);
+        Assert.IsNotEmpty(runs, "more threads were never tried");
+        Assert.IsTrue(runs.All(length => length == 2), "each trial: its untimed first call and one timed call, " + string.Join(",", runs));
+        Assert.IsLessThan(0.10, used.Count(t => t == 2) * 0.03 / used.Sum(t => t == 2 ? 0.03 : 0.003), "trials cost little");
+    }
+
+    [TestMethod]
+    public void ANicedStartTakesEveryThreadOnAQuietMachine()
+    {
+        var clock = TimeSpan.Zero;
+        var tuner = new IntraOpThreadTuner(2, "training steps", null, () => clock, startWithOne: true);
+        var used = Simulate(tuner, ref clock, 200, (threads, _) => threads == 2 ? 0.0015 : 0.003);
+
+        Assert.AreEqual(2, tuner.Threads);
+        Assert.IsGreaterThan(0.9, used.Skip(20).Count(t => t == 2) / 180.0);
+    }
+
+    // Lengths of the runs of consecutive calls with `threads` threads.
+    private static List<int> Runs(int[] used, int threads)
+    {
+        var runs = new List<int>();
+        for (var i = 0; i < used.Length; i++)
+        {
+            if (used[i] != threads)
+                continue;
+            var start = i;
+            while (i < used.Length && used[i] == threads)
+                i++;
+            runs.Add(i - start);
+        }
+        return runs;
+    }
+
+    [TestMethod]
     public void ASmallGainDoesNotMakeItSwitch()
     {
         var clock = TimeSpan.Zero;
