@@ -10,7 +10,7 @@
 #
 # Parts: train (the sample: nfnet-samples --epochs $EPOCHS, Fashion-MNIST subset, train + evaluate + save + reload +
 # predict, wall time), infer (the benchmark app's speed --mode infer, eca_nfnet_l0 at batch 1 @256 and batch 8 @192,
-# median ms, a fixed thread count as scoring has), webapi (the benchmark app's webapi-load:
+# median ms, through the ScoringNetwork NFNetModelParameters scores with, threads tuned unless a configuration fixes them), webapi (the benchmark app's webapi-load:
 # requests/s and p99 at each of $CLIENTS concurrent clients, for each of $WEBAPI_VARIANTS);
 # peer (not by default: ours and PyTorch/timm side by side, eca_nfnet_l0 inference b1 @256 and training step b8 @192,
 # timm in the peer userland of bench/peer: make-userland.sh builds it once, as root).
