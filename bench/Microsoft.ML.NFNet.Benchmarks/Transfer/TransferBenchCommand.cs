@@ -27,13 +27,14 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
     private readonly Option<TransferMode[]> modes = CliOptions.List("--modes", $"What to compare: {string.Join(", ", ModeNames.Keys)}",
         ValueParsers.OneOf(ModeNames), "mode", "all");
     private readonly Option<string?> fashionMnist = CliOptions.Single<string?>("--fashion-mnist",
-        "Folder of the official IDX files (Debian: /usr/share/datasets/fashion-mnist): test on all 5,000 official test images of the new classes instead of the embedded 150",
+        "Folder of the official IDX files (Debian: /usr/share/datasets/fashion-mnist): train on the first images of the embedded training subset and test on all 5,000 official test images of the new classes, instead of random splits of the embedded images",
         ValueParsers.ExistingFolder, "folder");
     private readonly Option<string?> pretrained = CliOptions.Single<string?>("--pretrained",
         $"The pretrained weights (a PretrainedWeights value) [default: the shipped {FashionMnistTransfer.ShippedWeights}]", text => text, "weights");
     private readonly Option<string> output = CliOptions.Single("--output", "Folder for transfer-results.json and .md", text => text, "dir",
         () => "transfer-results");
-    private readonly Option<int> seed = CliOptions.Single("--seed", "Random seed", ValueParsers.Int(), "n", () => 1);
+    private readonly Option<int[]> seeds = CliOptions.List("--seeds",
+        "Random seeds: one training run each (and, on the embedded images, one draw of training images each)", ValueParsers.Int(), "n", "1,2,3");
     private readonly Option<double?> learningRate = CliOptions.Single<double?>("--learning-rate", "Override the automatic peak learning rate",
         text => ValueParsers.Double(1e-6, 10)(text), "rate");
     private readonly Option<int?> epochs = CliOptions.Single<int?>("--epochs", "Override the automatic epochs", text => ValueParsers.Int(1, 1000)(text), "n");
@@ -43,6 +44,10 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         text => ValueParsers.Double(0, 100)(text), "epochs");
     private readonly Option<double?> cropScaleMin = CliOptions.Single<double?>("--crop-scale-min", "Override the automatic smallest crop area",
         text => ValueParsers.Double(0.01, 1)(text), "fraction");
+    private readonly Option<double?> flip = CliOptions.Single<double?>("--flip", "Override the automatic horizontal-flip probability",
+        text => ValueParsers.Double(0, 1)(text), "probability");
+    private readonly Option<double?> clipping = CliOptions.Single<double?>("--clipping", "Override the automatic AGC clipping factor λ (0: off)",
+        text => ValueParsers.Double(0, 10)(text), "lambda");
     private readonly Option<bool> noAugmentation = new("--no-augmentation") { Description = "No random crops or flips (head-only training then caches the features)" };
     private readonly Option<bool> tune = new("--tune")
     {
@@ -60,22 +65,23 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         "The transfer-learning measurements: the sample's transfer demo with overrides of the automatic settings, on the " +
         "official test split or held-out training images, with load averages and RESULT lines; or --remake-pretrained.")
     {
-        foreach (var option in new Option[] { perClass, modes, fashionMnist, pretrained, output, seed, learningRate, epochs, backboneFactor,
-                     warmup, cropScaleMin, noAugmentation, tune, verbose, threads, remake, pretrainEpochs })
+        foreach (var option in new Option[] { perClass, modes, fashionMnist, pretrained, output, seeds, learningRate, epochs, backboneFactor,
+                     warmup, cropScaleMin, flip, clipping, noAugmentation, tune, verbose, threads, remake, pretrainEpochs })
             Options.Add(option);
         SetAction(result => Run(Bind(result)));
     }
 
     /// <summary>What the command is asked to do.</summary>
-    public sealed record Request(int[] PerClass, TransferMode[] Modes, string? FashionMnist, string? Pretrained, string Output, int Seed,
+    public sealed record Request(int[] PerClass, TransferMode[] Modes, string? FashionMnist, string? Pretrained, string Output, int[] Seeds,
         TransferOverrides Overrides, string? Remake, int PretrainEpochs, bool Tune = false, bool Verbose = false, int? Threads = null);
 
     public Request Bind(ParseResult result) => new(
         result.GetValue(perClass) is { Length: > 0 } counts ? counts : [10, 25, 100],
         result.GetValue(modes) is { Length: > 0 } chosen ? chosen : Enum.GetValues<TransferMode>(),
-        result.GetValue(fashionMnist), result.GetValue(pretrained), result.GetValue(output)!, result.GetValue(seed),
+        result.GetValue(fashionMnist), result.GetValue(pretrained), result.GetValue(output)!,
+        result.GetValue(seeds) is { Length: > 0 } chosenSeeds ? chosenSeeds.Distinct().ToArray() : [1, 2, 3],
         new TransferOverrides(result.GetValue(learningRate), result.GetValue(epochs), result.GetValue(backboneFactor), result.GetValue(warmup),
-            result.GetValue(cropScaleMin), result.GetValue(noAugmentation)),
+            result.GetValue(cropScaleMin), result.GetValue(noAugmentation), result.GetValue(flip), result.GetValue(clipping)),
         result.GetValue(remake), result.GetValue(pretrainEpochs), result.GetValue(tune), result.GetValue(verbose), result.GetValue(threads));
 
     private static int Run(Request request)
@@ -84,61 +90,62 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
             TorchSharp.torch.set_num_threads(threadCount);
         if (request.Remake is { } target)
             return Pretraining.Run(target, request.FashionMnist
-                ?? throw new UsageException("--remake-pretrained needs --fashion-mnist (the official IDX files)."), request.PretrainEpochs, request.Seed);
+                ?? throw new UsageException("--remake-pretrained needs --fashion-mnist (the official IDX files)."), request.PretrainEpochs, request.Seeds[0]);
         if (request.Tune && request.PerClass.Any(n => n > 100))
             throw new UsageException("--tune scores on the images after the first 100 of each class: use --per-class of at most 100.");
         var dataRoot = Path.Combine(AppContext.BaseDirectory, "Data");
         var weights = request.Pretrained ?? Path.Combine(AppContext.BaseDirectory, FashionMnistTransfer.ShippedWeights);
         var shape = PretrainedShape.Read(weights);
         var train = MLModel.ReadImageFolder(Path.Combine(dataRoot, "FashionMnist"));
-        var test = request.Tune
+        var pool = FashionMnistTransfer.NewClassImages(dataRoot);
+        var fixedTest = request.Tune
             ? train.Where(i => FashionMnistTransfer.NewClasses.Contains(i.Label)).GroupBy(i => i.Label).SelectMany(g => g.Skip(100)).ToList()
-            : request.FashionMnist is { } idx
-                ? OfficialTestImages(idx)
-                : MLModel.ReadImageFolder(Path.Combine(dataRoot, "FashionMnistTest")).Where(i => FashionMnistTransfer.NewClasses.Contains(i.Label)).ToList();
+            : request.FashionMnist is { } idx ? OfficialTestImages(idx) : null;
+        var testName = request.Tune ? "held-out training images 101–150 per class, --tune"
+            : fixedTest is null ? $"random splits of the {pool.Count} embedded images: all not trained on" : "official test split";
         AnsiConsole.MarkupLine($"Pretrained: [bold]{Markup.Escape(weights)}[/] ({shape.Architecture.Name}, {shape.ClassCount} classes, " +
-            $"{shape.ImageSize} px). New classes: {string.Join(", ", FashionMnistTransfer.NewClasses)}; test: {test.Count} images " +
-            $"({(request.Tune ? "held-out training images, --tune" : request.FashionMnist is null ? "embedded subset" : "official test split")}).");
+            $"{shape.ImageSize} px). New classes: {string.Join(", ", FashionMnistTransfer.NewClasses)}; test: {testName}; seeds {string.Join(", ", request.Seeds)}.");
 
-        var experiment = new TransferExperiment(weights, shape, test, request.Seed)
-        {
-            Configure = (mode, mlContext, options) =>
-            {
-                request.Overrides.Apply(options.Training, fromScratch: mode == TransferMode.Scratch);
-                if (request.Verbose)
-                    Log(mlContext);
-            },
-        };
         var rows = new List<Row>();
         foreach (var count in request.PerClass)
         {
-            var subset = FashionMnistTransfer.FirstPerClass(train, count);
-            int? fullEpochs = null;
-            // Full fine-tuning first: from scratch then gets as many epochs at the same resolution, i.e. the same time.
-            foreach (var mode in request.Modes.OrderBy(m => m == TransferMode.Full ? 0 : m == TransferMode.Scratch ? 1 : 2))
+            foreach (var seed in request.Seeds)
             {
-                var loadBefore = LoadAverages();
-                var result = experiment.Run(mode, subset, count, request.Overrides.Epochs is null ? fullEpochs : null);
-                if (mode == TransferMode.Full)
-                    fullEpochs = result.Epochs;
-                var row = new Row(result, mode == TransferMode.Features ? "NFNetFeaturizeImage, NormalizeMeanVariance, LbfgsMaximumEntropy defaults"
-                    : request.Overrides.Describe(result.AutomaticChoices), loadBefore, LoadAverages());
-                rows.Add(row);
-                Console.WriteLine("RESULT " + JsonSerializer.Serialize(new
+                // Fixed test sets train on the first images of the training subset; random splits draw them per seed.
+                var (subset, test) = fixedTest is null ? FashionMnistTransfer.RandomSplit(pool, count, seed)
+                    : (FashionMnistTransfer.FirstPerClass(train, count), fixedTest);
+                var experiment = new TransferExperiment(weights, shape, test, seed)
                 {
-                    mode = mode.ToString(), per_class = count, accuracy = Math.Round(result.Accuracy, 4),
-                    seconds = Math.Round(result.Duration.TotalSeconds, 1), result.Epochs, settings = row.Settings,
-                    load_before = row.LoadBefore, load_after = row.LoadAfter,
-                }, ResultJson));
+                    Configure = (mode, mlContext, options) =>
+                    {
+                        request.Overrides.Apply(options.Training, fromScratch: mode == TransferMode.Scratch);
+                        if (request.Verbose)
+                            Log(mlContext);
+                    },
+                };
+                foreach (var mode in request.Modes)
+                {
+                    var loadBefore = LoadAverages();
+                    var result = experiment.Run(mode, subset, count);
+                    var row = new Row(result, seed, test.Count, mode == TransferMode.Features ? "NFNetFeaturizeImage, NormalizeMeanVariance, LbfgsMaximumEntropy defaults"
+                        : request.Overrides.Describe(result.AutomaticChoices), loadBefore, LoadAverages());
+                    rows.Add(row);
+                    Console.WriteLine("RESULT " + JsonSerializer.Serialize(new
+                    {
+                        mode = mode.ToString(), per_class = count, seed, test_images = test.Count, accuracy = Math.Round(result.Accuracy, 4),
+                        seconds = Math.Round(result.Duration.TotalSeconds, 1), result.Epochs, settings = row.Settings,
+                        load_before = row.LoadBefore, load_after = row.LoadAfter,
+                    }, ResultJson));
+                }
             }
         }
-        Print(rows, test.Count);
-        Save(request, rows, test.Count);
+        Print(rows);
+        Save(request, rows, testName);
         return 0;
     }
 
-    /// <summary>One measured run with its settings and the load averages (1/5/15 min) before and after.</summary>
-    private sealed record Row(TransferResult Result, string Settings, string LoadBefore, string LoadAfter);
+    /// <summary>One measured run with its seed, test-set size, settings and the load averages (1/5/15 min) before and after.</summary>
+    private sealed record Row(TransferResult Result, int Seed, int TestImages, string Settings, string LoadBefore, string LoadAfter);
 
     private static List<ModelInput> OfficialTestImages(string folder)
     {
@@ -156,31 +163,37 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         };
     }
 
-    private static void Print(IReadOnlyList<Row> rows, int testCount)
+    private static void Print(IReadOnlyList<Row> rows)
     {
-        var table = new Table().Title($"Accuracy on {testCount} test images of the 5 new classes").AddColumns("images / class", "mode",
+        var table = new Table().Title("Accuracy on the 5 new classes, per seed").AddColumns("images / class", "seed", "test images", "mode",
             "test accuracy", "training time", "epochs", "settings", "load avg (1/5/15 min) before → after");
-        foreach (var (r, settings, before, after) in rows)
-            table.AddRow(r.PerClass.ToString(CultureInfo.InvariantCulture), r.Mode.Title(), $"{r.Accuracy:P1}",
+        foreach (var (r, seed, testImages, settings, before, after) in rows)
+            table.AddRow(r.PerClass.ToString(CultureInfo.InvariantCulture), seed.ToString(CultureInfo.InvariantCulture),
+                testImages.ToString(CultureInfo.InvariantCulture), r.Mode.Title(), $"{r.Accuracy:P1}",
                 $"{r.Duration.TotalSeconds:0.0} s", r.Mode == TransferMode.Features ? "–" : r.Epochs.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(settings), $"{before} → {after}");
         AnsiConsole.Write(table);
     }
 
-    private static void Save(Request request, IReadOnlyList<Row> rows, int testCount)
+    private static void Save(Request request, IReadOnlyList<Row> rows, string testName)
     {
         Directory.CreateDirectory(request.Output);
         File.WriteAllText(Path.Combine(request.Output, "transfer-results.json"), JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        var summaries = TransferSummary.Of(rows.Select(r => r.Result));
         var lines = new List<string>
         {
-            $"| images / class | {string.Join(" | ", request.Modes.Select(m => m.Title()))} |",
-            $"|---|{string.Join("", request.Modes.Select(_ => "---|"))}",
+            $"| images / class | test images per seed | {string.Join(" | ", request.Modes.Select(m => m.Title()))} |",
+            $"|---|---|{string.Join("", request.Modes.Select(_ => "---|"))}",
         };
-        foreach (var group in rows.Select(r => r.Result).GroupBy(r => r.PerClass))
-            lines.Add($"| {group.Key} | {string.Join(" | ", request.Modes.Select(m => group.FirstOrDefault(r => r.Mode == m) is { } r ? $"{r.Accuracy:P1} ({r.Duration.TotalSeconds:0} s)" : ""))} |");
+        foreach (var group in summaries.GroupBy(r => r.PerClass))
+            lines.Add($"| {group.Key} | {string.Join("–", rows.Where(r => r.Result.PerClass == group.Key).Select(r => r.TestImages).Distinct())} | " +
+                string.Join(" | ", request.Modes.Select(m => group.FirstOrDefault(r => r.Mode == m) is { } r
+                    ? $"{r.Mean:P1} ({r.Min:P1}–{r.Max:P1}, {r.MeanDuration.TotalSeconds:0} s)" : "")) + " |");
         lines.Add("");
-        lines.Add($"Test images: {testCount}. Settings: {request.Overrides}.");
+        lines.Add($"Mean (min–max, mean training time) over seeds {string.Join(", ", request.Seeds)}. Test: {testName}. Settings: {request.Overrides}.");
         File.WriteAllLines(Path.Combine(request.Output, "transfer-results.md"), lines);
+        foreach (var line in lines)
+            Console.WriteLine(line);
         AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.Combine(request.Output, "transfer-results.md"))}[/].");
     }
 

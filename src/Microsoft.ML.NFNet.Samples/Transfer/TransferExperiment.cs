@@ -11,7 +11,7 @@ namespace Microsoft.ML.NFNet.Samples.Transfer;
 /// scoring excluded).
 /// </summary>
 /// <param name="pretrained">The pretrained weights, as <c>PretrainedWeights</c> takes them (here an ExportTimm folder).</param>
-/// <param name="shape">What the pretrained folder holds (from scratch trains the same architecture at the same size).</param>
+/// <param name="shape">What the pretrained folder holds (from scratch trains the same architecture).</param>
 /// <param name="test">The images the accuracy is measured on.</param>
 /// <param name="seed">The trainer's seed.</param>
 public sealed class TransferExperiment(string pretrained, PretrainedShape shape, IReadOnlyList<MLModel.ModelInput> test, int seed)
@@ -22,18 +22,17 @@ public sealed class TransferExperiment(string pretrained, PretrainedShape shape,
     public Action<TransferMode, MLContext, NFNetImageClassificationTrainer.Options>? Configure { get; init; }
 
     /// <summary>Trains on <paramref name="train"/> in <paramref name="mode"/> and scores the test images.</summary>
-    /// <param name="scratchEpochs">From scratch: the epochs full fine-tuning took, the same time budget; null = automatic.</param>
-    public TransferResult Run(TransferMode mode, IReadOnlyList<MLModel.ModelInput> train, int perClass, int? scratchEpochs = null)
+    public TransferResult Run(TransferMode mode, IReadOnlyList<MLModel.ModelInput> train, int perClass)
     {
         var clock = Stopwatch.StartNew();
-        var (predict, training) = mode == TransferMode.Features ? TrainOnFeatures(train) : TrainNFNet(mode, train, scratchEpochs);
+        var (predict, training) = mode == TransferMode.Features ? TrainOnFeatures(train) : TrainNFNet(mode, train);
         var duration = clock.Elapsed;
         var accuracy = test.Zip(predict(test)).Count(p => p.First.Label == p.Second) / (double)test.Count;
         return new TransferResult(mode, perClass, accuracy, duration, training?.EpochsCompleted ?? 0, training?.AutomaticChoices ?? []);
     }
 
     private (Func<IReadOnlyList<MLModel.ModelInput>, string[]> Predict, NFNetTrainingResult? Training) TrainNFNet(TransferMode mode,
-        IReadOnlyList<MLModel.ModelInput> train, int? scratchEpochs)
+        IReadOnlyList<MLModel.ModelInput> train)
     {
         var mlContext = new MLContext(seed: seed);
         var fromScratch = mode == TransferMode.Scratch;
@@ -46,13 +45,9 @@ public sealed class TransferExperiment(string pretrained, PretrainedShape shape,
             Architecture = fromScratch ? shape.Architecture : null,
         };
         options.Training.Seed = seed;
-        if (fromScratch)
-        {
-            // The pretrained network's architecture at its resolution, so both see the same pixels.
-            options.Training.Epochs = scratchEpochs;
-            options.Training.Preprocessing.ImageSize = shape.ImageSize;
-        }
-        else
+        // From scratch: the pretrained network's architecture with the from-scratch defaults (on 28 px images they
+        // choose its 32 px too, and more epochs than fine-tuning).
+        if (!fromScratch)
         {
             options.Training.TrainableParts = mode switch
             {

@@ -3,7 +3,7 @@ namespace Microsoft.ML.NFNet.Samples.Transfer;
 /// <summary>The ways the transfer demo trains a classifier on the new classes.</summary>
 public enum TransferMode
 {
-    /// <summary>nfnet_tiny from random weights (the baseline), with as many epochs as full fine-tuning: the same time budget.</summary>
+    /// <summary>nfnet_tiny from random weights with the from-scratch defaults (the baseline).</summary>
     Scratch,
 
     /// <summary>The pretrained network, every layer trained (<c>TrainableParts = All</c>).</summary>
@@ -24,7 +24,7 @@ public static class TransferModeTitles
 {
     public static string Title(this TransferMode mode) => mode switch
     {
-        TransferMode.Scratch => "from scratch (same time)",
+        TransferMode.Scratch => "from scratch",
         TransferMode.Full => "full fine-tuning",
         TransferMode.LastStage => "last stage + head",
         TransferMode.Head => "head only",

@@ -3,25 +3,20 @@ namespace Microsoft.ML.NFNet;
 
 /// <summary>
 /// The automatic settings for a network that starts from pretrained weights, chosen from the data. The values come from
-/// the transfer-learning measurements in the README ("Transfer learning"; the benchmark app's <c>transfer --tune</c>):
-/// fine-tune the whole network at one rate, a few hundred optimizer steps whatever the data size, gentler crops on
-/// small images.
+/// the transfer-learning measurements in docs/transfer-learning.md (the benchmark app's <c>transfer --tune</c>): the
+/// whole network trains with the from-scratch optimization recipe (peak rate, AGC's λ for the batch, crops for the image
+/// size, warm-up share), for fewer steps than from scratch once there are more than a few dozen images per class.
 /// </summary>
 internal static class FineTuningDefaults
 {
-    /// <summary>Peak SGD rate at batch 32. 0.03 and 0.1 measured alike on 10–100 images per class, 0.01 and 0.003 clearly
-    /// worse; the smaller of the two good ones is the safer for large pretrained networks.</summary>
-    public const double LearningRate = 0.03;
-
-    /// <summary>Optimizer steps aimed for: with 10 or 25 images per class, 10 epochs are 20–40 steps and leave accuracy on
-    /// the table (measured: 10 → 50 epochs took 10 images per class from 73 % to 78 %).</summary>
-    public const int TargetSteps = 240;
+    /// <summary>Optimizer steps aimed for (measured on 10–100 images per class: 240 steps at a peak rate of 0.03 lost
+    /// 2–5 points to 600 at 0.1; with 10 or 25 images per class the epoch cap binds first).</summary>
+    public const int TargetSteps = 600;
 
     public const int MinimumEpochs = 10;
-    public const int MaximumEpochs = 50;
 
-    /// <summary>Images whose median side is at most this are "small" (thumbnails, 28×28 scans): crops keep more of them.</summary>
-    public const int SmallImageSide = 64;
+    /// <summary>The most automatic epochs: from-scratch training's cap (150 epochs of 10 images per class are 300 steps).</summary>
+    public const int MaximumEpochs = FromScratchDefaults.MaxEpochs;
 
     /// <summary>The automatic epochs: about <see cref="TargetSteps"/> steps, <see cref="MinimumEpochs"/>–<see cref="MaximumEpochs"/>.</summary>
     public static int Epochs(DatasetProfile profile, int batchSize)
@@ -41,7 +36,14 @@ internal static class FineTuningDefaults
         var stepsPerEpoch = StepsPerEpoch(profile, options.BatchSize);
         var epochs = Epochs(profile, options.BatchSize);
         var chosenEpochs = options.Epochs ?? epochs;
-        var small = Math.Min(profile.MedianWidth, profile.MedianHeight) <= SmallImageSide;
+        var side = Math.Max(1, Math.Min(profile.MedianWidth, profile.MedianHeight));
+        var batchSize = Math.Min(options.BatchSize, Math.Max(1, profile.ImageCount));
+        // The optimization recipe is from-scratch training's: measured better than a gentler one from pretrained weights
+        // too, because AGC bounds every update relative to the weights it changes.
+        var (cropScale, cropWhy) = FromScratchDefaults.CropScaleMin(side);
+        var (learningRate, rateWhy) = FromScratchDefaults.LearningRate(batchSize, optimizer.ScaleLearningRateWithBatchSize);
+        var (clipping, clippingWhy) = FromScratchDefaults.ClippingFactor(batchSize);
+        var (warmup, warmupWhy) = FromScratchDefaults.WarmupEpochs(chosenEpochs);
         return options with
         {
             Epochs = choices.Choose(options.Epochs, "Epochs", epochs,
@@ -55,9 +57,7 @@ internal static class FineTuningDefaults
             {
                 ImageSize = choices.Choose(preprocessing.ImageSize, "ImageSize", Math.Max(architecture.TrainImageSize, architecture.MinimumImageSize),
                     $"the resolution {architecture.Name} was trained at"),
-                CropScaleMin = choices.Choose(preprocessing.CropScaleMin, "CropScaleMin", small ? 0.35 : 0.08, small
-                    ? $"random-resized crops of 35–100 % of images this small (median {profile.MedianWidth}×{profile.MedianHeight} px)"
-                    : "random-resized crops of 8–100 % of the image, as timm fine-tunes"),
+                CropScaleMin = choices.Choose(preprocessing.CropScaleMin, "CropScaleMin", cropScale, cropWhy),
                 HorizontalFlipProbability = choices.Choose(preprocessing.HorizontalFlipProbability,
                     "HorizontalFlipProbability", 0.5, "random mirroring"),
                 MixUpAlpha = choices.Choose(preprocessing.MixUpAlpha, "MixUpAlpha", 0.0, "off"),
@@ -65,12 +65,10 @@ internal static class FineTuningDefaults
             },
             Optimizer = optimizer with
             {
-                LearningRate = choices.Choose(optimizer.LearningRate, "LearningRate", LearningRate,
-                    "peak SGD rate for fine-tuning pretrained weights"),
-                ClippingFactor = choices.Choose(optimizer.ClippingFactor, "ClippingFactor", AdaptiveGradientClipping.DefaultClipFactor,
-                    "DeepMind's λ, the value the fine-tuning measurements used"),
+                LearningRate = choices.Choose(optimizer.LearningRate, "LearningRate", learningRate, rateWhy),
+                ClippingFactor = choices.Choose(optimizer.ClippingFactor, "ClippingFactor", clipping, clippingWhy),
                 WarmupEpochs = optimizer.WarmupSteps is null
-                    ? choices.Choose(optimizer.WarmupEpochs, "WarmupEpochs", 1.0, "linear warm-up")
+                    ? choices.Choose(optimizer.WarmupEpochs, "WarmupEpochs", warmup, warmupWhy)
                     : optimizer.WarmupEpochs,
             },
         };

@@ -26,7 +26,7 @@ public class CommandLineTests
         ["scoring", new[] { "--figures", "--images", "--batch", "--rounds", "--threads" }],
         ["small-data", new[] { "--row", "--data", "--train-folder", "--test-folder", "--set", "--try", "--skip-baseline", "--tta", "--output" }],
         ["transfer", new[] { "--per-class", "--modes", "--fashion-mnist", "--pretrained", "--learning-rate", "--epochs",
-            "--backbone-factor", "--warmup-epochs", "--crop-scale-min", "--no-augmentation", "--tune", "--threads", "--verbose",
+            "--backbone-factor", "--warmup-epochs", "--crop-scale-min", "--flip", "--clipping", "--no-augmentation", "--tune", "--seeds", "--threads", "--verbose",
             "--remake-pretrained", "--pretrain-epochs" }],
         ["webapi-load", new[] { "--model", "--image-size", "--image", "--concurrency", "--duration", "--warmup" }],
         ["decode", new[] { "--quick" }],

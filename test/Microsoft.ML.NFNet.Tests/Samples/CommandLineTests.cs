@@ -24,7 +24,7 @@ public class CommandLineTests
             "--validation-fraction", "--seed", "--output" }],
         ["predict", new[] { "--model", "--top", "<images>" }],
         ["evaluate", new[] { "--model", "--data", "--output" }],
-        ["transfer-demo", new[] { "--per-class", "--modes", "--seed" }],
+        ["transfer-demo", new[] { "--per-class", "--modes", "--seeds" }],
     ];
 
     [TestMethod]

@@ -61,7 +61,7 @@ public class CpuFineTuningPlanTests
         Assert.AreEqual(NFNetTrainableParts.All, settings.TrainableParts);
         Assert.AreEqual(128, settings.Preprocessing.ImageSize);
         Assert.AreEqual(160, settings.Preprocessing.EvalImageSize, "128 × 288 / 224 = 165, rounded to a multiple of 16");
-        Assert.AreEqual(10, settings.Epochs, "the fine-tuning default; the budget shortens the schedule to what fits");
+        Assert.AreEqual(21, settings.Epochs, "the fine-tuning default (⌈600 / 29 steps per epoch⌉); the budget shortens the schedule to what fits");
     }
 
     [TestMethod]

@@ -221,14 +221,17 @@ public class FineTuningTests
         Assert.IsNull(scratch.TrainableParts, "from scratch everything trains; nothing to choose");
         Assert.IsNotNull(fineTuning.TrainableParts);
         Assert.IsNotNull(fineTuning.BackboneLearningRateFactor);
-        Assert.IsTrue(fineTuning.Optimizer.LearningRate < scratch.Optimizer.LearningRate, "a pretrained backbone takes a smaller rate");
+        Assert.AreEqual(scratch.Optimizer.LearningRate, fineTuning.Optimizer.LearningRate, "the from-scratch peak rate: measured better");
+        Assert.AreEqual(scratch.Optimizer.ClippingFactor, fineTuning.Optimizer.ClippingFactor, "AGC's λ for the batch, as from scratch");
+        Assert.IsLessThan(scratch.Epochs!.Value, fineTuning.Epochs!.Value, "150 images: fewer epochs than from scratch");
         Assert.IsTrue(choices.Any(c => c.StartsWith("TrainableParts = ", StringComparison.Ordinal)), string.Join("\n", choices));
         Assert.AreEqual(0.875, fineTuning.Preprocessing.EvalCropFraction, "evaluation settings are saved resolved");
     }
 
     [TestMethod]
-    [DataRow(50, 28, 50, 0.35, DisplayName = "10 per class of 5, 28 px: capped at 50 epochs, gentle crops")]
-    [DataRow(500, 28, 15, 0.35, DisplayName = "100 per class: 16 steps per epoch, 15 epochs")]
+    [DataRow(50, 28, 150, 0.6, DisplayName = "10 per class of 5, 28 px: capped at 150 epochs (300 steps), the small-image crops")]
+    [DataRow(500, 28, 38, 0.6, DisplayName = "100 per class: 16 steps per epoch, 38 epochs")]
+    [DataRow(1_000, 64, 19, 0.41, DisplayName = "1,000 images of 64 px: 19 epochs, crops between the small-image and timm's")]
     [DataRow(30_000, 224, 10, 0.08, DisplayName = "30,000 photos: at least 10 epochs, timm's crops")]
     public void FineTuningEpochsAimForAFewHundredStepsAndCropsFollowTheImageSize(int images, int side, int epochs, double cropScaleMin)
     {
@@ -237,7 +240,9 @@ public class FineTuningTests
         Assert.AreEqual(epochs, settings.Epochs);
         Assert.AreEqual(cropScaleMin, settings.Preprocessing.CropScaleMin);
         Assert.AreEqual(NFNetTrainableParts.All, settings.TrainableParts);
-        Assert.AreEqual(0.03, settings.Optimizer.LearningRate);
+        Assert.AreEqual(0.1, settings.Optimizer.LearningRate);
+        Assert.AreEqual(0.04, settings.Optimizer.ClippingFactor, "batch 32: AGC's small-batch λ");
+        Assert.AreEqual(Math.Clamp(0.05 * epochs, 0.5, 5), settings.Optimizer.WarmupEpochs!.Value, 1e-9, "warm-up: 5 % of the epochs");
     }
 
     // A "pretrained" network: random weights with gains and biases moved off their initial values.

@@ -212,7 +212,7 @@ public class FromScratchDefaultsTests
         var stopping = tuned.Options.EarlyStopping!;
         Assert.AreEqual(tuned.Options.Epochs, stopping.Patience, "120 validation images are too few to stop on");
         Assert.IsFalse(stopping.RestoreBestWeights);
-        Assert.AreEqual(0.01, tuned.Options.Optimizer.ClippingFactor);
+        Assert.AreEqual(0.04, tuned.Options.Optimizer.ClippingFactor, "batch 32: the small-batch λ, as from scratch");
         CollectionAssert.IsSubsetOf(new[] { "EarlyStopping.Patience", "EarlyStopping.RestoreBestWeights", "ClippingFactor" },
             tuned.Choices.Select(c => c[..c.IndexOf(' ', StringComparison.Ordinal)]).ToArray());
     }
