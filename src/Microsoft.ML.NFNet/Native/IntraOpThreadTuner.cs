@@ -26,6 +26,9 @@ internal sealed class IntraOpThreadTuner
     /// <summary>Calls timed per measurement (their median counts).</summary>
     public const int SamplesPerMeasurement = 3;
 
+    /// <summary>Calls not timed when the tuner starts.</summary>
+    public const int FirstCallsUntimed = 3;
+
     /// <summary>Another count is taken only when it is at least this much faster per item.</summary>
     public const double RequiredGain = 0.10;
 
@@ -44,7 +47,10 @@ internal sealed class IntraOpThreadTuner
     private readonly List<double> trialSamples = [];
     private int current;
     private int? trial;
-    private int skip = 1; // the first call of a count pays for creating its threads
+    // The first call of a count pays for creating its threads; the first calls of all pay for libtorch's first use of each
+    // operator and for the allocator's first pages (eca_nfnet_l0 scoring: 2 threads timed cold lost to 1 thread warm,
+    // and the exploration that followed cost 50 % over 30 passes on a quiet machine).
+    private int skip = FirstCallsUntimed;
     private bool tryFewerNext = true;
     private TimeSpan interval = FirstInterval;
     private TimeSpan nextTrial = TimeSpan.Zero;
