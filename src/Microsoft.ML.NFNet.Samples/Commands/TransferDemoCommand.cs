@@ -30,7 +30,8 @@ internal sealed class TransferDemoCommand : System.CommandLine.Command
     public TransferDemoCommand() : base("transfer-demo",
         "Transfer learning on Fashion-MNIST, offline: nfnet_tiny pretrained on five classes (shipped) is fine-tuned on the " +
         "five others with a few images per class, and compared with training from scratch, the last stage or the head " +
-        "only, and its features in LbfgsMaximumEntropy; mean and spread over seeds.")
+        "only, and its features in LbfgsMaximumEntropy; mean and spread over seeds. Takes about 17 minutes a seed on a " +
+        "2-core CPU: --seeds 1 --per-class 10 for a quick look.")
     {
         Options.Add(perClass);
         Options.Add(modes);
