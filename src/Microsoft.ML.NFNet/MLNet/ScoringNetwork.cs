@@ -32,9 +32,10 @@ internal sealed class ScoringNetwork : IDisposable
     private NFNetScoringEngine scoringEngine;
     // The ONNX Runtime session while ScoringEngine is OnnxRuntime.
     private OnnxRuntimeScorer? onnxRuntime;
-    // The forward passes' libtorch thread count, timed and chosen as the load changes (CPU, TorchSharp engine only).
-    private IntraOpThreadTuner? threads;
-    private bool threadsChosen;
+    // The forward passes' libtorch thread count, timed and chosen as the load changes (CPU, TorchSharp engine only);
+    // made by the first pass, from the count of the thread that runs it (under the forward lock).
+    private readonly Lazy<IntraOpThreadTuner?> threads =
+        new(() => IntraOpThreadTuner.ForThisThread("forward passes", log: null), LazyThreadSafetyMode.None);
 
     /// <param name="model">Owned from now on; put in eval mode.</param>
     /// <param name="preprocessing">The scoring preprocessing (validated here).</param>
@@ -138,7 +139,7 @@ internal sealed class ScoringNetwork : IDisposable
             ThrowIfDisposed();
             var device = Model.Classifier.weight!.device;
             using var timed = device.type == DeviceType.CPU && (onnxRuntime is null || output == NetworkOutput.Features)
-                ? Threads()?.Run((int)batch.shape[0])
+                ? threads.Value?.Run((int)batch.shape[0])
                 : null;
             if (output == NetworkOutput.Features)
                 return ToFloats(Model.ForwardFeatures(batch.to(device)));
@@ -164,15 +165,7 @@ internal sealed class ScoringNetwork : IDisposable
 
     /// <summary>What chooses the forward passes' thread count; null before the first pass, and where nothing is chosen
     /// (one core, <c>OMP_NUM_THREADS</c> set, a GPU, ONNX Runtime).</summary>
-    internal IntraOpThreadTuner? ForwardThreads => threads;
-
-    // Created by the first forward pass, from the thread count of the thread that runs it (the caller holds the lock).
-    private IntraOpThreadTuner? Threads()
-    {
-        if (!threadsChosen)
-            (threads, threadsChosen) = (IntraOpThreadTuner.ForThisThread("forward passes", log: null), true);
-        return threads;
-    }
+    internal IntraOpThreadTuner? ForwardThreads => threads.IsValueCreated ? threads.Value : null;
 
     // Softmax probabilities of one preprocessed batch from the current engine (the caller holds the lock).
     private Tensor Probabilities(Tensor batch) => onnxRuntime is not null

@@ -88,11 +88,11 @@ internal sealed class IntraOpThreadTuner
             return null;
         if (PerThreadTorchThreads.CurrentThreads() is not (> 1 and var threads))
             return null;
-        var niced = ProcessNiceness() > 0;
-        if (niced)
+        var nice = ProcessNiceness();
+        if (nice > 0)
             log?.Invoke($"Threads: {work} start with 1 thread of {threads} (the process runs with a lower priority, nice " +
-                $"{ProcessNiceness()}) and take more once they prove faster. Set OMP_NUM_THREADS to keep a fixed count.");
-        return new IntraOpThreadTuner(threads, work, log, startWithOne: niced);
+                $"{nice}) and take more once they prove faster. Set OMP_NUM_THREADS to keep a fixed count.");
+        return new IntraOpThreadTuner(threads, work, log, startWithOne: nice > 0);
     }
 
     // The process's nice value (0 where it cannot be read).

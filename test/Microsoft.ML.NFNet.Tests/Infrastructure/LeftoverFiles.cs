@@ -30,6 +30,12 @@ internal static class LeftoverFiles
         return [.. found];
     }
 
-    /// <summary>A fresh empty folder for temp files; delete it with <see cref="Directory.Delete(string, bool)"/>.</summary>
-    public static string NewFolder() => Directory.CreateTempSubdirectory("nfnet-spill-test-").FullName;
+    /// <summary>A fresh empty folder for temp files, deleted with what is left in it when disposed.</summary>
+    public static TempFolder NewFolder() => new(Directory.CreateTempSubdirectory("nfnet-spill-test-").FullName);
+
+    /// <summary>A test's temp folder: <see cref="Path"/>, deleted on <see cref="Dispose"/>.</summary>
+    public sealed record TempFolder(string Path) : IDisposable
+    {
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
 }

@@ -24,139 +24,109 @@ public class LargeDataTests
     [TestMethod]
     public void RowsInATempFileTrainExactlyAsRowsInMemory()
     {
-        var folder = LeftoverFiles.NewFolder();
-        try
-        {
-            var images = TestImages.Images(perClass: 8, seed: 3);
-            var (memoryLog, memoryScores, memoryHistory) = Train(images, DataMemoryBudget.Default with { Folder = folder });
-            var (fileLog, fileScores, fileHistory) = Train(images, new DataMemoryBudget(EncodedImageBytes: 2_000, FeatureBytes: 0, folder));
+        using var temp = LeftoverFiles.NewFolder();
+        var folder = temp.Path;
+        var images = TestImages.Images(perClass: 8, seed: 3);
+        var (memoryLog, memoryScores, memoryHistory) = Train(images, DataMemoryBudget.Default with { Folder = folder });
+        var (fileLog, fileScores, fileHistory) = Train(images, new DataMemoryBudget(EncodedImageBytes: 2_000, FeatureBytes: 0, folder));
 
-            Assert.IsTrue(memoryLog.Any(l => l.Contains("Automatic: training images in memory (", StringComparison.Ordinal)),
-                string.Join("\n", memoryLog));
-            Assert.IsTrue(fileLog.Any(l => l.Contains($"Automatic: training images in a temp file in '{folder}'", StringComparison.Ordinal)),
-                string.Join("\n", fileLog));
-            Assert.HasCount(memoryHistory.Length, fileHistory);
-            for (var i = 0; i < memoryHistory.Length; i++)
-            {
-                Assert.AreEqual(memoryHistory[i].TrainLoss, fileHistory[i].TrainLoss, $"report {i}: training loss");
-                Assert.AreEqual(memoryHistory[i].ValidationLoss, fileHistory[i].ValidationLoss, $"report {i}: validation loss");
-            }
-            for (var i = 0; i < memoryScores.Length; i++)
-                CollectionAssert.AreEqual(memoryScores[i], fileScores[i], $"scores of image {i}");
-            Assert.IsEmpty(LeftoverFiles.In(folder), "the temp file is deleted when Fit returns");
-        }
-        finally
+        Assert.IsTrue(memoryLog.Any(l => l.Contains("Automatic: training images in memory (", StringComparison.Ordinal)),
+            string.Join("\n", memoryLog));
+        Assert.IsTrue(fileLog.Any(l => l.Contains($"Automatic: training images in a temp file in '{folder}'", StringComparison.Ordinal)),
+            string.Join("\n", fileLog));
+        Assert.HasCount(memoryHistory.Length, fileHistory);
+        for (var i = 0; i < memoryHistory.Length; i++)
         {
-            Directory.Delete(folder, recursive: true);
+            Assert.AreEqual(memoryHistory[i].TrainLoss, fileHistory[i].TrainLoss, $"report {i}: training loss");
+            Assert.AreEqual(memoryHistory[i].ValidationLoss, fileHistory[i].ValidationLoss, $"report {i}: validation loss");
         }
+        for (var i = 0; i < memoryScores.Length; i++)
+            CollectionAssert.AreEqual(memoryScores[i], fileScores[i], $"scores of image {i}");
+        Assert.IsEmpty(LeftoverFiles.In(folder), "the temp file is deleted when Fit returns");
     }
 
     [TestMethod]
     public void TheTempFileIsGoneWhenABadRowFailsTraining()
     {
-        var folder = LeftoverFiles.NewFolder();
-        try
-        {
-            var images = TestImages.Images(perClass: 4, seed: 1);
-            images[9].ImageSource = images[9].ImageSource[..40];
+        using var temp = LeftoverFiles.NewFolder();
+        var folder = temp.Path;
+        var images = TestImages.Images(perClass: 4, seed: 1);
+        images[9].ImageSource = images[9].ImageSource[..40];
 
-            var e = Assert.ThrowsExactly<InvalidImageException>(() => Fit(images, Spilling(folder)));
+        var e = Assert.ThrowsExactly<InvalidImageException>(() => Fit(images, Spilling(folder)));
 
-            StringAssert.Contains(e.Message, "Row 9 ", "the temp file keeps the row numbers");
-            Assert.IsEmpty(LeftoverFiles.In(folder));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        StringAssert.Contains(e.Message, "Row 9 ", "the temp file keeps the row numbers");
+        Assert.IsEmpty(LeftoverFiles.In(folder));
     }
 
     [TestMethod]
     public void TheTempFileIsGoneWhenTrainingIsCancelled()
     {
-        var folder = LeftoverFiles.NewFolder();
-        try
+        using var temp = LeftoverFiles.NewFolder();
+        var folder = temp.Path;
+        using var stop = new CancellationTokenSource();
+        var whileTraining = Array.Empty<string>();
+        var options = Spilling(folder);
+        options.CancellationToken = stop.Token;
+        options.Training = options.Training with
         {
-            using var stop = new CancellationTokenSource();
-            var whileTraining = Array.Empty<string>();
-            var options = Spilling(folder);
-            options.CancellationToken = stop.Token;
-            options.Training = options.Training with
+            LogEveryBatches = 1,
+            MetricsCallback = _ =>
             {
-                LogEveryBatches = 1,
-                MetricsCallback = _ =>
-                {
-                    whileTraining = LeftoverFiles.In(folder);
-                    stop.Cancel();
-                },
-            };
+                whileTraining = LeftoverFiles.In(folder);
+                stop.Cancel();
+            },
+        };
 
-            Assert.ThrowsExactly<OperationCanceledException>(() => Fit(TestImages.Images(perClass: 4, seed: 1), options));
+        Assert.ThrowsExactly<OperationCanceledException>(() => Fit(TestImages.Images(perClass: 4, seed: 1), options));
 
-            Assert.HasCount(1, whileTraining, "the images are in a temp file while training runs");
-            Assert.IsEmpty(LeftoverFiles.In(folder));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.HasCount(1, whileTraining, "the images are in a temp file while training runs");
+        Assert.IsEmpty(LeftoverFiles.In(folder));
     }
 
     [TestMethod]
     public void TheTempFileIsGoneWhenTheDataViewFailsWhileItIsRead()
     {
-        var folder = LeftoverFiles.NewFolder();
-        try
+        using var temp = LeftoverFiles.NewFolder();
+        var folder = temp.Path;
+        var images = TestImages.Images(perClass: 150, seed: 1);
+        var mlContext = new MLContext(seed: 1);
+        var whileReading = Array.Empty<string>();
+        var keyed = Streamed(mlContext, Calling(images, row: 400, () =>
         {
-            var images = TestImages.Images(perClass: 150, seed: 1);
-            var mlContext = new MLContext(seed: 1);
-            var whileReading = Array.Empty<string>();
-            var keyed = Streamed(mlContext, Calling(images, row: 400, () =>
-            {
-                whileReading = WaitForTheTempFile(folder);
-                throw new InvalidDataException("The source failed at row 400.");
-            }));
+            whileReading = WaitForTheTempFile(folder);
+            throw new InvalidDataException("The source failed at row 400.");
+        }));
 
-            var e = Assert.Throws<Exception>(() => mlContext.MulticlassClassification.Trainers.NFNet(Spilling(folder)).Fit(keyed));
+        var e = Assert.Throws<Exception>(() => mlContext.MulticlassClassification.Trainers.NFNet(Spilling(folder)).Fit(keyed));
 
-            StringAssert.Contains(e.ToString(), "failed at row 400");
-            Assert.HasCount(1, whileReading, "the rows read before went to the temp file");
-            Assert.IsEmpty(LeftoverFiles.In(folder), "it is deleted");
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        StringAssert.Contains(e.ToString(), "failed at row 400");
+        Assert.HasCount(1, whileReading, "the rows read before went to the temp file");
+        Assert.IsEmpty(LeftoverFiles.In(folder), "it is deleted");
     }
 
     [TestMethod]
     public void TheTempFileIsGoneWhenFitIsCancelledWhileTheDataViewIsRead()
     {
-        var folder = LeftoverFiles.NewFolder();
-        try
+        using var temp = LeftoverFiles.NewFolder();
+        var folder = temp.Path;
+        using var stop = new CancellationTokenSource();
+        var whileReading = Array.Empty<string>();
+        var images = TestImages.Images(perClass: 400, seed: 1);
+        var mlContext = new MLContext(seed: 1);
+        var keyed = Streamed(mlContext, Calling(images, row: 500, () =>
         {
-            using var stop = new CancellationTokenSource();
-            var whileReading = Array.Empty<string>();
-            var images = TestImages.Images(perClass: 400, seed: 1);
-            var mlContext = new MLContext(seed: 1);
-            var keyed = Streamed(mlContext, Calling(images, row: 500, () =>
-            {
-                whileReading = WaitForTheTempFile(folder);
-                stop.Cancel();
-            }));
-            var options = Spilling(folder);
-            options.CancellationToken = stop.Token;
+            whileReading = WaitForTheTempFile(folder);
+            stop.Cancel();
+        }));
+        var options = Spilling(folder);
+        options.CancellationToken = stop.Token;
 
-            // Cancellation is checked every 1,024 rows: rows 0-1,023 are in the temp file when it is seen.
-            Assert.ThrowsExactly<OperationCanceledException>(() => mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(keyed));
+        // Cancellation is checked every 1,024 rows: rows 0-1,023 are in the temp file when it is seen.
+        Assert.ThrowsExactly<OperationCanceledException>(() => mlContext.MulticlassClassification.Trainers.NFNet(options).Fit(keyed));
 
-            Assert.HasCount(1, whileReading, "the rows read before went to the temp file");
-            Assert.IsEmpty(LeftoverFiles.In(folder));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.HasCount(1, whileReading, "the rows read before went to the temp file");
+        Assert.IsEmpty(LeftoverFiles.In(folder));
     }
 
     /// <summary>ML.NET reads rows ahead on other threads, so the source may be far ahead of the trainer: the source waits

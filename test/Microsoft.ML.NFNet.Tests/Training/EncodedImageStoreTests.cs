@@ -18,76 +18,58 @@ public class EncodedImageStoreTests
     [TestMethod]
     public void ImagesOverTheBudgetAreReadBackByteForByteFromManyThreads()
     {
-        var folder = LeftoverFiles.NewFolder();
-        try
-        {
-            var images = Images(seed: 1);
-            using var store = new EncodedImageStore(new DataMemoryBudget(EncodedImageBytes: 60_000, FeatureBytes: 0, folder));
-            for (var i = 0; i < images.Length; i++)
-                store.Add(images[i], label: i % 3);
-            store.Complete();
+        using var temp = LeftoverFiles.NewFolder();
+        var folder = temp.Path;
+        var images = Images(seed: 1);
+        using var store = new EncodedImageStore(new DataMemoryBudget(EncodedImageBytes: 60_000, FeatureBytes: 0, folder));
+        for (var i = 0; i < images.Length; i++)
+            store.Add(images[i], label: i % 3);
+        store.Complete();
 
-            Assert.IsTrue(store.Spilled, "more than 60,000 bytes go to the temp file");
-            Assert.AreEqual(images.Sum(x => (long)x.Length), store.Bytes);
-            var order = Enumerable.Range(0, 400).Select(k => k * 7 % images.Length).ToArray();
-            var mismatches = 0;
-            Parallel.For(0, order.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, k =>
-            {
-                var i = order[k];
-                if (!store.Encoded(i).Span.SequenceEqual(images[i]) || store.Label(i) != i % 3)
-                    Interlocked.Increment(ref mismatches);
-            });
-            Assert.AreEqual(0, mismatches, "every concurrent read gives the bytes and label that were added");
-        }
-        finally
+        Assert.IsTrue(store.Spilled, "more than 60,000 bytes go to the temp file");
+        Assert.AreEqual(images.Sum(x => (long)x.Length), store.Bytes);
+        var order = Enumerable.Range(0, 400).Select(k => k * 7 % images.Length).ToArray();
+        var mismatches = 0;
+        Parallel.For(0, order.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, k =>
         {
-            Directory.Delete(folder, recursive: true);
-        }
+            var i = order[k];
+            if (!store.Encoded(i).Span.SequenceEqual(images[i]) || store.Label(i) != i % 3)
+                Interlocked.Increment(ref mismatches);
+        });
+        Assert.AreEqual(0, mismatches, "every concurrent read gives the bytes and label that were added");
     }
 
     [TestMethod]
     public void ImagesWithinTheBudgetStayInMemoryWithoutATempFile()
     {
-        var folder = LeftoverFiles.NewFolder();
-        try
-        {
-            var images = Images(seed: 2)[..4]; // 50,701 bytes
-            using var store = new EncodedImageStore(new DataMemoryBudget(EncodedImageBytes: 60_000, FeatureBytes: 0, folder));
-            for (var i = 0; i < images.Length; i++)
-                store.Add(images[i], label: 1);
-            store.Complete();
+        using var temp = LeftoverFiles.NewFolder();
+        var folder = temp.Path;
+        var images = Images(seed: 2)[..4]; // 50,701 bytes
+        using var store = new EncodedImageStore(new DataMemoryBudget(EncodedImageBytes: 60_000, FeatureBytes: 0, folder));
+        for (var i = 0; i < images.Length; i++)
+            store.Add(images[i], label: 1);
+        store.Complete();
 
-            Assert.IsFalse(store.Spilled);
-            Assert.IsEmpty(LeftoverFiles.In(folder));
-            for (var i = 0; i < images.Length; i++)
-                Assert.IsTrue(store.Encoded(i).Span.SequenceEqual(images[i]), $"image {i}");
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.IsFalse(store.Spilled);
+        Assert.IsEmpty(LeftoverFiles.In(folder));
+        for (var i = 0; i < images.Length; i++)
+            Assert.IsTrue(store.Encoded(i).Span.SequenceEqual(images[i]), $"image {i}");
     }
 
     [TestMethod]
     public void TheTempFileIsGoneOnceTheStoreIsDisposed()
     {
-        var folder = LeftoverFiles.NewFolder();
-        try
-        {
-            var store = new EncodedImageStore(new DataMemoryBudget(EncodedImageBytes: 10, FeatureBytes: 0, folder));
-            store.Add(new byte[100], 0);
-            store.Complete();
-            var whileOpen = LeftoverFiles.In(folder);
-            store.Dispose();
+        using var temp = LeftoverFiles.NewFolder();
+        var folder = temp.Path;
+        var store = new EncodedImageStore(new DataMemoryBudget(EncodedImageBytes: 10, FeatureBytes: 0, folder));
+        store.Add(new byte[100], 0);
+        store.Complete();
+        var whileOpen = LeftoverFiles.In(folder);
+        store.Dispose();
 
-            Assert.HasCount(1, whileOpen, "the file exists (or is held open) while the store is in use: " + string.Join(", ", whileOpen));
-            Assert.IsEmpty(LeftoverFiles.In(folder), "nothing left in the folder, nothing held open");
-            Assert.ThrowsExactly<ObjectDisposedException>(() => store.Encoded(0));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.HasCount(1, whileOpen, "the file exists (or is held open) while the store is in use: " + string.Join(", ", whileOpen));
+        Assert.IsEmpty(LeftoverFiles.In(folder), "nothing left in the folder, nothing held open");
+        Assert.ThrowsExactly<ObjectDisposedException>(() => store.Encoded(0));
     }
 
     [TestMethod]

@@ -134,35 +134,29 @@ public class FineTuningTests
     {
         var train = SyntheticImages.Create(perClass: 6, classes: 3, size: 32, seed: 1);
         var validation = SyntheticImages.Create(perClass: 2, classes: 3, size: 32, seed: 2);
-        var folder = LeftoverFiles.NewFolder();
-        try
-        {
-            var notes = new List<string>();
-            var whileTraining = Array.Empty<string>();
-            using var inMemory = Pretrained(seed: 4);
-            using var inFile = Pretrained(seed: 4);
+        using var temp = LeftoverFiles.NewFolder();
+        var folder = temp.Path;
+        var notes = new List<string>();
+        var whileTraining = Array.Empty<string>();
+        using var inMemory = Pretrained(seed: 4);
+        using var inFile = Pretrained(seed: 4);
 
-            var memoryResult = new NFNetTrainingEngine(Options(NFNetTrainableParts.Head, epochs: 3))
-                { DataMemory = DataMemoryBudget.Default with { Folder = folder } }.Train(inMemory, train, validation, pretrained: true);
-            var fileResult = new NFNetTrainingEngine(Options(NFNetTrainableParts.Head, epochs: 3) with
-                { MetricsCallback = _ => whileTraining = LeftoverFiles.In(folder) }, notes.Add)
-                { DataMemory = new DataMemoryBudget(EncodedImageBytes: 0, FeatureBytes: 1_000, folder) }.Train(inFile, train, validation, pretrained: true);
+        var memoryResult = new NFNetTrainingEngine(Options(NFNetTrainableParts.Head, epochs: 3))
+            { DataMemory = DataMemoryBudget.Default with { Folder = folder } }.Train(inMemory, train, validation, pretrained: true);
+        var fileResult = new NFNetTrainingEngine(Options(NFNetTrainableParts.Head, epochs: 3) with
+            { MetricsCallback = _ => whileTraining = LeftoverFiles.In(folder) }, notes.Add)
+            { DataMemory = new DataMemoryBudget(EncodedImageBytes: 0, FeatureBytes: 1_000, folder) }.Train(inFile, train, validation, pretrained: true);
 
-            Assert.IsTrue(notes.Any(n => n.Contains($"features of 24 images once (") && n.Contains($"in a temp file in '{folder}'")),
-                string.Join("\n", notes));
-            Assert.HasCount(1, whileTraining, "the features are in a temp file while training runs");
-            Assert.IsEmpty(LeftoverFiles.In(folder), "and it is gone afterwards");
-            TensorAssert.Identical(inMemory.Classifier.weight!, inFile.Classifier.weight!, "head.fc.weight");
-            TensorAssert.Identical(inMemory.Classifier.bias!, inFile.Classifier.bias!, "head.fc.bias");
-            for (var epoch = 0; epoch < 3; epoch++)
-            {
-                Assert.AreEqual(memoryResult.History[epoch].TrainLoss, fileResult.History[epoch].TrainLoss, $"epoch {epoch + 1} loss");
-                Assert.AreEqual(memoryResult.History[epoch].ValidationLoss, fileResult.History[epoch].ValidationLoss, "validation");
-            }
-        }
-        finally
+        Assert.IsTrue(notes.Any(n => n.Contains($"features of 24 images once (") && n.Contains($"in a temp file in '{folder}'")),
+            string.Join("\n", notes));
+        Assert.HasCount(1, whileTraining, "the features are in a temp file while training runs");
+        Assert.IsEmpty(LeftoverFiles.In(folder), "and it is gone afterwards");
+        TensorAssert.Identical(inMemory.Classifier.weight!, inFile.Classifier.weight!, "head.fc.weight");
+        TensorAssert.Identical(inMemory.Classifier.bias!, inFile.Classifier.bias!, "head.fc.bias");
+        for (var epoch = 0; epoch < 3; epoch++)
         {
-            Directory.Delete(folder, recursive: true);
+            Assert.AreEqual(memoryResult.History[epoch].TrainLoss, fileResult.History[epoch].TrainLoss, $"epoch {epoch + 1} loss");
+            Assert.AreEqual(memoryResult.History[epoch].ValidationLoss, fileResult.History[epoch].ValidationLoss, "validation");
         }
     }
 
