@@ -6,7 +6,9 @@ namespace Microsoft.ML.NFNet.Benchmarks.Speed;
 /// <summary>
 /// One full training step of a real variant as perf_anchor.py times timm's (zero grad, forward, cross-entropy,
 /// backward, AGC, SGD update), the parameters reset to their initial values before each step (untimed), with the AGC
-/// and optimizer parts timed on their own to show their share of the step. The peak RSS is the process's.
+/// and optimizer parts timed on their own to show their share of the step. The peak RSS is the process's. The steps'
+/// thread count is tuned as the trainer tunes its own (<see cref="IntraOpThreadTuner"/>; fixed when OMP_NUM_THREADS is
+/// set): on a quiet machine it stays at --threads, beside busy processes it follows the load after a few steps.
 /// </summary>
 internal static class TrainingStepBenchmark
 {
@@ -22,11 +24,12 @@ internal static class TrainingStepBenchmark
         using var labels = AnchorProtocol.Labels(figure.Batch);
         var parameters = model.parameters().ToArray();
         var initial = parameters.Select(p => p.detach().clone()).ToArray();
+        var threads = IntraOpThreadTuner.ForThisThread("training steps", log: null);
 
         for (var i = 0; i < settings.Warmup; i++)
-            ResetThenStep(model, optimizer, images, labels, parameters, initial);
+            ResetThenStep(model, optimizer, images, labels, parameters, initial, threads);
         var steps = Enumerable.Range(0, settings.Runs)
-            .Select(_ => ResetThenStep(model, optimizer, images, labels, parameters, initial)).ToArray();
+            .Select(_ => ResetThenStep(model, optimizer, images, labels, parameters, initial, threads)).ToArray();
         foreach (var copy in initial)
             copy.Dispose();
 
@@ -44,12 +47,13 @@ internal static class TrainingStepBenchmark
     private readonly record struct StepTimes(double TotalMs, double ClipMs, double UpdateMs, double Loss);
 
     private static StepTimes ResetThenStep(NFNetModel model, NFNetOptimizer optimizer, Tensor images, Tensor labels,
-        Tensor[] parameters, Tensor[] initial)
+        Tensor[] parameters, Tensor[] initial, IntraOpThreadTuner? threads)
     {
         using (no_grad())
             for (var i = 0; i < parameters.Length; i++)
                 parameters[i].copy_(initial[i]);
         using var scope = NewDisposeScope();
+        using var timed = threads?.Run((int)images.shape[0]);
         var start = Stopwatch.GetTimestamp();
         optimizer.ZeroGrad();
         var loss = nn.functional.cross_entropy(model.forward(images), labels);

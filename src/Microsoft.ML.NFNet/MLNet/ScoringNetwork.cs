@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +17,8 @@ internal enum NetworkOutput
 /// <summary>
 /// A network in eval mode, frozen for scoring, that any number of threads score with, and that can be freed while they
 /// do: images are preprocessed in parallel outside the lock, the forward passes take turns (libtorch already spreads one
-/// pass over every core; how many threads it uses follows the machine's load, <see cref="IntraOpThreadTuner"/>), and
+/// pass over every core; how many threads it uses, and whether a batch is cut into single-threaded parts, follows the
+/// machine's load, <see cref="IntraOpThreadTuner"/>), and
 /// <see cref="Dispose"/> waits for the pass in flight, frees the native weights and makes
 /// every later call fail with <see cref="ObjectDisposedException"/>. Probabilities come from TorchSharp or, when
 /// <see cref="ScoringEngine"/> says so, from ONNX Runtime on the same weights.
@@ -32,10 +34,10 @@ internal sealed class ScoringNetwork : IDisposable
     private NFNetScoringEngine scoringEngine;
     // The ONNX Runtime session while ScoringEngine is OnnxRuntime.
     private OnnxRuntimeScorer? onnxRuntime;
-    // The forward passes' libtorch thread count, timed and chosen as the load changes (CPU, TorchSharp engine only);
-    // made by the first pass, from the count of the thread that runs it (under the forward lock).
+    // The forward passes' libtorch threads, timed and chosen as the load changes (CPU, TorchSharp engine only); made by
+    // the first pass, from the count of the thread that runs it (under the forward lock).
     private readonly Lazy<IntraOpThreadTuner?> threads =
-        new(() => IntraOpThreadTuner.ForThisThread("forward passes", log: null), LazyThreadSafetyMode.None);
+        new(() => IntraOpThreadTuner.ForThisThread("forward passes", log: null, splittable: true), LazyThreadSafetyMode.None);
 
     /// <param name="model">Owned from now on; put in eval mode.</param>
     /// <param name="preprocessing">The scoring preprocessing (validated here).</param>
@@ -138,32 +140,72 @@ internal sealed class ScoringNetwork : IDisposable
         {
             ThrowIfDisposed();
             var device = Model.Classifier.weight!.device;
-            using var timed = device.type == DeviceType.CPU && (onnxRuntime is null || output == NetworkOutput.Features)
-                ? threads.Value?.Run((int)batch.shape[0])
-                : null;
-            if (output == NetworkOutput.Features)
-                return ToFloats(Model.ForwardFeatures(batch.to(device)));
-            // Where the probabilities are computed: the model's device for TorchSharp, the CPU for ONNX Runtime.
-            var input = onnxRuntime is null ? batch.to(device) : batch;
-            var views = Preprocessing.TestTimeAugmentation
-                ? TestTimeViews.Of(input, mirror: Preprocessing.HorizontalFlipProbability > 0)
-                : [input];
-            Tensor? sum = null;
-            var count = 0;
-            foreach (var view in views)
-            {
-                var probabilities = Probabilities(view).to(ScalarType.Float32);
-                sum = sum is null ? probabilities : sum.PlusInPlace(probabilities);
-                count++;
-            }
-            if (count == 1)
-                return ToFloats(sum!);
-            using var viewCount = count.ToScalar();
-            return ToFloats(sum!.div_(viewCount));
+            var tuner = device.type == DeviceType.CPU && (onnxRuntime is null || output == NetworkOutput.Features) ? threads.Value : null;
+            var plan = tuner?.Plan;
+            using var timed = tuner?.Run((int)batch.shape[0]);
+            return plan is { Split: true } && batch.shape[0] > 1
+                ? RunInParts(batch, output, plan.Value.Threads)
+                : RunWhole(batch, output);
         }
     }
 
-    /// <summary>What chooses the forward passes' thread count; null before the first pass, and where nothing is chosen
+    /// <summary>
+    /// <see cref="RunPreprocessed"/> with the batch cut into at most <paramref name="parts"/> parts that single-threaded
+    /// workers (the calling thread one of them) run side by side; the caller holds the forward lock. The same outputs as
+    /// one pass, but for float rounding: a part's convolutions see fewer images.
+    /// </summary>
+    internal float[] RunInParts(Tensor batch, NetworkOutput output, int parts)
+    {
+        var rows = (int)batch.shape[0];
+        parts = Math.Clamp(parts, 1, rows);
+        var width = Width(output);
+        var result = new float[rows * width];
+        try
+        {
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            {
+                // Grad mode, dispose scopes and the OpenMP thread count are all per thread.
+                using var singleThreaded = PerThreadTorchThreads.SingleThreaded();
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                var start = rows * part / parts;
+                var length = rows * (part + 1) / parts - start;
+                RunWhole(batch.narrow(0, start, length), output).CopyTo(result, start * width);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        return result;
+    }
+
+    // One forward pass over the whole batch on the calling thread (the caller holds the forward lock).
+    private float[] RunWhole(Tensor batch, NetworkOutput output)
+    {
+        var device = Model.Classifier.weight!.device;
+        if (output == NetworkOutput.Features)
+            return ToFloats(Model.ForwardFeatures(batch.to(device)));
+        // Where the probabilities are computed: the model's device for TorchSharp, the CPU for ONNX Runtime.
+        var input = onnxRuntime is null ? batch.to(device) : batch;
+        var views = Preprocessing.TestTimeAugmentation
+            ? TestTimeViews.Of(input, mirror: Preprocessing.HorizontalFlipProbability > 0)
+            : [input];
+        Tensor? sum = null;
+        var count = 0;
+        foreach (var view in views)
+        {
+            var probabilities = Probabilities(view).to(ScalarType.Float32);
+            sum = sum is null ? probabilities : sum.PlusInPlace(probabilities);
+            count++;
+        }
+        if (count == 1)
+            return ToFloats(sum!);
+        using var viewCount = count.ToScalar();
+        return ToFloats(sum!.div_(viewCount));
+    }
+
+    /// <summary>What chooses the forward passes' threads; null before the first pass, and where nothing is chosen
     /// (one core, <c>OMP_NUM_THREADS</c> set, a GPU, ONNX Runtime).</summary>
     internal IntraOpThreadTuner? ForwardThreads => threads.IsValueCreated ? threads.Value : null;
 

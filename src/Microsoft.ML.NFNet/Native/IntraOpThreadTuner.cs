@@ -5,17 +5,19 @@ using System.Runtime.InteropServices;
 namespace Microsoft.ML.NFNet;
 
 /// <summary>
-/// Chooses how many threads libtorch gives one kind of repeated work (training steps; scoring's forward passes) by
-/// timing it, so that it stays fast when other processes compete for the cores.
+/// Chooses how many threads libtorch gives one kind of repeated work (training steps; scoring's forward passes), and for
+/// work that can be cut whether its batches are cut into single-threaded parts (<see cref="ThreadPlan"/>), by timing it,
+/// so that it stays fast when other processes compete for the cores.
 /// </summary>
 /// <remarks>
 /// libtorch splits each operator over a team of OpenMP threads that wait for each other at its end. On a quiet machine
 /// the whole team is best; when other processes want the cores, one starved team member stalls the others (and a
 /// spinning member holds a core the starved one needs): the sample's training ran 2.1–2.4× slower beside one busy
 /// process and stalled past 4× beside two, where one thread lost 1.3–1.8× (docs/performance.md, "Under load"). So the
-/// work starts with every thread; after a few timed calls it tries half as many for a few calls and
+/// work starts with every thread; after a few timed calls it tries the next plan down (every thread as single-threaded
+/// parts where the work can be cut, then half as many threads, and so on to one) for a few calls and
 /// keeps whichever was at least 10 % faster per item, and it tries again from time to time in both directions: as the
-/// machine gets busy or quiet, the count follows. Trials are spaced so that they cost at most about a tenth of the time.
+/// machine gets busy or quiet, the plan follows. Trials are spaced so that they cost at most about a tenth of the time.
 /// An explicit <c>OMP_NUM_THREADS</c> turns this off (the user's count is kept; results are then also bit-reproducible
 /// run to run: another thread count changes float rounding, which moved eca_nfnet_l0's and dm_nfnet_f0's outputs by
 /// at most 1.1e-7 here, the last bits of a float). Not thread-safe: one tuner per serialized kind of work, used from
@@ -23,14 +25,28 @@ namespace Microsoft.ML.NFNet;
 /// </remarks>
 internal sealed class IntraOpThreadTuner
 {
-    /// <summary>Calls timed per measurement (their median counts).</summary>
-    public const int SamplesPerMeasurement = 3;
+    /// <summary>A measurement (whose median counts) is at least this many calls and <see cref="MeasurementTime"/>.</summary>
+    public const int MinimumSamples = 3;
+
+    /// <summary>A measurement is complete at this many calls, however short they are.</summary>
+    public const int MaximumSamples = 15;
+
+    /// <summary>A measurement spans at least this much time (or <see cref="MaximumSamples"/> calls): on a VM the same
+    /// two-thread scoring call of eca_nfnet_l0 took 55–220 ms from one call to the next on a quiet machine, so three
+    /// short calls could show one thread 30 % ahead of two that are 1.5× faster over a second.</summary>
+    public static readonly TimeSpan MeasurementTime = TimeSpan.FromSeconds(1);
 
     /// <summary>Calls not timed when the tuner starts.</summary>
     public const int FirstCallsUntimed = 3;
 
     /// <summary>Another count is taken only when it is at least this much faster per item.</summary>
     public const double RequiredGain = 0.10;
+
+    /// <summary>Cutting batches into parts is taken only when it is at least this much faster: the first calls of a plan
+    /// after another run slower than it does later, and on a quiet machine parts were 10–30 % slower than the team in
+    /// steady state, yet a few trial calls could show them ahead by 10–20 %; beside two busy processes they were 45 %
+    /// faster (eca_nfnet_l0, batches of 8, docs/performance.md).</summary>
+    public const double SplitRequiredGain = 0.25;
 
     /// <summary>A trial call this many times slower per item than the count in use ends the trial at once: under
     /// <c>nice</c> a starved team is ten times slower, and three such calls cost more than the trial can win.</summary>
@@ -39,12 +55,12 @@ internal sealed class IntraOpThreadTuner
     private static readonly TimeSpan FirstInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan LongestInterval = TimeSpan.FromMinutes(5);
 
-    private readonly int[] candidates; // every thread, then halves down to one
+    private readonly ThreadPlan[] candidates; // every thread as a team (then as parts), then halves down to one
     private readonly string work;
     private readonly Action<string>? log;
     private readonly Func<TimeSpan> now;
-    private readonly List<double> currentSamples = [];
-    private readonly List<double> trialSamples = [];
+    private readonly List<Sample> currentSamples = [];
+    private readonly List<Sample> trialSamples = [];
     private int current;
     private int? trial;
     // The first call of a count pays for creating its threads; the first calls of all pay for libtorch's first use of each
@@ -61,9 +77,14 @@ internal sealed class IntraOpThreadTuner
     /// <param name="log">Receives a line whenever the count changes.</param>
     /// <param name="clock">The time (tests pass their own).</param>
     /// <param name="startWithOne">Start with one thread and try more, instead of the reverse.</param>
-    internal IntraOpThreadTuner(int maxThreads, string work, Action<string>? log, Func<TimeSpan>? clock = null, bool startWithOne = false)
+    /// <param name="splittable">Calls may be cut into single-threaded parts (scoring a batch; not a training step).</param>
+    internal IntraOpThreadTuner(int maxThreads, string work, Action<string>? log, Func<TimeSpan>? clock = null, bool startWithOne = false,
+        bool splittable = false)
     {
-        candidates = Enumerable.Range(0, 32).Select(i => maxThreads >> i).TakeWhile(n => n >= 1).ToArray();
+        var teams = Enumerable.Range(0, 32).Select(i => maxThreads >> i).TakeWhile(n => n >= 1).Select(n => new ThreadPlan(n, false));
+        candidates = splittable && maxThreads > 1
+            ? [new ThreadPlan(maxThreads, false), new ThreadPlan(maxThreads, true), .. teams.Skip(1)]
+            : teams.ToArray();
         current = startWithOne ? candidates.Length - 1 : 0;
         this.work = work;
         this.log = log;
@@ -79,10 +100,11 @@ internal sealed class IntraOpThreadTuner
     /// thread count fixed by the user (<c>OMP_NUM_THREADS</c>), or an OpenMP runtime this cannot reach.</summary>
     /// <param name="work">What is timed, for the log ("training steps").</param>
     /// <param name="log">Receives a line whenever the count changes, with the timings behind it.</param>
+    /// <param name="splittable">Calls may be cut into single-threaded parts (see <see cref="ThreadPlan"/>).</param>
     /// <remarks>A process started with <c>nice</c> starts with one thread: beside any busy process of normal priority
     /// the scheduler keeps its threads on one core, where a team of two is several times slower than one thread, and
     /// on a quiet machine the first trial takes every thread back within seconds.</remarks>
-    public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log)
+    public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable = false)
     {
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_NUM_THREADS")))
             return null;
@@ -92,7 +114,7 @@ internal sealed class IntraOpThreadTuner
         if (nice > 0)
             log?.Invoke($"Threads: {work} start with 1 thread of {threads} (the process runs with a lower priority, nice " +
                 $"{nice}) and take more once they prove faster. Set OMP_NUM_THREADS to keep a fixed count.");
-        return new IntraOpThreadTuner(threads, work, log, startWithOne: nice > 0);
+        return new IntraOpThreadTuner(threads, work, log, startWithOne: nice > 0, splittable: splittable);
     }
 
     // The process's nice value (0 where it cannot be read).
@@ -108,15 +130,22 @@ internal sealed class IntraOpThreadTuner
     [DllImport("libc", EntryPoint = "getpriority", SetLastError = true)]
     private static extern int GetPriority(int which, int who);
 
-    /// <summary>The thread count the next call runs with.</summary>
-    public int Threads => candidates[trial ?? current];
+    /// <summary>The plans it chooses from, the most threads first.</summary>
+    internal IReadOnlyList<ThreadPlan> Plans => candidates;
 
-    /// <summary>Sets the calling thread's count for one call; disposing it restores the count and times the call.</summary>
+    /// <summary>How the next call runs.</summary>
+    public ThreadPlan Plan => candidates[trial ?? current];
+
+    /// <summary>The libtorch thread count of the thread that runs the next call (one when it is cut into parts).</summary>
+    public int Threads => Plan.CallingThreadCount;
+
+    /// <summary>Sets the calling thread's count for one call that follows <see cref="Plan"/>; disposing it restores the
+    /// count and times the call.</summary>
     /// <param name="items">Images in the call (timings are compared per image).</param>
     public Call Run(int items) => new(this, PerThreadTorchThreads.Use(Threads), items, now());
 
     /// <summary>Sets the calling thread's count for other work beside the timed calls (validation passes), untimed.</summary>
-    public PerThreadTorchThreads.Scope Hold() => PerThreadTorchThreads.Use(candidates[current]);
+    public PerThreadTorchThreads.Scope Hold() => PerThreadTorchThreads.Use(candidates[current].CallingThreadCount);
 
     /// <summary>Adds one timed call of <paramref name="items"/> items at <see cref="Threads"/> threads.</summary>
     internal void Record(TimeSpan elapsed, int items)
@@ -131,13 +160,13 @@ internal sealed class IntraOpThreadTuner
         var perItem = elapsed.TotalSeconds / items;
         if (trial is null)
         {
-            Keep(currentSamples, perItem);
-            if (currentSamples.Count == SamplesPerMeasurement && now() >= nextTrial && Neighbour() is { } next)
+            Keep(currentSamples, new Sample(perItem, elapsed.TotalSeconds));
+            if (Complete(currentSamples) && now() >= nextTrial && Neighbour() is { } next)
                 StartTrial(next);
             return;
         }
-        trialSamples.Add(perItem);
-        if (trialSamples.Count == SamplesPerMeasurement || (currentSamples.Count > 0 && perItem > Median(currentSamples) * HopelessTrial))
+        trialSamples.Add(new Sample(perItem, elapsed.TotalSeconds));
+        if (Complete(trialSamples) || (currentSamples.Count > 0 && perItem > Median(currentSamples) * HopelessTrial))
             EndTrial();
     }
 
@@ -166,11 +195,12 @@ internal sealed class IntraOpThreadTuner
         var left = current;
         var tried = trial!.Value;
         trial = null;
-        if (theirs < mine * (1 - RequiredGain))
+        var required = candidates[tried].Split && !candidates[left].Split ? SplitRequiredGain : RequiredGain;
+        if (theirs < mine * (1 - required))
         {
             var reason = tried > left ? "other processes compete for the cores" : "the cores are free again";
             log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                $"Threads: {work} now use {candidates[tried]} threads instead of {candidates[left]} " +
+                $"Threads: {work} now use {candidates[tried]} instead of {candidates[left]} " +
                 $"({theirs * 1000:0.###} ms instead of {mine * 1000:0.###} ms per image: {reason}). " +
                 $"Set OMP_NUM_THREADS to keep a fixed count."));
             current = tried;
@@ -191,16 +221,24 @@ internal sealed class IntraOpThreadTuner
         nextTrial = now() + (cost * 10 > interval ? cost * 10 : interval);
     }
 
-    private static void Keep(List<double> samples, double value)
+    // One timed call: seconds per item, and the call's length.
+    private readonly record struct Sample(double PerItem, double Seconds);
+
+    private static bool Complete(List<Sample> samples) =>
+        samples.Count >= MaximumSamples || (samples.Count >= MinimumSamples && samples.Sum(s => s.Seconds) >= MeasurementTime.TotalSeconds);
+
+    // The latest calls in use, as many as one measurement needs.
+    private static void Keep(List<Sample> samples, Sample sample)
     {
-        samples.Add(value);
-        if (samples.Count > SamplesPerMeasurement)
+        samples.Add(sample);
+        while (samples.Count > MinimumSamples
+               && (samples.Count > MaximumSamples || samples.Sum(s => s.Seconds) - samples[0].Seconds >= MeasurementTime.TotalSeconds))
             samples.RemoveAt(0);
     }
 
-    private static double Median(List<double> samples)
+    private static double Median(List<Sample> samples)
     {
-        var sorted = samples.Order().ToArray();
+        var sorted = samples.Select(s => s.PerItem).Order().ToArray();
         return sorted[sorted.Length / 2];
     }
 

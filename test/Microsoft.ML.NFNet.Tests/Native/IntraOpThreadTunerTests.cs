@@ -107,6 +107,94 @@ public class IntraOpThreadTunerTests
         Assert.IsGreaterThan(0.9, used.Skip(20).Count(t => t == 2) / 180.0);
     }
 
+    // Runs `calls` calls of one batch each with a splittable tuner; cost(plan) is the seconds per image. Returns the plans.
+    private static ThreadPlan[] SimulatePlans(IntraOpThreadTuner tuner, ref TimeSpan clock, int calls, Func<ThreadPlan, double> cost)
+    {
+        var used = new ThreadPlan[calls];
+        for (var i = 0; i < calls; i++)
+        {
+            used[i] = tuner.Plan;
+            var elapsed = TimeSpan.FromSeconds(cost(used[i]) * BatchSize);
+            clock += elapsed;
+            tuner.Record(elapsed, BatchSize);
+        }
+        return used;
+    }
+
+    private static readonly ThreadPlan Team2 = new(2, false), Parts2 = new(2, true), Team1 = new(1, false);
+
+    [TestMethod]
+    public void WorkThatCanBeCutAlsoTriesSingleThreadedPartsBetweenTheWholeTeamAndFewerThreads()
+    {
+        var clock = TimeSpan.Zero;
+        CollectionAssert.AreEqual(new[] { Team2, Parts2, Team1 },
+            new IntraOpThreadTuner(2, "forward passes", null, () => clock, splittable: true).Plans.ToArray());
+        CollectionAssert.AreEqual(new[] { new ThreadPlan(8, false), new ThreadPlan(8, true), new ThreadPlan(4, false), new ThreadPlan(2, false), new ThreadPlan(1, false) },
+            new IntraOpThreadTuner(8, "forward passes", null, () => clock, splittable: true).Plans.ToArray());
+        Assert.IsFalse(Tuner(8, () => clock).Plans.Any(plan => plan.Split), "a training step cannot be cut");
+        Assert.AreEqual(1, Parts2.CallingThreadCount, "the thread that runs a cut call is one of the single-threaded workers");
+    }
+
+    [TestMethod]
+    public void BesideBusyProcessesScoringCutsItsBatchesAndOnAQuietMachineKeepsTheTeam()
+    {
+        var clock = TimeSpan.Zero;
+        var log = new List<string>();
+        var tuner = new IntraOpThreadTuner(2, "forward passes", log.Add, () => clock, splittable: true);
+        // Beside two busy processes (what eca_nfnet_l0 batches of 8 measured): the team stalls, one thread gets two thirds
+        // of a core, two single-threaded parts get a core between them.
+        var busy = SimulatePlans(tuner, ref clock, 300, plan => plan == Team2 ? 0.17 : plan == Parts2 ? 0.11 : 0.16);
+        Assert.AreEqual(Parts2, tuner.Plan);
+        Assert.IsGreaterThan(0.9, busy.Skip(30).Count(plan => plan == Parts2) / 270.0);
+        StringAssert.Contains(log[0], "2 parts of one thread each instead of 2 threads");
+
+        // Quiet again: the team is faster (by 17 % here; within RequiredGain the plan in use would stay) and is taken back.
+        SimulatePlans(tuner, ref clock, 20_000, plan => plan == Team2 ? 0.05 : plan == Parts2 ? 0.06 : 0.1);
+        Assert.AreEqual(Team2, tuner.Plan);
+    }
+
+    [TestMethod]
+    public void PartsThatWinByLessThanSplitRequiredGainAreNotTaken()
+    {
+        var clock = TimeSpan.Zero;
+        var tuner = new IntraOpThreadTuner(2, "forward passes", null, () => clock, splittable: true);
+        // Parts 14 % faster than the team: more than RequiredGain, less than SplitRequiredGain (a few calls can show that
+        // much on a quiet machine where the team is faster in the long run).
+        SimulatePlans(tuner, ref clock, 2_000, plan => plan == Team2 ? 0.05 : plan == Parts2 ? 0.043 : 0.1);
+
+        Assert.AreEqual(Team2, tuner.Plan);
+    }
+
+    [TestMethod]
+    public void NoisyShortCallsOnAQuietMachineKeepTheFasterTeam()
+    {
+        // What a VM gave for eca_nfnet_l0 scoring one image, quiet: two threads 55–220 ms from call to call (median about
+        // 75) and slower still over the process's first dozen calls, one thread a steady 100–120 ms. Three calls at a
+        // time could show one thread ahead and keep it (1 draw in 20 here); a second of calls does not. The first 200
+        // calls (the first half minute), for 20 draws of the noise:
+        var shares = new List<double>();
+        for (var seed = 1; seed <= 20; seed++)
+        {
+            var clock = TimeSpan.Zero;
+            var random = new Random(seed);
+            var tuner = new IntraOpThreadTuner(2, "forward passes", null, () => clock, splittable: true);
+            var teamCalls = 0;
+            for (var i = 0; i < 200; i++)
+            {
+                var seconds = tuner.Threads == 2
+                    ? (0.055 + (random.NextDouble() < 0.3 ? random.NextDouble() * 0.165 : random.NextDouble() * 0.04)) * (i < 12 ? 1.8 : 1)
+                    : 0.1 + random.NextDouble() * 0.02;
+                teamCalls += tuner.Threads == 2 ? 1 : 0;
+                clock += TimeSpan.FromSeconds(seconds);
+                tuner.Record(TimeSpan.FromSeconds(seconds), 1);
+            }
+            shares.Add(teamCalls / 200.0);
+        }
+
+        Assert.IsTrue(shares.All(share => share >= 0.85), "share of two-thread calls per draw: " +
+            string.Join(" ", shares.Select(share => share.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
     // Lengths of the runs of consecutive calls with `threads` threads.
     private static List<int> Runs(int[] used, int threads)
     {
@@ -213,6 +301,7 @@ public class IntraOpThreadTunerTests
                 unfixed.RunPreprocessed(batch, NetworkOutput.Probabilities);
             Assert.IsNotNull(unfixed.ForwardThreads, "the passes are timed");
             Assert.IsTrue(unfixed.ForwardThreads.Threads is >= 1 && unfixed.ForwardThreads.Threads <= PerThreadTorchThreads.CurrentThreads());
+            Assert.IsTrue(unfixed.ForwardThreads.Plans.Any(plan => plan.Split), "scoring batches may be cut into parts");
         }
         finally
         {
