@@ -13,14 +13,14 @@ namespace Microsoft.ML.NFNet.Benchmarks.Transfer;
 /// </summary>
 internal static class Pretraining
 {
-    public static int Run(string target, string fashionMnist, int epochs, int seed)
+    public static int Run(string target, string fashionMnist, int epochs, double labelSmoothing, int seed)
     {
         var pretrainingLabels = FashionMnistTransfer.PretrainingClasses.Select(name => Array.IndexOf(FashionMnistFiles.ClassNames, name)).ToHashSet();
         var (officialTrain, officialTest) = FashionMnistFiles.Load(fashionMnist);
         var train = SmallDataRow.Encode(officialTrain.Where(i => pretrainingLabels.Contains(i.Label)));
         var test = SmallDataRow.Encode(officialTest.Where(i => pretrainingLabels.Contains(i.Label)));
         AnsiConsole.MarkupLine($"Pretraining nfnet_tiny on {train.Count} images of {string.Join(", ", FashionMnistTransfer.PretrainingClasses)} " +
-                               $"({epochs} epochs at 32 px).");
+                               $"({epochs} epochs at 32 px, label smoothing {labelSmoothing}).");
         var mlContext = new MLContext(seed: seed);
         var options = new NFNetImageClassificationTrainer.Options
         {
@@ -35,6 +35,7 @@ internal static class Pretraining
         options.Training.Seed = seed;
         options.Training.MetricsCallback = progress.OnMetrics;
         options.Training.EarlyStopping = null;
+        options.Training.LabelSmoothing = labelSmoothing;
         options.Training.Optimizer.LearningRate = 0.1;
         options.Training.Optimizer.WarmupEpochs = 1;
         // 28×28 garments upscaled to nfnet_tiny's smallest input; crops keep at least 35 % of the garment.
@@ -53,7 +54,7 @@ internal static class Pretraining
         AnsiConsole.MarkupLine($"Pretrained in {clock.Elapsed:mm\\:ss} (load average before: {load}); accuracy on the {test.Count} official " +
                                $"test images of those classes: [bold]{accuracy:P1}[/]. Exported to {Markup.Escape(target)}.");
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(new { pretrain_seconds = Math.Round(clock.Elapsed.TotalSeconds), accuracy, test = test.Count,
-            images = train.Count, epochs, load_before = load, load_after = File.ReadAllText("/proc/loadavg").Trim() }));
+            images = train.Count, epochs, label_smoothing = labelSmoothing, load_before = load, load_after = File.ReadAllText("/proc/loadavg").Trim() }));
         return 0;
     }
 }

@@ -60,20 +60,23 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
     private readonly Option<string?> remake = CliOptions.Single<string?>("--remake-pretrained",
         "Instead of the comparison: pretrain nfnet_tiny on the five first classes of --fashion-mnist's training split and export it here", text => text, "dir");
     private readonly Option<int> pretrainEpochs = CliOptions.Single("--pretrain-epochs", "Epochs of --remake-pretrained", ValueParsers.Int(1, 100), "n", () => 6);
+    private readonly Option<double> pretrainSmoothing = CliOptions.Single("--pretrain-label-smoothing",
+        "Label smoothing of --remake-pretrained (smoothing is known to make features transfer worse)", ValueParsers.Double(0, 0.99), "fraction", () => 0.1);
 
     public TransferBenchCommand() : base("transfer",
         "The transfer-learning measurements: the sample's transfer demo with overrides of the automatic settings, on the " +
         "official test split or held-out training images, with load averages and RESULT lines; or --remake-pretrained.")
     {
         foreach (var option in new Option[] { perClass, modes, fashionMnist, pretrained, output, seeds, learningRate, epochs, backboneFactor,
-                     warmup, cropScaleMin, flip, clipping, noAugmentation, tune, verbose, threads, remake, pretrainEpochs })
+                     warmup, cropScaleMin, flip, clipping, noAugmentation, tune, verbose, threads, remake, pretrainEpochs, pretrainSmoothing })
             Options.Add(option);
         SetAction(result => Run(Bind(result)));
     }
 
     /// <summary>What the command is asked to do.</summary>
     public sealed record Request(int[] PerClass, TransferMode[] Modes, string? FashionMnist, string? Pretrained, string Output, int[] Seeds,
-        TransferOverrides Overrides, string? Remake, int PretrainEpochs, bool Tune = false, bool Verbose = false, int? Threads = null);
+        TransferOverrides Overrides, string? Remake, int PretrainEpochs, bool Tune = false, bool Verbose = false, int? Threads = null,
+        double PretrainLabelSmoothing = 0.1);
 
     public Request Bind(ParseResult result) => new(
         result.GetValue(perClass) is { Length: > 0 } counts ? counts : [10, 25, 100],
@@ -82,7 +85,8 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         result.GetValue(seeds) is { Length: > 0 } chosenSeeds ? chosenSeeds.Distinct().ToArray() : [1, 2, 3],
         new TransferOverrides(result.GetValue(learningRate), result.GetValue(epochs), result.GetValue(backboneFactor), result.GetValue(warmup),
             result.GetValue(cropScaleMin), result.GetValue(noAugmentation), result.GetValue(flip), result.GetValue(clipping)),
-        result.GetValue(remake), result.GetValue(pretrainEpochs), result.GetValue(tune), result.GetValue(verbose), result.GetValue(threads));
+        result.GetValue(remake), result.GetValue(pretrainEpochs), result.GetValue(tune), result.GetValue(verbose), result.GetValue(threads),
+        result.GetValue(pretrainSmoothing));
 
     private static int Run(Request request)
     {
@@ -90,7 +94,8 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
             TorchSharp.torch.set_num_threads(threadCount);
         if (request.Remake is { } target)
             return Pretraining.Run(target, request.FashionMnist
-                ?? throw new UsageException("--remake-pretrained needs --fashion-mnist (the official IDX files)."), request.PretrainEpochs, request.Seeds[0]);
+                ?? throw new UsageException("--remake-pretrained needs --fashion-mnist (the official IDX files)."), request.PretrainEpochs,
+                request.PretrainLabelSmoothing, request.Seeds[0]);
         if (request.Tune && request.PerClass.Any(n => n > 100))
             throw new UsageException("--tune scores on the images after the first 100 of each class: use --per-class of at most 100.");
         var dataRoot = Path.Combine(AppContext.BaseDirectory, "Data");
