@@ -10,13 +10,18 @@ public class IntraOpThreadTunerTests
     private const int BatchSize = 32;
 
     // Runs `calls` calls of one batch each; cost(threads, call) is the seconds per image. Returns the thread count of each call.
-    private static int[] Simulate(IntraOpThreadTuner tuner, ref TimeSpan clock, int calls, Func<int, int, double> cost, int firstCall = 0)
+    private static int[] Simulate(IntraOpThreadTuner tuner, ref TimeSpan clock, int calls, Func<int, int, double> cost, int firstCall = 0) =>
+        SimulatePlans(tuner, ref clock, calls, (plan, call) => cost(plan.CallingThreadCount, firstCall + call))
+            .Select(plan => plan.CallingThreadCount).ToArray();
+
+    // The same with the tuner's plans: cost(plan, call) is the seconds per image. Returns the plan of each call.
+    private static ThreadPlan[] SimulatePlans(IntraOpThreadTuner tuner, ref TimeSpan clock, int calls, Func<ThreadPlan, int, double> cost)
     {
-        var used = new int[calls];
+        var used = new ThreadPlan[calls];
         for (var i = 0; i < calls; i++)
         {
-            used[i] = tuner.Threads;
-            var elapsed = TimeSpan.FromSeconds(cost(used[i], firstCall + i) * BatchSize);
+            used[i] = tuner.Plan;
+            var elapsed = TimeSpan.FromSeconds(cost(used[i], i) * BatchSize);
             clock += elapsed;
             tuner.Record(elapsed, BatchSize);
         }
@@ -107,20 +112,6 @@ public class IntraOpThreadTunerTests
         Assert.IsGreaterThan(0.9, used.Skip(20).Count(t => t == 2) / 180.0);
     }
 
-    // Runs `calls` calls of one batch each with a splittable tuner; cost(plan) is the seconds per image. Returns the plans.
-    private static ThreadPlan[] SimulatePlans(IntraOpThreadTuner tuner, ref TimeSpan clock, int calls, Func<ThreadPlan, double> cost)
-    {
-        var used = new ThreadPlan[calls];
-        for (var i = 0; i < calls; i++)
-        {
-            used[i] = tuner.Plan;
-            var elapsed = TimeSpan.FromSeconds(cost(used[i]) * BatchSize);
-            clock += elapsed;
-            tuner.Record(elapsed, BatchSize);
-        }
-        return used;
-    }
-
     private static readonly ThreadPlan Team2 = new(2, false), Parts2 = new(2, true), Team1 = new(1, false);
 
     [TestMethod]
@@ -143,13 +134,13 @@ public class IntraOpThreadTunerTests
         var tuner = new IntraOpThreadTuner(2, "forward passes", log.Add, () => clock, splittable: true);
         // Beside two busy processes (what eca_nfnet_l0 batches of 8 measured): the team stalls, one thread gets two thirds
         // of a core, two single-threaded parts get a core between them.
-        var busy = SimulatePlans(tuner, ref clock, 300, plan => plan == Team2 ? 0.17 : plan == Parts2 ? 0.11 : 0.16);
+        var busy = SimulatePlans(tuner, ref clock, 300, (plan, _) => plan == Team2 ? 0.17 : plan == Parts2 ? 0.11 : 0.16);
         Assert.AreEqual(Parts2, tuner.Plan);
         Assert.IsGreaterThan(0.9, busy.Skip(30).Count(plan => plan == Parts2) / 270.0);
         StringAssert.Contains(log[0], "2 parts of one thread each instead of 2 threads");
 
         // Quiet again: the team is faster (by 17 % here; within RequiredGain the plan in use would stay) and is taken back.
-        SimulatePlans(tuner, ref clock, 20_000, plan => plan == Team2 ? 0.05 : plan == Parts2 ? 0.06 : 0.1);
+        SimulatePlans(tuner, ref clock, 20_000, (plan, _) => plan == Team2 ? 0.05 : plan == Parts2 ? 0.06 : 0.1);
         Assert.AreEqual(Team2, tuner.Plan);
     }
 
@@ -160,7 +151,7 @@ public class IntraOpThreadTunerTests
         var tuner = new IntraOpThreadTuner(2, "forward passes", null, () => clock, splittable: true);
         // Parts 14 % faster than the team: more than RequiredGain, less than SplitRequiredGain (a few calls can show that
         // much on a quiet machine where the team is faster in the long run).
-        SimulatePlans(tuner, ref clock, 2_000, plan => plan == Team2 ? 0.05 : plan == Parts2 ? 0.043 : 0.1);
+        SimulatePlans(tuner, ref clock, 2_000, (plan, _) => plan == Team2 ? 0.05 : plan == Parts2 ? 0.043 : 0.1);
 
         Assert.AreEqual(Team2, tuner.Plan);
     }
