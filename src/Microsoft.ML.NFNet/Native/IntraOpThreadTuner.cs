@@ -15,9 +15,11 @@ namespace Microsoft.ML.NFNet;
 /// spinning member holds a core the starved one needs): the sample's training ran 2.1–2.4× slower beside one busy
 /// process and stalled past 4× beside two, where one thread lost 1.3–1.8× (docs/performance.md, "Under load"). So the
 /// work starts with every thread; after a few timed calls it tries the next plan down (every thread as single-threaded
-/// parts where the work can be cut, then half as many threads, and so on to one) for a few calls and
-/// keeps whichever was at least 10 % faster per item, and it tries again from time to time in both directions: as the
-/// machine gets busy or quiet, the plan follows. Trials are spaced so that they cost at most about a tenth of the time.
+/// parts where the work can be cut, then half as many threads, and so on to one) for a second or so of calls and
+/// keeps whichever was at least 10 % faster per item (all the calls' time over all their items: a starved team is fast
+/// on most calls and stalls on the others), checks each switch at once by trying the plan it left, and tries again
+/// from time to time in both directions: as the machine gets busy or quiet, the plan follows. Trials are spaced so
+/// that they cost at most about a tenth of the time.
 /// An explicit <c>OMP_NUM_THREADS</c> turns this off (the user's count is kept; results are then also bit-reproducible
 /// run to run: another thread count changes float rounding, which moved eca_nfnet_l0's and dm_nfnet_f0's outputs by
 /// at most 1.1e-7 here, the last bits of a float). Not thread-safe: one tuner per serialized kind of work, used from
@@ -25,7 +27,8 @@ namespace Microsoft.ML.NFNet;
 /// </remarks>
 internal sealed class IntraOpThreadTuner
 {
-    /// <summary>A measurement (whose median counts) is at least this many calls and <see cref="MeasurementTime"/>.</summary>
+    /// <summary>A measurement (whose time per item counts: all its calls' time over all their items) is at least this many
+    /// calls and <see cref="MeasurementTime"/>, or two calls and twice that.</summary>
     public const int MinimumSamples = 3;
 
     /// <summary>A measurement is complete at this many calls, however short they are.</summary>
@@ -36,7 +39,9 @@ internal sealed class IntraOpThreadTuner
     /// short calls could show one thread 30 % ahead of two that are 1.5× faster over a second.</summary>
     public static readonly TimeSpan MeasurementTime = TimeSpan.FromSeconds(1);
 
-    /// <summary>Calls not timed when the tuner starts.</summary>
+    /// <summary>Calls not timed when the tuner starts, unless they already span <see cref="MeasurementTime"/>: beside busy
+    /// processes a starved team's call of eca_nfnet_l0 took 3 s, and waiting for three of them before measuring cost
+    /// more than the warm-up they skip.</summary>
     public const int FirstCallsUntimed = 3;
 
     /// <summary>Another count is taken only when it is at least this much faster per item.</summary>
@@ -67,7 +72,9 @@ internal sealed class IntraOpThreadTuner
     // operator and for the allocator's first pages (eca_nfnet_l0 scoring: 2 threads timed cold lost to 1 thread warm,
     // and the exploration that followed cost 50 % over 30 passes on a quiet machine).
     private int skip = FirstCallsUntimed;
+    private TimeSpan? warmUp = TimeSpan.Zero; // the untimed first calls' time, until they end
     private bool tryFewerNext = true;
+    private int? justLeft; // the plan left at the last switch, tried again at once to confirm the switch
     private TimeSpan interval = FirstInterval;
     private TimeSpan nextTrial = TimeSpan.Zero;
     private TimeSpan trialStarted;
@@ -152,21 +159,33 @@ internal sealed class IntraOpThreadTuner
     {
         if (items <= 0)
             return;
+        var sample = new Sample(elapsed.TotalSeconds, items);
         if (skip > 0)
         {
             skip--;
+            if (warmUp is { } skipped)
+            {
+                warmUp = skipped + elapsed;
+                if (skip == 0 || warmUp >= MeasurementTime)
+                    (skip, warmUp) = (0, null);
+            }
+            // A trial's first call is not timed (its threads may be new), but creating threads never makes a call this slow.
+            if (trial is not null && currentSamples.Count > 0 && sample.PerItem > PerItem(currentSamples) * HopelessTrial * 2)
+            {
+                trialSamples.Add(sample);
+                EndTrial();
+            }
             return;
         }
-        var perItem = elapsed.TotalSeconds / items;
         if (trial is null)
         {
-            Keep(currentSamples, new Sample(perItem, elapsed.TotalSeconds));
+            Keep(currentSamples, sample);
             if (Complete(currentSamples) && now() >= nextTrial && Neighbour() is { } next)
                 StartTrial(next);
             return;
         }
-        trialSamples.Add(new Sample(perItem, elapsed.TotalSeconds));
-        if (Complete(trialSamples) || (currentSamples.Count > 0 && perItem > Median(currentSamples) * HopelessTrial))
+        trialSamples.Add(sample);
+        if (TrialComplete() || (currentSamples.Count > 0 && sample.PerItem > PerItem(currentSamples) * HopelessTrial))
             EndTrial();
     }
 
@@ -189,13 +208,20 @@ internal sealed class IntraOpThreadTuner
 
     private void EndTrial()
     {
-        var mine = Median(currentSamples);
-        var theirs = Median(trialSamples);
+        var mine = PerItem(currentSamples);
+        var theirs = PerItem(trialSamples);
         var cost = now() - trialStarted;
         var left = current;
         var tried = trial!.Value;
         trial = null;
-        var required = candidates[tried].Split && !candidates[left].Split ? SplitRequiredGain : RequiredGain;
+        // Going back to the plan just left needs no gain: the switch rested on one noisy measurement, and where it was
+        // wrong (on a quiet VM the first dozen calls run slow, which can make one thread look faster than the team) a
+        // required gain would keep the wrong plan until the next trial, seconds to minutes later.
+        var undoing = tried == justLeft;
+        justLeft = null;
+        // Parts need a larger gain only where calls were cut: a call of one item runs whole on one thread, as with fewer threads.
+        var cut = candidates[tried].Split && !candidates[left].Split && trialSamples.Any(s => s.Items > 1);
+        var required = undoing ? 0 : cut ? SplitRequiredGain : RequiredGain;
         if (theirs < mine * (1 - required))
         {
             var reason = tried > left ? "other processes compete for the cores" : "the cores are free again";
@@ -207,8 +233,14 @@ internal sealed class IntraOpThreadTuner
             currentSamples.Clear();
             currentSamples.AddRange(trialSamples);
             interval = FirstInterval;
-            // Three calls can mislead on a busy machine, and a wrong switch costs far more than a check: the count just
+            if (undoing)
+            {
+                nextTrial = now() + interval;
+                return;
+            }
+            // A measurement can mislead on a busy machine, and a wrong switch costs far more than a check: the count just
             // left is tried again right away, and the switch is undone if it was wrong.
+            justLeft = left;
             tryFewerNext = left > current;
             nextTrial = now();
             return;
@@ -221,11 +253,28 @@ internal sealed class IntraOpThreadTuner
         nextTrial = now() + (cost * 10 > interval ? cost * 10 : interval);
     }
 
-    // One timed call: seconds per item, and the call's length.
-    private readonly record struct Sample(double PerItem, double Seconds);
+    // One timed call: its length and its items.
+    private readonly record struct Sample(double Seconds, int Items)
+    {
+        public double PerItem => Seconds / Items;
+    }
 
-    private static bool Complete(List<Sample> samples) =>
-        samples.Count >= MaximumSamples || (samples.Count >= MinimumSamples && samples.Sum(s => s.Seconds) >= MeasurementTime.TotalSeconds);
+    // Undoing a switch needs no gain (EndTrial), so a close result is measured twice as long before it decides.
+    private bool TrialComplete() =>
+        Complete(trialSamples)
+        && (trial != justLeft || Complete(trialSamples, spans: 2)
+            || Math.Abs(PerItem(trialSamples) / PerItem(currentSamples) - 1) >= RequiredGain);
+
+    // A measurement is complete after MinimumSamples calls spanning `spans` times MeasurementTime, after two calls spanning
+    // twice that (a call that long already averages over thousands of operators; beside busy processes a starved team's
+    // call took 3 s), or after MaximumSamples calls.
+    private static bool Complete(List<Sample> samples, int spans = 1)
+    {
+        var seconds = samples.Sum(s => s.Seconds);
+        return samples.Count >= MaximumSamples * spans
+               || (samples.Count >= MinimumSamples && seconds >= MeasurementTime.TotalSeconds * spans)
+               || (samples.Count >= 2 && seconds >= MeasurementTime.TotalSeconds * spans * 2);
+    }
 
     // The latest calls in use, as many as one measurement needs.
     private static void Keep(List<Sample> samples, Sample sample)
@@ -236,11 +285,11 @@ internal sealed class IntraOpThreadTuner
             samples.RemoveAt(0);
     }
 
-    private static double Median(List<Sample> samples)
-    {
-        var sorted = samples.Select(s => s.PerItem).Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
+    // Time per item over the whole measurement, not the median call: beside busy processes a team's calls are fast most
+    // of the time and stall now and then for ten times as long (eca_nfnet_l0 scoring one image beside two: 170–740 ms,
+    // then 2.3–2.9 s), and the stalls are what the user waits for. The median hid them: on those traces' figures it kept
+    // the team, four times slower, for most calls in 4 draws of 20 (IntraOpThreadTunerTests), and one such run was 15× slower than quiet.
+    private static double PerItem(List<Sample> samples) => samples.Sum(s => s.Seconds) / samples.Sum(s => s.Items);
 
     /// <summary>One timed call: restores the thread's count and records the time when disposed.</summary>
     public readonly struct Call(IntraOpThreadTuner tuner, PerThreadTorchThreads.Scope threads, int items, TimeSpan started) : IDisposable

@@ -86,19 +86,21 @@ public class IntraOpThreadTunerTests
     }
 
     [TestMethod]
-    public void AHopelessTrialEndsAfterOneTimedCall()
+    [DataRow(0.03, 1, DisplayName = "ten times slower: its untimed first call ends it")]
+    [DataRow(0.012, 2, DisplayName = "four times slower: its untimed first call and one timed call")]
+    public void AHopelessTrialEndsAtOnce(double teamCost, int trialCalls)
     {
         var clock = TimeSpan.Zero;
         var tuner = new IntraOpThreadTuner(2, "training steps", null, () => clock, startWithOne: true);
-        // Under nice beside a busy process: the 2-thread team is ten times slower than one thread.
-        var used = Simulate(tuner, ref clock, 2_000, (threads, _) => threads == 2 ? 0.03 : 0.003);
+        // Under nice beside a busy process: the 2-thread team is several times slower than one thread.
+        var used = Simulate(tuner, ref clock, 2_000, (threads, _) => threads == 2 ? teamCost : 0.003);
 
         Assert.AreEqual(1, tuner.Threads);
         Assert.AreEqual(1, used[0], "a niced start begins with one thread");
         var runs = Runs(used, 2);
         Assert.IsNotEmpty(runs, "more threads were never tried");
-        Assert.IsTrue(runs.All(length => length == 2), "each trial: its untimed first call and one timed call, " + string.Join(",", runs));
-        Assert.IsLessThan(0.10, used.Count(t => t == 2) * 0.03 / used.Sum(t => t == 2 ? 0.03 : 0.003), "trials cost little");
+        Assert.IsTrue(runs.All(length => length == trialCalls), "calls per trial: " + string.Join(",", runs));
+        Assert.IsLessThan(0.10, used.Count(t => t == 2) * teamCost / used.Sum(t => t == 2 ? teamCost : 0.003), "trials cost little");
     }
 
     [TestMethod]
@@ -163,27 +165,83 @@ public class IntraOpThreadTunerTests
         // 75) and slower still over the process's first dozen calls, one thread a steady 100–120 ms. Three calls at a
         // time could show one thread ahead and keep it (1 draw in 20 here); a second of calls does not. The first 200
         // calls (the first half minute), for 20 draws of the noise:
+        var shares = SharesOverDraws(calls: 200, from: 0, threads: 2, (random, threads, call) => threads == 2
+            ? (0.055 + (random.NextDouble() < 0.3 ? random.NextDouble() * 0.165 : random.NextDouble() * 0.04)) * (call < 12 ? 1.8 : 1)
+            : 0.1 + random.NextDouble() * 0.02);
+
+        Assert.IsTrue(shares.All(share => share >= 0.85), "share of two-thread calls per draw: " + Format(shares));
+    }
+
+    [TestMethod]
+    public void ATeamThatStallsNowAndThenLosesToOneSteadyThread()
+    {
+        // What a VM gave for eca_nfnet_l0 scoring one image beside two busy processes: the two-thread team took 170–740 ms
+        // on most calls and 2.3–2.9 s on the others (a member waiting for a core), one thread a steady 220–320 ms. The
+        // median call of the team can look as fast as one thread; its time per image is four times as long. The first
+        // 150 calls, for 20 draws of the noise:
+        var shares = SharesOverDraws(calls: 150, from: 30, threads: 1, (random, threads, _) => threads == 2
+            ? random.NextDouble() < 0.6 ? 0.17 + random.NextDouble() * 0.13 : 2.3 + random.NextDouble() * 0.6
+            : 0.22 + random.NextDouble() * 0.1);
+
+        Assert.IsTrue(shares.All(share => share >= 0.8), "share of one-thread calls after the first 30, per draw: " + Format(shares));
+    }
+
+    // For 20 draws of noise, the share of calls from `from` on that ran with `threads` threads, where one call of one image
+    // takes seconds(random, its threads, its index).
+    private static List<double> SharesOverDraws(int calls, int from, int threads, Func<Random, int, int, double> seconds)
+    {
         var shares = new List<double>();
         for (var seed = 1; seed <= 20; seed++)
         {
             var clock = TimeSpan.Zero;
             var random = new Random(seed);
             var tuner = new IntraOpThreadTuner(2, "forward passes", null, () => clock, splittable: true);
-            var teamCalls = 0;
-            for (var i = 0; i < 200; i++)
+            var matching = 0;
+            for (var i = 0; i < calls; i++)
             {
-                var seconds = tuner.Threads == 2
-                    ? (0.055 + (random.NextDouble() < 0.3 ? random.NextDouble() * 0.165 : random.NextDouble() * 0.04)) * (i < 12 ? 1.8 : 1)
-                    : 0.1 + random.NextDouble() * 0.02;
-                teamCalls += tuner.Threads == 2 ? 1 : 0;
-                clock += TimeSpan.FromSeconds(seconds);
-                tuner.Record(TimeSpan.FromSeconds(seconds), 1);
+                var elapsed = TimeSpan.FromSeconds(seconds(random, tuner.Threads, i));
+                matching += tuner.Threads == threads && i >= from ? 1 : 0;
+                clock += elapsed;
+                tuner.Record(elapsed, 1);
             }
-            shares.Add(teamCalls / 200.0);
+            shares.Add(matching / (double)(calls - from));
+        }
+        return shares;
+    }
+
+    private static string Format(IEnumerable<double> shares) =>
+        string.Join(" ", shares.Select(share => share.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)));
+
+    [TestMethod]
+    public void AStarvedTeamsLongCallsAreLeftWithinAFewCallsAndNotTriedAgainForLong()
+    {
+        var clock = TimeSpan.Zero;
+        var tuner = new IntraOpThreadTuner(2, "forward passes", null, () => clock, splittable: true);
+        // eca_nfnet_l0 scoring one image beside a busy process of higher priority: the team took 2.8–3.1 s per call, one
+        // thread 0.33–0.36 s. Three untimed calls and three timed ones took 18 s before one thread was tried.
+        var used = Simulate(tuner, ref clock, 60, (threads, _) => threads == 2 ? 3.0 / BatchSize : 0.34 / BatchSize);
+
+        Assert.AreEqual(1, tuner.Threads);
+        Assert.IsLessThanOrEqualTo(3, Array.IndexOf(used, 1), "one thread was tried late: " + string.Join(",", used));
+        // The check that undoes a wrong switch ends at its first (untimed) call, which is hopeless here.
+        Assert.IsLessThanOrEqualTo(4, used.Count(t => t == 2), "team calls: " + string.Join(",", used));
+    }
+
+    [TestMethod]
+    public void SingleImagesTakeOneThreadWhenItIsFasterByRequiredGainAlone()
+    {
+        var clock = TimeSpan.Zero;
+        var tuner = new IntraOpThreadTuner(2, "forward passes", null, () => clock, splittable: true);
+        // eca_nfnet_l0 scoring one image beside one busy process: the team 270 ms, one thread 215 ms (20 % faster). A call
+        // of one image is never cut, so the parts plan is one thread there and needs no more than RequiredGain.
+        for (var i = 0; i < 100; i++)
+        {
+            var seconds = tuner.Threads == 2 ? 0.27 : 0.215;
+            clock += TimeSpan.FromSeconds(seconds);
+            tuner.Record(TimeSpan.FromSeconds(seconds), 1);
         }
 
-        Assert.IsTrue(shares.All(share => share >= 0.85), "share of two-thread calls per draw: " +
-            string.Join(" ", shares.Select(share => share.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));
+        Assert.AreEqual(1, tuner.Threads);
     }
 
     // Lengths of the runs of consecutive calls with `threads` threads.
