@@ -2,24 +2,23 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML.NFNet.Benchmarks.SmallData;
 using Microsoft.ML.NFNet.Samples.Training;
-using Microsoft.ML.NFNet.Samples.Transfer;
 using Spectre.Console;
 
 namespace Microsoft.ML.NFNet.Benchmarks.Transfer;
 
 /// <summary>
 /// How the shipped weights (the sample's <c>Data/Pretrained</c>) were made: nfnet_tiny from scratch on the official
-/// training images of classes 0–4, scored on their official test images, exported for timm.
+/// training images of classes 0–4 (or another <see cref="ClassSplit"/>), scored on their official test images, exported for timm.
 /// </summary>
 internal static class Pretraining
 {
-    public static int Run(string target, string fashionMnist, int epochs, double labelSmoothing, int seed)
+    public static int Run(string target, string fashionMnist, int epochs, double labelSmoothing, int seed, ClassSplit split)
     {
-        var pretrainingLabels = FashionMnistTransfer.PretrainingClasses.Select(name => Array.IndexOf(FashionMnistFiles.ClassNames, name)).ToHashSet();
+        var pretrainingLabels = split.PretrainingLabels;
         var (officialTrain, officialTest) = FashionMnistFiles.Load(fashionMnist);
         var train = SmallDataRow.Encode(officialTrain.Where(i => pretrainingLabels.Contains(i.Label)));
         var test = SmallDataRow.Encode(officialTest.Where(i => pretrainingLabels.Contains(i.Label)));
-        AnsiConsole.MarkupLine($"Pretraining nfnet_tiny on {train.Count} images of {string.Join(", ", FashionMnistTransfer.PretrainingClasses)} " +
+        AnsiConsole.MarkupLine($"Pretraining nfnet_tiny on {train.Count} images of {string.Join(", ", split.Pretraining)} " +
                                $"({epochs} epochs at 32 px, label smoothing {labelSmoothing}).");
         var mlContext = new MLContext(seed: seed);
         var options = new NFNetImageClassificationTrainer.Options
@@ -53,7 +52,7 @@ internal static class Pretraining
         parameters.ExportTimm(target);
         AnsiConsole.MarkupLine($"Pretrained in {clock.Elapsed:mm\\:ss} (load average before: {load}); accuracy on the {test.Count} official " +
                                $"test images of those classes: [bold]{accuracy:P1}[/]. Exported to {Markup.Escape(target)}.");
-        Console.WriteLine("RESULT " + JsonSerializer.Serialize(new { pretrain_seconds = Math.Round(clock.Elapsed.TotalSeconds), accuracy, test = test.Count,
+        Console.WriteLine("RESULT " + JsonSerializer.Serialize(new { classes = split.Pretraining, pretrain_seconds = Math.Round(clock.Elapsed.TotalSeconds), accuracy, test = test.Count,
             images = train.Count, epochs, label_smoothing = labelSmoothing, load_before = load, load_after = File.ReadAllText("/proc/loadavg").Trim() }));
         return 0;
     }

@@ -58,17 +58,22 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         text => ValueParsers.Int(1, 256)(text), "n");
     private readonly Option<bool> verbose = new("--verbose") { Description = "Print the trainer's log (automatic choices, head, download, epochs) with times" };
     private readonly Option<string?> remake = CliOptions.Single<string?>("--remake-pretrained",
-        "Instead of the comparison: pretrain nfnet_tiny on the five first classes of --fashion-mnist's training split and export it here", text => text, "dir");
+        "Instead of the comparison: pretrain nfnet_tiny on the --pretrain-classes of --fashion-mnist's training split and export it here", text => text, "dir");
     private readonly Option<int> pretrainEpochs = CliOptions.Single("--pretrain-epochs", "Epochs of --remake-pretrained", ValueParsers.Int(1, 100), "n", () => 6);
     private readonly Option<double> pretrainSmoothing = CliOptions.Single("--pretrain-label-smoothing",
         "Label smoothing of --remake-pretrained (smoothing is known to make features transfer worse)", ValueParsers.Double(0, 0.99), "fraction", () => 0.1);
+    private readonly Option<int[]> pretrainClasses = CliOptions.List("--pretrain-classes",
+        "Another class split: the official labels pretrained on (the others are the new classes), for --remake-pretrained and, with " +
+        "--fashion-mnist and --pretrained weights made that way, for the comparison (training images drawn per seed from the official " +
+        "training split, tested on the official test split)", ValueParsers.Int(0, 9), "label", "0,1,2,3,4");
 
     public TransferBenchCommand() : base("transfer",
         "The transfer-learning measurements: the sample's transfer demo with overrides of the automatic settings, on the " +
         "official test split or held-out training images, with load averages and RESULT lines; or --remake-pretrained.")
     {
         foreach (var option in new Option[] { perClass, modes, fashionMnist, pretrained, output, seeds, learningRate, epochs, backboneFactor,
-                     warmup, cropScaleMin, flip, clipping, noAugmentation, tune, verbose, threads, remake, pretrainEpochs, pretrainSmoothing })
+                     warmup, cropScaleMin, flip, clipping, noAugmentation, tune, verbose, threads, remake, pretrainEpochs, pretrainSmoothing,
+                     pretrainClasses })
             Options.Add(option);
         SetAction(result => Run(Bind(result)));
     }
@@ -76,7 +81,11 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
     /// <summary>What the command is asked to do.</summary>
     public sealed record Request(int[] PerClass, TransferMode[] Modes, string? FashionMnist, string? Pretrained, string Output, int[] Seeds,
         TransferOverrides Overrides, string? Remake, int PretrainEpochs, bool Tune = false, bool Verbose = false, int? Threads = null,
-        double PretrainLabelSmoothing = 0.1);
+        double PretrainLabelSmoothing = 0.1, ClassSplit? Split = null)
+    {
+        /// <summary>The classes pretrained on and the new ones.</summary>
+        public ClassSplit Classes => Split ?? ClassSplit.Shipped;
+    }
 
     public Request Bind(ParseResult result) => new(
         result.GetValue(perClass) is { Length: > 0 } counts ? counts : [10, 25, 100],
@@ -86,7 +95,8 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         new TransferOverrides(result.GetValue(learningRate), result.GetValue(epochs), result.GetValue(backboneFactor), result.GetValue(warmup),
             result.GetValue(cropScaleMin), result.GetValue(noAugmentation), result.GetValue(flip), result.GetValue(clipping)),
         result.GetValue(remake), result.GetValue(pretrainEpochs), result.GetValue(tune), result.GetValue(verbose), result.GetValue(threads),
-        result.GetValue(pretrainSmoothing));
+        result.GetValue(pretrainSmoothing),
+        result.GetValue(pretrainClasses) is { Length: > 0 } labels ? ClassSplit.FromPretrainingLabels(labels) : null);
 
     private static int Run(Request request)
     {
@@ -95,7 +105,11 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         if (request.Remake is { } target)
             return Pretraining.Run(target, request.FashionMnist
                 ?? throw new UsageException("--remake-pretrained needs --fashion-mnist (the official IDX files)."), request.PretrainEpochs,
-                request.PretrainLabelSmoothing, request.Seeds[0]);
+                request.PretrainLabelSmoothing, request.Seeds[0], request.Classes);
+        var split = request.Classes;
+        if (!split.IsShipped && (request.FashionMnist is null || request.Pretrained is null || request.Tune))
+            throw new UsageException("--pretrain-classes other than 0–4 compares on the official files: give --fashion-mnist and --pretrained " +
+                                     "weights pretrained on those classes (made with --remake-pretrained and the same --pretrain-classes), without --tune.");
         if (request.Tune && request.PerClass.Any(n => n > 100))
             throw new UsageException("--tune scores on the images after the first 100 of each class: use --per-class of at most 100.");
         var dataRoot = Path.Combine(AppContext.BaseDirectory, "Data");
@@ -103,13 +117,15 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         var shape = PretrainedShape.Read(weights);
         var train = MLModel.ReadImageFolder(Path.Combine(dataRoot, "FashionMnist"));
         var pool = FashionMnistTransfer.NewClassImages(dataRoot);
+        var official = request.FashionMnist is { } idx ? FashionMnistFiles.Load(idx) : default;
         var fixedTest = request.Tune
             ? train.Where(i => FashionMnistTransfer.NewClasses.Contains(i.Label)).GroupBy(i => i.Label).SelectMany(g => g.Skip(100)).ToList()
-            : request.FashionMnist is { } idx ? OfficialTestImages(idx) : null;
+            : official.Test is { } officialTest ? SmallDataRow.Encode(officialTest.Where(i => split.NewLabels.Contains(i.Label))) : null;
         var testName = request.Tune ? "held-out training images 101–150 per class, --tune"
-            : fixedTest is null ? $"random splits of the {pool.Count} embedded images: all not trained on" : "official test split";
+            : fixedTest is null ? $"random splits of the {pool.Count} embedded images: all not trained on"
+            : split.IsShipped ? "official test split" : "official test split; training images drawn per seed from the official training split";
         AnsiConsole.MarkupLine($"Pretrained: [bold]{Markup.Escape(weights)}[/] ({shape.Architecture.Name}, {shape.ClassCount} classes, " +
-            $"{shape.ImageSize} px). New classes: {string.Join(", ", FashionMnistTransfer.NewClasses)}; test: {testName}; seeds {string.Join(", ", request.Seeds)}.");
+            $"{shape.ImageSize} px). New classes: {string.Join(", ", split.New)}; test: {testName}; seeds {string.Join(", ", request.Seeds)}.");
 
         var rows = new List<Row>();
         foreach (var count in request.PerClass)
@@ -118,7 +134,8 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
             {
                 // Fixed test sets train on the first images of the training subset; random splits draw them per seed.
                 var (subset, test) = fixedTest is null ? FashionMnistTransfer.RandomSplit(pool, count, seed)
-                    : (FashionMnistTransfer.FirstPerClass(train, count), fixedTest);
+                    : split.IsShipped ? (FashionMnistTransfer.FirstPerClass(train, count), fixedTest)
+                    : (split.Draw(official.Train, count, seed), fixedTest);
                 var experiment = new TransferExperiment(weights, shape, test, seed)
                 {
                     Configure = (mode, mlContext, options) =>
@@ -152,12 +169,6 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
     /// <summary>One measured run with its seed, test-set size, settings and the load averages (1/5/15 min) before and after.</summary>
     private sealed record Row(TransferResult Result, int Seed, int TestImages, string Settings, string LoadBefore, string LoadAfter);
 
-    private static List<ModelInput> OfficialTestImages(string folder)
-    {
-        var newLabels = FashionMnistTransfer.NewClasses.Select(name => Array.IndexOf(FashionMnistFiles.ClassNames, name)).ToHashSet();
-        return SmallDataRow.Encode(FashionMnistFiles.Load(folder).Test.Where(i => newLabels.Contains(i.Label)));
-    }
-
     private static void Log(MLContext mlContext)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -170,7 +181,7 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
 
     private static void Print(IReadOnlyList<Row> rows)
     {
-        var table = new Table().Title("Accuracy on the 5 new classes, per seed").AddColumns("images / class", "seed", "test images", "mode",
+        var table = new Table().Title("Accuracy on the new classes, per seed").AddColumns("images / class", "seed", "test images", "mode",
             "test accuracy", "training time", "epochs", "settings", "load avg (1/5/15 min) before → after");
         foreach (var (r, seed, testImages, settings, before, after) in rows)
             table.AddRow(r.PerClass.ToString(CultureInfo.InvariantCulture), seed.ToString(CultureInfo.InvariantCulture),

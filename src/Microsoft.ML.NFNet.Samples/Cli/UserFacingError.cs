@@ -9,6 +9,7 @@ public static class UserFacingError
 {
     public static string? Describe(Exception error) => Unwrap(error) switch
     {
+        UsageException e => e.Message,
         InvalidImageException e => e.Message,
         DirectoryNotFoundException e => e.Message,
         FileNotFoundException e => e.FileName is { } file ? $"File '{file}' does not exist." : e.Message,

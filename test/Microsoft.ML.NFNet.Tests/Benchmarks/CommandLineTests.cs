@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
+using Microsoft.ML.NFNet.Benchmarks;
 using Microsoft.ML.NFNet.Benchmarks.Memory;
 using Microsoft.ML.NFNet.Benchmarks.Speed;
 using Microsoft.ML.NFNet.Benchmarks.Transfer;
+using Microsoft.ML.NFNet.Samples.Cli;
 using Microsoft.ML.NFNet.Samples.Transfer;
 
 namespace Microsoft.ML.NFNet.Tests.Benchmarks;
@@ -117,6 +119,44 @@ public class CommandLineTests
         CollectionAssert.AreEqual(new[] { TransferMode.Full, TransferMode.Head }, request.Modes);
         Assert.AreEqual("lr 0.1, no augmentation", request.Overrides.ToString());
         Assert.AreEqual(1, request.Threads);
+    }
+
+    [TestMethod]
+    public void TransferTakesAnotherClassSplitAndRejectsOneThatLeavesTooFewNewClasses()
+    {
+        var result = BenchCli.Parse("transfer", "--pretrain-classes", "0,1,2,5,7");
+        var request = ((TransferBenchCommand)result.CommandResult.Command).Bind(result);
+
+        CollectionAssert.AreEquivalent(new[] { "T-shirt_top", "Trouser", "Pullover", "Sandal", "Sneaker" }, request.Classes.Pretraining.ToArray());
+        CollectionAssert.AreEquivalent(new[] { 3, 4, 6, 8, 9 }, request.Classes.NewLabels.ToArray());
+        Assert.IsFalse(request.Classes.IsShipped);
+        Assert.IsTrue(((TransferBenchCommand)BenchCli.Parse("transfer").CommandResult.Command).Bind(BenchCli.Parse("transfer")).Classes.IsShipped);
+
+        foreach (var labels in new[] { "0,0,1", "0,1,2,3,4,5,6,7,8" })
+        {
+            var bad = BenchCli.Parse("transfer", "--pretrain-classes", labels);
+            var error = Assert.ThrowsExactly<UsageException>(() => ((TransferBenchCommand)bad.CommandResult.Command).Bind(bad));
+            StringAssert.Contains(error.Message, "--pretrain-classes");
+        }
+    }
+
+    [TestMethod]
+    [DataRow("transfer --pretrain-classes 0,0", "distinct labels")]
+    [DataRow("transfer --pretrain-classes 0,1,2", "give --fashion-mnist and --pretrained")]
+    [DataRow("transfer --remake-pretrained {folder}", "--remake-pretrained needs --fashion-mnist")]
+    public void TransferOptionsThatDoNotGoTogetherPrintOneErrorLineBeforeAnyWork(string commandLine, string message)
+    {
+        // These parse cleanly: the command itself finds the conflict, before it reads any image.
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = BenchmarkCommandLine.Invoke(BenchCli.Parse(BenchCli.Args(commandLine)), output, error);
+
+        Assert.AreEqual(1, code);
+        Assert.AreEqual("", output.ToString());
+        var lines = error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(1, lines, error.ToString());
+        StringAssert.StartsWith(lines[0], "Error: ");
+        StringAssert.Contains(lines[0], message);
     }
 
     [TestMethod]
