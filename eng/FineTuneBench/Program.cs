@@ -11,7 +11,7 @@ using SixLabors.ImageSharp.PixelFormats;
 // time, the CPU time of all threads (on a shared machine, CPU time / cores estimates the wall time alone), the peak
 // resident memory, the load averages and the trainer's log (the automatic choices and why).
 //   --variant eca_nfnet_l0 --images 1000 --classes 10 --side 64 [--parts all|head|laststages] [--epochs N]
-//   [--max-minutes M] [--image-size S] [--batch B] [--test 500]
+//   [--max-minutes M] [--image-size S] [--batch B] [--micro-batch M] [--test 500]
 var variant = Arg("--variant", "eca_nfnet_l0");
 var images = int.Parse(Arg("--images", "1000"), CultureInfo.InvariantCulture);
 var classes = int.Parse(Arg("--classes", "10"), CultureInfo.InvariantCulture);
@@ -37,6 +37,8 @@ if (Has("--image-size"))
     training.Preprocessing.ImageSize = int.Parse(Arg("--image-size", "224"), CultureInfo.InvariantCulture);
 if (Has("--batch"))
     training.BatchSize = int.Parse(Arg("--batch", "32"), CultureInfo.InvariantCulture);
+if (Has("--micro-batch"))
+    training.MicroBatchSize = int.Parse(Arg("--micro-batch", "8"), CultureInfo.InvariantCulture);
 
 var mlContext = new MLContext(seed: 1);
 var clock = Stopwatch.StartNew();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -101,22 +102,41 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
         using var scope = NewDisposeScope();
         var images = batch.Images.to(device);
         var targets = batch.Targets.to(device);
-        optimizer.ZeroGrad();
-        var logits = Forward(model, images);
-        var loss = batch.HasSoftTargets
-            ? -(targets * F.log_softmax(logits, 1)).sum(1).mean()
-            : F.cross_entropy(logits, targets, label_smoothing: settings.LabelSmoothing);
-        var lossValue = loss.item<float>();
+        var rows = images.shape[0];
+        var partSize = Math.Min(settings.MicroBatchSize ?? rows, rows);
         var step = optimizer.StepsDone + 1;
-        if (!float.IsFinite(lossValue))
-            throw Diverged($"The training loss became {lossValue}", step, epoch, index);
-        loss.backward();
+        optimizer.ZeroGrad();
+        double lossSum = 0;
+        long correct = 0;
+        for (long start = 0; start < rows; start += partSize)
+        {
+            // Each micro-batch's graph and activations are freed before the next one runs: that is the memory saved.
+            using var partScope = NewDisposeScope();
+            var length = Math.Min(partSize, rows - start);
+            var partTargets = length == rows ? targets : targets.narrow(0, start, length);
+            var logits = Forward(model, length == rows ? images : images.narrow(0, start, length));
+            var loss = batch.HasSoftTargets
+                ? -(partTargets * F.log_softmax(logits, 1)).sum(1).mean()
+                : F.cross_entropy(logits, partTargets, label_smoothing: settings.LabelSmoothing);
+            var lossValue = loss.item<float>();
+            if (!float.IsFinite(lossValue))
+                throw Diverged($"The training loss became {lossValue}", step, epoch, index);
+            // The batch's loss is the mean over all its images: a part's mean counts by its share, and gradients add up.
+            if (length == rows)
+                loss.backward();
+            else
+            {
+                using var share = ((double)length / rows).ToScalar();
+                loss.mul(share).backward();
+            }
+            lossSum += (double)lossValue * length;
+            var hard = batch.HasSoftTargets ? partTargets.argmax(1) : partTargets;
+            correct += logits.argmax(1).eq(hard).sum().item<long>();
+        }
         if (!GradientsAreFinite(model))
             throw Diverged("A gradient became NaN or infinite", step, epoch, index);
         optimizer.Step();
-
-        var hard = batch.HasSoftTargets ? targets.argmax(1) : targets;
-        return (lossValue, logits.shape[0], logits.argmax(1).eq(hard).sum().item<long>());
+        return ((float)(lossSum / rows), rows, correct);
     }
 
     // The whole network; or, when only the head trains, the frozen backbone without an autograd graph (or no backbone at

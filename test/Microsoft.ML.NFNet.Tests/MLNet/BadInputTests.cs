@@ -127,6 +127,7 @@ public class BadInputTests
 
     [TestMethod]
     [DataRow(nameof(NFNetTrainingOptions.BatchSize))]
+    [DataRow(nameof(NFNetTrainingOptions.MicroBatchSize))]
     [DataRow(nameof(NFNetOptimizerOptions.LearningRate))]
     [DataRow(nameof(ImagePreprocessingOptions.ImageSize))]
     [DataRow(nameof(NFNetTrainingOptions.Epochs))]
@@ -137,6 +138,7 @@ public class BadInputTests
         switch (name)
         {
             case nameof(NFNetTrainingOptions.BatchSize): options.Training = options.Training with { BatchSize = 0 }; break;
+            case nameof(NFNetTrainingOptions.MicroBatchSize): options.Training = options.Training with { MicroBatchSize = 0 }; break;
             case nameof(NFNetOptimizerOptions.LearningRate):
                 options.Training = options.Training with { Optimizer = new() { LearningRate = -0.1 } };
                 break;

@@ -42,6 +42,27 @@ public class TrainingEngineTests
     }
 
     [TestMethod]
+    public void MicroBatchesTakeTheWholeBatchsSteps()
+    {
+        // NFNets have no batch normalization: a step whose gradients are summed over micro-batches (5 + 5 + 2 images)
+        // is the whole batch's step up to float rounding, and so is the reported loss; the reference is the whole batch.
+        var train = SyntheticImages.Create(perClass: 6, classes: 2, size: 32, seed: 11);
+        var options = Options(epochs: 2) with { BatchSize = 12 };
+        using var whole = NewModel(Tiny, 2, seed: 5);
+        var wholeResult = new NFNetTrainingEngine(options).Train(whole, train);
+        using var parts = NewModel(Tiny, 2, seed: 5);
+        var partsResult = new NFNetTrainingEngine(options with { MicroBatchSize = 5 }).Train(parts, train);
+
+        using var initial = NewModel(Tiny, 2, seed: 5);
+        var trained = whole.state_dict();
+        foreach (var (name, actual) in parts.state_dict())
+            TensorAssert.Close(trained[name], actual, 2e-5, name);
+        Assert.IsTrue(trained.Any(p => !p.Value.allclose(initial.state_dict()[p.Key], rtol: 0, atol: 0)), "the steps changed the weights");
+        for (var epoch = 0; epoch < 2; epoch++)
+            Assert.AreEqual(wholeResult.History[epoch].TrainLoss, partsResult.History[epoch].TrainLoss, 1e-5, $"epoch {epoch + 1}'s loss");
+    }
+
+    [TestMethod]
     public void ResumingFromACheckpointGivesTheUninterruptedResult()
     {
         var train = SyntheticImages.Create(perClass: 12, classes: 3, size: 32, seed: 4);
