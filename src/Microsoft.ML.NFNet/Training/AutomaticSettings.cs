@@ -19,9 +19,10 @@ internal static class AutomaticSettings
     /// TrainableParts nor Epochs set then follows <see cref="CpuFineTuningPlan"/>; null: no plan.</param>
     /// <param name="sizesAreAutomatic">Whether the ImageSize and EvalImageSize set are automatic choices (the pretrained
     /// weights' sizes) that the plan may lower.</param>
+    /// <param name="onCpu">Whether the training runs on a CPU (<see cref="MicroBatchDefaults"/>).</param>
     public static (NFNetTrainingOptions Options, IReadOnlyList<string> Choices) Resolve(
         NFNetTrainingOptions options, DatasetProfile profile, NFNetConfig architecture, bool fromPretrained = false, int validationImages = 0,
-        StepCosts? cpuCosts = null, bool sizesAreAutomatic = false)
+        StepCosts? cpuCosts = null, bool sizesAreAutomatic = false, bool onCpu = false)
     {
         var choices = new AutomaticChoices();
         if (fromPretrained && cpuCosts is not null && CpuFineTuningPlan.Applies(options, pretrained: true, onCpu: true))
@@ -34,6 +35,7 @@ internal static class AutomaticSettings
             ? FineTuningDefaults.Apply(options, profile, architecture, choices, validationImages)
             : FromScratchDefaults.Apply(options, profile, architecture, choices, validationImages);
         CheckImageSize(resolved.Preprocessing.ImageSize, architecture);
+        resolved = MicroBatchDefaults.Apply(resolved, onCpu, choices);
         // Saved with the model: the values it scores with, not "null".
         resolved = resolved with { Preprocessing = resolved.Preprocessing.WithEvaluationDefaults() };
         return (resolved, choices.Lines);

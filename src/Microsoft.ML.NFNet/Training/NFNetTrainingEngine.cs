@@ -89,7 +89,8 @@ public sealed class NFNetTrainingEngine
         model.to(device);
         var costs = MeasureCpuCosts(model, pretrained, device);
         var (settings, choices) = AutomaticSettings.Resolve(options, data.Profile, model.Config, fromPretrained: pretrained,
-            validationImages: data.UsableValidation.Length, cpuCosts: costs, sizesAreAutomatic: ImageSizesAreAutomatic);
+            validationImages: data.UsableValidation.Length, cpuCosts: costs, sizesAreAutomatic: ImageSizesAreAutomatic,
+            onCpu: device.type == DeviceType.CPU);
         if (settings.Seed is null)
         {
             settings = settings with { Seed = Random.Shared.Next() };

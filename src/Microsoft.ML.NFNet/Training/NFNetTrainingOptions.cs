@@ -64,11 +64,12 @@ public sealed record NFNetTrainingOptions
     public int BatchSize { get; set; } = 32;
 
     /// <summary>
-    /// Images per forward and backward pass within a step, for less memory; null (default): the whole batch. The
-    /// gradients of a step's micro-batches add up to the whole batch's, and NFNets have no batch normalization, so a step
-    /// is the same (up to float rounding) whatever the micro-batch: the learning rate, AGC and the schedule still see
-    /// <see cref="BatchSize"/>. Whole-network fine-tuning of eca_nfnet_l0 at 224 px and batch 32 peaked at 3.6 GB on a
-    /// CPU; micro-batches of 8 bring it under 3 GB (docs/transfer-learning.md).
+    /// Images per forward and backward pass within a step, for less memory; null (default): automatic, 8 when training
+    /// more than the head on a CPU at 176 px or more, else the whole batch. The gradients of a step's micro-batches add
+    /// up to the whole batch's, and NFNets have no batch normalization, so a step is the same (up to float rounding)
+    /// whatever the micro-batch: the learning rate, AGC and the schedule still see <see cref="BatchSize"/>. Whole-network
+    /// fine-tuning of eca_nfnet_l0 at 224 px and batch 32 peaked at 3.7–3.8 GB on a CPU; micro-batches of 8 halved that
+    /// and were faster (docs/transfer-learning.md).
     /// </summary>
     public int? MicroBatchSize { get; set; }
 
