@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.NFNet;
@@ -45,7 +46,7 @@ var clock = Stopwatch.StartNew();
 mlContext.Log += (_, e) =>
 {
     if (e.Kind != Microsoft.ML.Runtime.ChannelMessageKind.Trace && e.Source.Contains("NFNet", StringComparison.Ordinal)
-        && !e.Message.Contains("batch ", StringComparison.Ordinal))
+        && !IsBatchProgress(e.Message))
         Console.WriteLine($"  [{clock.Elapsed.TotalSeconds,6:0} s, {RssMiB("VmRSS"),5:0} MiB] {e.Message}");
 };
 var data = mlContext.Data.LoadFromEnumerable(Generate(images, seed: 1));
@@ -108,6 +109,9 @@ static double RssMiB(string field)
             return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     return double.NaN;
 }
+
+// The per-batch progress lines ("epoch 1/10 batch 3/6: loss …"), not the settings that mention a batch.
+static bool IsBatchProgress(string message) => Regex.IsMatch(message, @"\bbatch \d+/\d+:");
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 

@@ -170,7 +170,7 @@ internal sealed class IntraOpThreadTuner
                     (skip, warmUp) = (0, null);
             }
             // A trial's first call is not timed (its threads may be new), but creating threads never makes a call this slow.
-            if (trial is not null && currentSamples.Count > 0 && sample.PerItem > PerItem(currentSamples) * HopelessTrial * 2)
+            if (trial is not null && Hopeless(sample, margin: HopelessTrial * 2))
             {
                 trialSamples.Add(sample);
                 EndTrial();
@@ -185,7 +185,7 @@ internal sealed class IntraOpThreadTuner
             return;
         }
         trialSamples.Add(sample);
-        if (TrialComplete() || (currentSamples.Count > 0 && sample.PerItem > PerItem(currentSamples) * HopelessTrial))
+        if (TrialComplete() || Hopeless(sample, margin: HopelessTrial))
             EndTrial();
     }
 
@@ -258,6 +258,10 @@ internal sealed class IntraOpThreadTuner
     {
         public double PerItem => Seconds / Items;
     }
+
+    // A trial call so much slower per item than the plan in use that the trial cannot win.
+    private bool Hopeless(Sample sample, double margin) =>
+        currentSamples.Count > 0 && sample.PerItem > PerItem(currentSamples) * margin;
 
     // Undoing a switch needs no gain (EndTrial), so a close result is measured twice as long before it decides.
     private bool TrialComplete() =>

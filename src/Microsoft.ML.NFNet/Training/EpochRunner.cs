@@ -113,22 +113,18 @@ internal sealed class EpochRunner(NFNetTrainingOptions settings, int epochs, int
             // Each micro-batch's graph and activations are freed before the next one runs: that is the memory saved.
             using var partScope = NewDisposeScope();
             var length = Math.Min(partSize, rows - start);
-            var partTargets = length == rows ? targets : targets.narrow(0, start, length);
-            var logits = Forward(model, length == rows ? images : images.narrow(0, start, length));
+            var partTargets = targets.narrow(0, start, length);
+            var logits = Forward(model, images.narrow(0, start, length));
             var loss = batch.HasSoftTargets
                 ? -(partTargets * F.log_softmax(logits, 1)).sum(1).mean()
                 : F.cross_entropy(logits, partTargets, label_smoothing: settings.LabelSmoothing);
             var lossValue = loss.item<float>();
             if (!float.IsFinite(lossValue))
                 throw Diverged($"The training loss became {lossValue}", step, epoch, index);
-            // The batch's loss is the mean over all its images: a part's mean counts by its share, and gradients add up.
-            if (length == rows)
-                loss.backward();
-            else
-            {
-                using var share = ((double)length / rows).ToScalar();
-                loss.mul(share).backward();
-            }
+            // The batch's loss is the mean over all its images: a part's mean counts by its share (exactly 1 for a whole
+            // batch, which leaves its step unchanged), and gradients add up.
+            using var share = ((double)length / rows).ToScalar();
+            loss.mul(share).backward();
             lossSum += (double)lossValue * length;
             var hard = batch.HasSoftTargets ? partTargets.argmax(1) : partTargets;
             correct += logits.argmax(1).eq(hard).sum().item<long>();
