@@ -8,18 +8,23 @@ namespace Microsoft.ML.NFNet.Benchmarks.Transfer;
 
 /// <summary>
 /// How the shipped weights (the sample's <c>Data/Pretrained</c>) were made: nfnet_tiny from scratch on the official
-/// training images of classes 0–4 (or another <see cref="ClassSplit"/>), scored on their official test images, exported for timm.
+/// training images of classes 0–4 (or another <see cref="ClassSplit"/>), with a <see cref="PretrainingRecipe"/> (the shipped
+/// one trains on <see cref="QuarterTurns"/>), scored on their official test images, exported for timm.
 /// </summary>
 internal static class Pretraining
 {
-    public static int Run(string target, string fashionMnist, int epochs, double labelSmoothing, int seed, ClassSplit split)
+    public static int Run(string target, string fashionMnist, PretrainingRecipe recipe, int seed, ClassSplit split)
     {
         var pretrainingLabels = split.PretrainingLabels;
         var (officialTrain, officialTest) = FashionMnistFiles.Load(fashionMnist);
-        var train = SmallDataRow.Encode(officialTrain.Where(i => pretrainingLabels.Contains(i.Label)));
-        var test = SmallDataRow.Encode(officialTest.Where(i => pretrainingLabels.Contains(i.Label)));
-        AnsiConsole.MarkupLine($"Pretraining nfnet_tiny on {train.Count} images of {string.Join(", ", split.Pretraining)} " +
-                               $"({epochs} epochs at 32 px, label smoothing {labelSmoothing}).");
+        var classNames = FashionMnistFiles.ClassNames;
+        var images = officialTrain.Where(i => pretrainingLabels.Contains(i.Label));
+        var testImages = officialTest.Where(i => pretrainingLabels.Contains(i.Label));
+        var train = recipe.QuarterTurns
+            ? SmallDataRow.Encode(QuarterTurns.Expand(images), QuarterTurns.JointNames(classNames))
+            : SmallDataRow.Encode(images);
+        var test = SmallDataRow.Encode(testImages);
+        AnsiConsole.MarkupLine($"Pretraining nfnet_tiny on {train.Count} images of {string.Join(", ", split.Pretraining)} ({Markup.Escape(recipe.ToString())}).");
         var mlContext = new MLContext(seed: seed);
         var options = new NFNetImageClassificationTrainer.Options
         {
@@ -29,17 +34,17 @@ internal static class Pretraining
             ValidationSetFraction = 0.02,
         };
         var progress = new ProgressDisplay();
-        options.Training.Epochs = epochs;
+        options.Training.Epochs = recipe.Epochs;
         options.Training.BatchSize = 64;
         options.Training.Seed = seed;
         options.Training.MetricsCallback = progress.OnMetrics;
         options.Training.EarlyStopping = null;
-        options.Training.LabelSmoothing = labelSmoothing;
+        options.Training.LabelSmoothing = recipe.LabelSmoothing;
         options.Training.Optimizer.LearningRate = 0.1;
         options.Training.Optimizer.WarmupEpochs = 1;
-        // 28×28 garments upscaled to nfnet_tiny's smallest input; crops keep at least 35 % of the garment.
+        // 28×28 garments upscaled to nfnet_tiny's smallest input.
         options.Training.Preprocessing.ImageSize = 32;
-        options.Training.Preprocessing.CropScaleMin = 0.35;
+        options.Training.Preprocessing.CropScaleMin = recipe.CropScaleMin;
         options.Training.Preprocessing.HorizontalFlipProbability = 0.5;
         var trainer = mlContext.Transforms.Conversion.MapValueToKey("Label").Append(mlContext.MulticlassClassification.Trainers.NFNet(options));
 
@@ -48,12 +53,34 @@ internal static class Pretraining
         var model = progress.Run(() => trainer.Fit(mlContext.Data.LoadFromEnumerable(train)));
         var parameters = NFNetModelParameters.FindIn(model)!;
         var probabilities = parameters.PredictProbabilities(test.Select(t => (ReadOnlyMemory<byte>)t.ImageSource).ToArray(), 128);
-        var accuracy = test.Zip(probabilities).Count(p => parameters.Labels![Array.IndexOf(p.Second, p.Second.Max())] == p.First.Label) / (double)test.Count;
-        parameters.ExportTimm(target);
+        var labels = parameters.Labels!;
+        var predicted = recipe.QuarterTurns
+            ? probabilities.Select(p => QuarterTurns.PredictUpright(p, labels, classNames)).ToArray()
+            : probabilities.Select(p => labels[Array.IndexOf(p, p.Max())]).ToArray();
+        var accuracy = test.Select(t => t.Label).Zip(predicted).Count(p => p.First == p.Second) / (double)test.Count;
+        if (recipe.QuarterTurns)
+            QuarterTurns.ExportUpright(parameters, target, classNames);
+        else
+            parameters.ExportTimm(target);
         AnsiConsole.MarkupLine($"Pretrained in {clock.Elapsed:mm\\:ss} (load average before: {load}); accuracy on the {test.Count} official " +
                                $"test images of those classes: [bold]{accuracy:P1}[/]. Exported to {Markup.Escape(target)}.");
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(new { classes = split.Pretraining, pretrain_seconds = Math.Round(clock.Elapsed.TotalSeconds), accuracy, test = test.Count,
-            images = train.Count, epochs, label_smoothing = labelSmoothing, load_before = load, load_after = File.ReadAllText("/proc/loadavg").Trim() }));
+            images = train.Count, recipe.Epochs, label_smoothing = recipe.LabelSmoothing, crop_scale_min = recipe.CropScaleMin, quarter_turns = recipe.QuarterTurns, load_before = load, load_after = File.ReadAllText("/proc/loadavg").Trim() }));
         return 0;
     }
+}
+
+/// <summary>How <c>--remake-pretrained</c> trains nfnet_tiny.</summary>
+/// <param name="Epochs">Passes over the training images (each pass shows every quarter turn with <paramref name="QuarterTurns"/>).</param>
+/// <param name="LabelSmoothing">Label smoothing of the loss.</param>
+/// <param name="CropScaleMin">The smallest area a random-resized crop keeps.</param>
+/// <param name="QuarterTurns">Train on the four quarter turns of each image, each pair of class and turn a label (<see cref="Transfer.QuarterTurns"/>).</param>
+internal sealed record PretrainingRecipe(int Epochs, double LabelSmoothing, double CropScaleMin, bool QuarterTurns)
+{
+    /// <summary>The options' defaults: the recipe of the weights shipped before the quarter turns (their command now adds
+    /// <c>--pretrain-quarter-turns --pretrain-epochs 6</c>: the sample's Data/Pretrained/README.md).</summary>
+    public static PretrainingRecipe Default { get; } = new(8, 0.1, 0.35, false);
+
+    public override string ToString() =>
+        FormattableString.Invariant($"{Epochs} epochs at 32 px, label smoothing {LabelSmoothing}, crops ≥ {CropScaleMin:P0}{(QuarterTurns ? ", every quarter turn a label of its own" : "")}");
 }

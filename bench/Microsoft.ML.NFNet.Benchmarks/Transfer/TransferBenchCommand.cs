@@ -59,9 +59,17 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
     private readonly Option<bool> verbose = new("--verbose") { Description = "Print the trainer's log (automatic choices, head, download, epochs) with times" };
     private readonly Option<string?> remake = CliOptions.Single<string?>("--remake-pretrained",
         "Instead of the comparison: pretrain nfnet_tiny on the --pretrain-classes of --fashion-mnist's training split and export it here", text => text, "dir");
-    private readonly Option<int> pretrainEpochs = CliOptions.Single("--pretrain-epochs", "Epochs of --remake-pretrained", ValueParsers.Int(1, 100), "n", () => 6);
+    private readonly Option<int> pretrainEpochs = CliOptions.Single("--pretrain-epochs", "Epochs of --remake-pretrained (over the four turns of each image with --pretrain-quarter-turns)",
+        ValueParsers.Int(1, 100), "n", () => PretrainingRecipe.Default.Epochs);
     private readonly Option<double> pretrainSmoothing = CliOptions.Single("--pretrain-label-smoothing",
-        "Label smoothing of --remake-pretrained (smoothing is known to make features transfer worse)", ValueParsers.Double(0, 0.99), "fraction", () => 0.1);
+        "Label smoothing of --remake-pretrained (smoothing is known to make features transfer worse)", ValueParsers.Double(0, 0.99), "fraction",
+        () => PretrainingRecipe.Default.LabelSmoothing);
+    private readonly Option<double> pretrainCropScaleMin = CliOptions.Single("--pretrain-crop-scale-min",
+        "Smallest area of --remake-pretrained's random-resized crops", ValueParsers.Double(0.01, 1), "fraction", () => PretrainingRecipe.Default.CropScaleMin);
+    private readonly Option<bool> pretrainQuarterTurns = new("--pretrain-quarter-turns")
+    {
+        Description = "--remake-pretrained trains on the four quarter turns of each image, each (class, turn) a label of its own, and exports a classifier of the upright classes",
+    };
     private readonly Option<int[]> pretrainClasses = CliOptions.List("--pretrain-classes",
         "Another class split: the official labels pretrained on (the others are the new classes), for --remake-pretrained and, with " +
         "--fashion-mnist and --pretrained weights made that way, for the comparison (training images drawn per seed from the official " +
@@ -73,6 +81,7 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
     {
         foreach (var option in new Option[] { perClass, modes, fashionMnist, pretrained, output, seeds, learningRate, epochs, backboneFactor,
                      warmup, cropScaleMin, flip, clipping, noAugmentation, tune, verbose, threads, remake, pretrainEpochs, pretrainSmoothing,
+                     pretrainCropScaleMin, pretrainQuarterTurns,
                      pretrainClasses })
             Options.Add(option);
         SetAction(result => Run(Bind(result)));
@@ -80,8 +89,8 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
 
     /// <summary>What the command is asked to do.</summary>
     public sealed record Request(int[] PerClass, TransferMode[] Modes, string? FashionMnist, string? Pretrained, string Output, int[] Seeds,
-        TransferOverrides Overrides, string? Remake, int PretrainEpochs, bool Tune = false, bool Verbose = false, int? Threads = null,
-        double PretrainLabelSmoothing = 0.1, ClassSplit? Split = null)
+        TransferOverrides Overrides, string? Remake, PretrainingRecipe Recipe, bool Tune = false, bool Verbose = false, int? Threads = null,
+        ClassSplit? Split = null)
     {
         /// <summary>The classes pretrained on and the new ones.</summary>
         public ClassSplit Classes => Split ?? ClassSplit.Shipped;
@@ -94,8 +103,9 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         result.GetValue(seeds) is { Length: > 0 } chosenSeeds ? chosenSeeds.Distinct().ToArray() : [1, 2, 3],
         new TransferOverrides(result.GetValue(learningRate), result.GetValue(epochs), result.GetValue(backboneFactor), result.GetValue(warmup),
             result.GetValue(cropScaleMin), result.GetValue(noAugmentation), result.GetValue(flip), result.GetValue(clipping)),
-        result.GetValue(remake), result.GetValue(pretrainEpochs), result.GetValue(tune), result.GetValue(verbose), result.GetValue(threads),
-        result.GetValue(pretrainSmoothing),
+        result.GetValue(remake), new PretrainingRecipe(result.GetValue(pretrainEpochs), result.GetValue(pretrainSmoothing),
+            result.GetValue(pretrainCropScaleMin), result.GetValue(pretrainQuarterTurns)),
+        result.GetValue(tune), result.GetValue(verbose), result.GetValue(threads),
         result.GetValue(pretrainClasses) is { Length: > 0 } labels ? ClassSplit.FromPretrainingLabels(labels) : null);
 
     private static int Run(Request request)
@@ -104,8 +114,8 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
             TorchSharp.torch.set_num_threads(threadCount);
         if (request.Remake is { } target)
             return Pretraining.Run(target, request.FashionMnist
-                ?? throw new UsageException("--remake-pretrained needs --fashion-mnist (the official IDX files)."), request.PretrainEpochs,
-                request.PretrainLabelSmoothing, request.Seeds[0], request.Classes);
+                ?? throw new UsageException("--remake-pretrained needs --fashion-mnist (the official IDX files)."), request.Recipe,
+                request.Seeds[0], request.Classes);
         var split = request.Classes;
         if (!split.IsShipped && (request.FashionMnist is null || request.Pretrained is null || request.Tune))
             throw new UsageException("--pretrain-classes other than 0–4 compares on the official files: give --fashion-mnist and --pretrained " +

@@ -29,7 +29,7 @@ public class CommandLineTests
         ["small-data", new[] { "--row", "--data", "--train-folder", "--test-folder", "--set", "--try", "--skip-baseline", "--tta", "--output" }],
         ["transfer", new[] { "--per-class", "--modes", "--fashion-mnist", "--pretrained", "--learning-rate", "--epochs",
             "--backbone-factor", "--warmup-epochs", "--crop-scale-min", "--flip", "--clipping", "--no-augmentation", "--tune", "--seeds", "--threads", "--verbose",
-            "--remake-pretrained", "--pretrain-epochs" }],
+            "--remake-pretrained", "--pretrain-epochs", "--pretrain-quarter-turns", "--pretrain-crop-scale-min" }],
         ["webapi-load", new[] { "--model", "--image-size", "--image", "--concurrency", "--duration", "--warmup" }],
         ["decode", new[] { "--quick" }],
     ];
@@ -107,6 +107,18 @@ public class CommandLineTests
         Assert.AreEqual("automatic", request.Overrides.ToString());
         Assert.IsNull(request.FashionMnist);
         Assert.IsNull(request.Remake);
+        Assert.AreEqual(new PretrainingRecipe(8, 0.1, 0.35, QuarterTurns: false), request.Recipe);
+    }
+
+    [TestMethod]
+    public void PretrainingRecipeOptionsAreParsed()
+    {
+        var result = BenchCli.Parse("transfer", "--remake-pretrained", "out", "--pretrain-epochs", "3", "--pretrain-quarter-turns",
+            "--pretrain-crop-scale-min", "0.2", "--pretrain-label-smoothing", "0");
+        var request = ((TransferBenchCommand)result.CommandResult.Command).Bind(result);
+
+        Assert.AreEqual(new PretrainingRecipe(3, 0, 0.2, QuarterTurns: true), request.Recipe);
+        Assert.AreEqual("3 epochs at 32 px, label smoothing 0, crops ≥ 20 %, every quarter turn a label of its own", request.Recipe.ToString());
     }
 
     [TestMethod]
