@@ -54,14 +54,14 @@ internal static class Pretraining
         var parameters = NFNetModelParameters.FindIn(model)!;
         var probabilities = parameters.PredictProbabilities(test.Select(t => (ReadOnlyMemory<byte>)t.ImageSource).ToArray(), 128);
         var labels = parameters.Labels!;
-        var predicted = recipe.QuarterTurns
-            ? probabilities.Select(p => QuarterTurns.PredictUpright(p, labels, classNames)).ToArray()
-            : probabilities.Select(p => labels[Array.IndexOf(p, p.Max())]).ToArray();
+        // With quarter turns the exported head is the upright labels' rows: score with those, as the export will.
+        var upright = recipe.QuarterTurns ? QuarterTurns.UprightRows(labels, classNames) : null;
+        var predicted = probabilities.Select(p => upright is null ? labels[Array.IndexOf(p, p.Max())] : upright.MaxBy(c => p[c.Row]).Class);
         var accuracy = test.Select(t => t.Label).Zip(predicted).Count(p => p.First == p.Second) / (double)test.Count;
-        if (recipe.QuarterTurns)
-            QuarterTurns.ExportUpright(parameters, target, classNames);
-        else
+        if (upright is null)
             parameters.ExportTimm(target);
+        else
+            QuarterTurns.ExportUpright(parameters, target, upright);
         AnsiConsole.MarkupLine($"Pretrained in {clock.Elapsed:mm\\:ss} (load average before: {load}); accuracy on the {test.Count} official " +
                                $"test images of those classes: [bold]{accuracy:P1}[/]. Exported to {Markup.Escape(target)}.");
         Console.WriteLine("RESULT " + JsonSerializer.Serialize(new { classes = split.Pretraining, pretrain_seconds = Math.Round(clock.Elapsed.TotalSeconds), accuracy, test = test.Count,

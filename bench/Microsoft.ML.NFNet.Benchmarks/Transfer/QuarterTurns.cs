@@ -21,20 +21,26 @@ internal static class QuarterTurns
     public static string[] JointNames(IReadOnlyList<string> classNames) =>
         Enumerable.Range(0, classNames.Count * Turns).Select(j => JointName(classNames[j / Turns], j % Turns)).ToArray();
 
-    /// <summary>Exports the network of <paramref name="parameters"/> (trained on joint labels) as a classifier of the
-    /// upright classes only: every tensor as trained, the head's rows of the unturned labels.</summary>
-    public static void ExportUpright(NFNetModelParameters parameters, string target, IReadOnlyList<string> classNames)
+    /// <summary>Each class of <paramref name="classNames"/> that the trained head has, with the row of its upright label
+    /// in <paramref name="labels"/> (the head's order).</summary>
+    public static (string Class, int Row)[] UprightRows(IReadOnlyList<string> labels, IReadOnlyList<string> classNames)
     {
-        var labels = parameters.Labels ?? throw new InvalidOperationException("The pretrained model names no classes.");
-        var kept = classNames.Select(name => (Name: name, Row: IndexOf(labels, JointName(name, 0)))).Where(c => c.Row >= 0).ToArray();
+        var row = labels.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index);
+        return classNames.Where(name => row.ContainsKey(JointName(name, 0))).Select(name => (name, row[JointName(name, 0)])).ToArray();
+    }
+
+    /// <summary>Exports the network of <paramref name="parameters"/> (trained on joint labels) as a classifier of the
+    /// upright classes only: every tensor as trained, the head's <paramref name="upright"/> rows.</summary>
+    public static void ExportUpright(NFNetModelParameters parameters, string target, IReadOnlyList<(string Class, int Row)> upright)
+    {
         parameters.Network.WithModel(trained =>
         {
-            using var upright = new NFNetModel(parameters.Architecture, kept.Length);
+            using var model = new NFNetModel(parameters.Architecture, upright.Count);
             var source = trained.state_dict();
             using (no_grad())
-            using (var rows = tensor(kept.Select(c => (long)c.Row).ToArray()))
+            using (var rows = tensor(upright.Select(c => (long)c.Row).ToArray()))
             {
-                foreach (var (name, value) in upright.state_dict())
+                foreach (var (name, value) in model.state_dict())
                 {
                     if (name.StartsWith("head.fc.", StringComparison.Ordinal))
                     {
@@ -47,27 +53,12 @@ internal static class QuarterTurns
                     }
                 }
             }
-            upright.ExportTimm(target, parameters.Preprocessing, kept.Select(c => c.Name).ToArray());
+            model.ExportTimm(target, parameters.Preprocessing, upright.Select(c => c.Class).ToArray());
             return 0;
         });
     }
 
-    /// <summary>The class of the upright label with the highest probability (what the upright export predicts).</summary>
-    public static string PredictUpright(float[] probabilities, IReadOnlyList<string> labels, IReadOnlyList<string> classNames) =>
-        classNames.Select(name => (name, row: IndexOf(labels, JointName(name, 0))))
-            .Where(c => c.row >= 0).MaxBy(c => probabilities[c.row]).name;
-
     private static string JointName(string className, int turn) => $"{className} {turn * 90}°";
-
-    private static int IndexOf(IReadOnlyList<string> labels, string name)
-    {
-        for (var i = 0; i < labels.Count; i++)
-        {
-            if (labels[i] == name)
-                return i;
-        }
-        return -1;
-    }
 
     /// <summary><paramref name="image"/> turned clockwise <paramref name="turns"/> quarter turns.</summary>
     internal static PixelImage Rotate(PixelImage image, int turns)

@@ -52,7 +52,9 @@ public class QuarterTurnsTests
         var folder = Path.Combine(Path.GetTempPath(), $"quarter-turns-{Guid.NewGuid():N}");
         try
         {
-            QuarterTurns.ExportUpright(parameters, folder, classes);
+            var rows = QuarterTurns.UprightRows(joint, classes);
+            CollectionAssert.AreEqual(new[] { ("Coat", 11), ("Bag", 7), ("Shirt", 3) }, rows);
+            QuarterTurns.ExportUpright(parameters, folder, rows);
 
             var shape = PretrainedShape.Read(folder);
             Assert.AreEqual(classes.Length, shape.ClassCount);
