@@ -20,7 +20,9 @@
 #                "OMP_NUM_THREADS=2" (a fixed count: the library's behaviour before its thread tuner) or
 #                "OMP_WAIT_POLICY=PASSIVE" or "GOMP_SPINCOUNT=10000,OMP_NUM_THREADS=1". Default: "default
 #                OMP_NUM_THREADS=<cores> OMP_WAIT_POLICY=PASSIVE,OMP_NUM_THREADS=<cores>".
-#   SCENARIOS    any of quiet one two nice (default all; quiet always runs first in a round: it is the baseline).
+#   SCENARIOS    any of quiet one two nice quota (default all but quota; quiet always runs first in a round: it is the
+#                baseline). quota runs the measured process alone in a cgroup limited to QUOTA_CPUS CPUs' time (default
+#                half the cores; a container's CPU limit, as `docker run --cpus`; needs root and a cgroup cpu controller).
 #                WEBAPI_SCENARIOS: the same for the webapi part (default "quiet one").
 #   ROUNDS (2), EPOCHS (8), CLIENTS ("1 4 16"), WEBAPI_VARIANTS ("nfnet_tiny eca_nfnet_l0"), DURATION (15 s of
 #   load-test measurement after WARMUP 3 s), INFER_FIGURES ("eca_nfnet_l0:infer:1:256:10:3
@@ -41,7 +43,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PARTS=${*:-train infer webapi}
 CONFIGS=${CONFIGS:-default OMP_NUM_THREADS=$(nproc) OMP_WAIT_POLICY=PASSIVE,OMP_NUM_THREADS=$(nproc)}
-SCENARIOS=${SCENARIOS:-quiet one two nice}
+SCENARIOS=${SCENARIOS:-quiet one two nice}  # and quota
 WEBAPI_SCENARIOS=${WEBAPI_SCENARIOS:-quiet one}
 ROUNDS=${ROUNDS:-2}
 EPOCHS=${EPOCHS:-8}
@@ -60,6 +62,7 @@ QUIET_TIMEOUT=${QUIET_TIMEOUT:-600}
 QUIET_BUSY=${QUIET_BUSY:-10}
 QUIET_WAIT=${QUIET_WAIT:-0}
 PRIORITY=${PRIORITY:-0}
+QUOTA_CPUS=${QUOTA_CPUS:-$(awk -v n="$(nproc)" 'BEGIN { print (n >= 2 ? n / 2 : 1) }')}
 OUT=${OUT:-$ROOT/contention-results}
 mkdir -p "$OUT/logs"
 # With the kernel's autogroups (most desktops and servers), niceness only orders processes of one session against each
@@ -78,7 +81,7 @@ BENCH=$ROOT/bench/Microsoft.ML.NFNet.Benchmarks/bin/Release/net10.0/Microsoft.ML
 
 { echo "# contention-bench $(date -u +%FT%TZ) on $(hostname)"; uptime; grep -m1 'model name' /proc/cpuinfo || true
   echo "cores: $(nproc)"; dotnet --version; git -C "$ROOT" log -1 --format='commit %h %s'
-  echo "configs: $CONFIGS | scenarios: $SCENARIOS | webapi scenarios: $WEBAPI_SCENARIOS | rounds: $ROUNDS | priority: $PRIORITY"; } | tee "$OUT/machine.txt"
+  echo "configs: $CONFIGS | scenarios: $SCENARIOS | webapi scenarios: $WEBAPI_SCENARIOS | rounds: $ROUNDS | priority: $PRIORITY | quota: $QUOTA_CPUS CPUs"; } | tee "$OUT/machine.txt"
 printf 'part\tfigure\tconfig\tscenario\tround\tvalue\tunit\textra\tbusy_before_pct\tload1_before\tload1_after\ttimed_out\n' > "$RESULTS"
 
 # Percent of all CPUs busy over 2 s, from /proc/stat (not the load average: it lags a minute behind our own competitors).
@@ -112,7 +115,23 @@ stop_competitors() {
 }
 trap stop_competitors EXIT
 
-competitors_of() { case $1 in quiet) echo 0 ;; one|nice) echo 1 ;; two) echo 2 ;; *) echo "unknown scenario $1" >&2; exit 2 ;; esac; }
+competitors_of() { case $1 in quiet|quota) echo 0 ;; one|nice) echo 1 ;; two) echo 2 ;; *) echo "unknown scenario $1" >&2; exit 2 ;; esac; }
+
+# quota_group: a cgroup whose processes together get $QUOTA_CPUS CPUs' time; prints the file that takes a process id.
+quota_group() {
+  local period=100000 quota
+  quota=$(awk -v c="$QUOTA_CPUS" -v p=$period 'BEGIN { printf "%d", c * p }')
+  if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    local dir=/sys/fs/cgroup/nfnet-contention-quota
+    mkdir -p "$dir"; echo "$quota $period" > "$dir/cpu.max"
+  elif [ -d /sys/fs/cgroup/cpu ]; then
+    local dir=/sys/fs/cgroup/cpu/nfnet-contention-quota
+    mkdir -p "$dir"; echo "$period" > "$dir/cpu.cfs_period_us"; echo "$quota" > "$dir/cpu.cfs_quota_us"
+  else
+    echo "quota: no cgroup cpu controller found" >&2; exit 2
+  fi
+  echo "$dir/cgroup.procs"
+}
 
 # env arguments for a configuration: the user-level OpenMP variables are cleared first, so only the config's count.
 env_of() {
@@ -127,6 +146,8 @@ measure() {
   local part=$1 figure=$2 config=$3 scenario=$4 round=$5 limit=$6 log=$7; shift 8
   local prefix=(nice -n "$PRIORITY") busy load1 start rc=0
   [ "$scenario" = nice ] && prefix=(nice -n $((PRIORITY + 19)))
+  # shellcheck disable=SC2016
+  [ "$scenario" = quota ] && prefix+=(sh -c 'echo $$ > "$0" && exec "$@"' "$(quota_group)")
   busy=$(wait_until_quiet); load1=$(cut -d' ' -f1 /proc/loadavg)
   start_competitors "$(competitors_of "$scenario")"
   start=$(date +%s.%N)
@@ -239,7 +260,7 @@ python3 - "$RESULTS" <<'PY' | tee "$OUT/summary.md"
 import csv, statistics, sys
 from collections import defaultdict
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter='\t'))
-order = ['quiet', 'one', 'two', 'nice']
+order = ['quiet', 'one', 'two', 'nice', 'quota']
 cells = defaultdict(list)
 for r in rows:
     cells[(r['part'], r['figure'], r['config'], r['scenario'])].append(r)

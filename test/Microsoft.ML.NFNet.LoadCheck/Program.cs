@@ -6,7 +6,8 @@ using Microsoft.ML.Data;
 // Loads the model the way an application does, scores each row file's bytes as one row of the feature column
 // (a variable-length byte vector) through Transform and prints one JSON object to stdout: the assemblies loaded before
 // and after Model.Load, the type names of the loaded transformers, the slot names of the vector column (default
-// "Score"; none when it has no slot names), and per row that column's values and the PredictedLabel text, if any.
+// "Score"; none when it has no slot names), per row that column's values and the PredictedLabel text, if any, and the
+// libtorch thread count that a new thread of the app gets after scoring.
 // --set-env sets a variable with Environment.SetEnvironmentVariable before anything else, as an app's Main would.
 var vectorColumn = "Score";
 while (args.Length >= 2 && args[0] is "--vector-column" or "--set-env")
@@ -44,7 +45,8 @@ var report = new Report(
     Transformers(model).Select(t => t.GetType().Name).ToArray(),
     slotNames.DenseValues().Select(s => s.ToString()).ToArray(),
     scored.GetColumn<float[]>(vectorColumn).ToArray(),
-    hasTextLabel ? scored.GetColumn<string>("PredictedLabel").ToArray() : null);
+    hasTextLabel ? scored.GetColumn<string>("PredictedLabel").ToArray() : null,
+    ThreadsOfANewThread());
 // Floats are written shortest-round-trip, so the reader gets the exact bits back.
 Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions
 {
@@ -54,6 +56,17 @@ return 0;
 
 static string[] LoadedAssemblyNames() =>
     AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name!).Order().ToArray();
+
+// Not inlined: TorchSharp must load with the model, not when Main is compiled.
+[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+static int ThreadsOfANewThread()
+{
+    var threads = 0;
+    var thread = new Thread(() => threads = TorchSharp.torch.get_num_threads());
+    thread.Start();
+    thread.Join();
+    return threads;
+}
 
 static IEnumerable<ITransformer> Transformers(ITransformer transformer) =>
     transformer is IEnumerable<ITransformer> chain ? chain.SelectMany(Transformers) : [transformer];
@@ -69,4 +82,5 @@ internal sealed record Report(
     string[] TransformerTypes,
     string[] ScoreSlotNames,
     float[][] Scores,
-    string[]? PredictedLabels);
+    string[]? PredictedLabels,
+    int IntraOpThreads);

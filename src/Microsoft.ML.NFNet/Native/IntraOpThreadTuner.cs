@@ -103,8 +103,9 @@ internal sealed class IntraOpThreadTuner
         now = clock;
     }
 
-    /// <summary>A tuner for work run on the calling thread, or null where there is nothing to choose: one thread, a
-    /// thread count fixed by the user (<c>OMP_NUM_THREADS</c>), or an OpenMP runtime this cannot reach.</summary>
+    /// <summary>A tuner for work run on the calling thread, or null where there is nothing to choose: one thread (or one
+    /// usable CPU), a thread count fixed by the user (<c>OMP_NUM_THREADS</c> or <c>MKL_NUM_THREADS</c>), or an OpenMP
+    /// runtime this cannot reach.</summary>
     /// <param name="work">What is timed, for the log ("training steps").</param>
     /// <param name="log">Receives a line whenever the count changes, with the timings behind it.</param>
     /// <param name="splittable">Calls may be cut into single-threaded parts (see <see cref="ThreadPlan"/>).</param>
@@ -113,9 +114,11 @@ internal sealed class IntraOpThreadTuner
     /// on a quiet machine the first trial takes every thread back within seconds.</remarks>
     public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable = false)
     {
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_NUM_THREADS")))
+        if (CpuLimit.UserSetCount())
             return null;
-        if (PerThreadTorchThreads.CurrentThreads() is not (> 1 and var threads))
+        // A thread that ran an operator before the library capped libtorch's default to the CPU limit keeps the old count.
+        if (PerThreadTorchThreads.CurrentThreads() is not { } current
+            || (CpuLimit.Fit(current, Environment.ProcessorCount, userSetCount: false) ?? current) is not (> 1 and var threads))
             return null;
         var nice = ProcessNiceness();
         if (nice > 0)

@@ -10,7 +10,8 @@ internal sealed record LoadCheckReport(
     string[] TransformerTypes,
     string[] ScoreSlotNames,
     float[][] Scores,
-    string[]? PredictedLabels)
+    string[]? PredictedLabels,
+    int IntraOpThreads)
 {
     /// <summary>What the process wrote to stderr (native libraries' diagnostics included).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
