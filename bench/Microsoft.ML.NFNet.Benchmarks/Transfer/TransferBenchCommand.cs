@@ -27,7 +27,7 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
     private readonly Option<TransferMode[]> modes = CliOptions.List("--modes", $"What to compare: {string.Join(", ", ModeNames.Keys)}",
         ValueParsers.OneOf(ModeNames), "mode", "all");
     private readonly Option<string?> fashionMnist = CliOptions.Single<string?>("--fashion-mnist",
-        "Folder of the official IDX files (Debian: /usr/share/datasets/fashion-mnist): train on the first images of the embedded training subset and test on all 5,000 official test images of the new classes, instead of random splits of the embedded images",
+        "Folder of the official IDX files (Debian: /usr/share/datasets/fashion-mnist): train on images drawn per seed from the official training split and test on all 5,000 official test images of the new classes, instead of random splits of the embedded images",
         ValueParsers.ExistingFolder, "folder");
     private readonly Option<string?> pretrained = CliOptions.Single<string?>("--pretrained",
         $"The pretrained weights (a PretrainedWeights value) [default: the shipped {FashionMnistTransfer.ShippedWeights}]", text => text, "weights");
@@ -133,7 +133,7 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
             : official.Test is { } officialTest ? SmallDataRow.Encode(officialTest.Where(i => split.NewLabels.Contains(i.Label))) : null;
         var testName = request.Tune ? "held-out training images 101–150 per class, --tune"
             : fixedTest is null ? $"random splits of the {pool.Count} embedded images: all not trained on"
-            : split.IsShipped ? "official test split" : "official test split; training images drawn per seed from the official training split";
+            : "official test split; training images drawn per seed from the official training split";
         AnsiConsole.MarkupLine($"Pretrained: [bold]{Markup.Escape(weights)}[/] ({shape.Architecture.Name}, {shape.ClassCount} classes, " +
             $"{shape.ImageSize} px). New classes: {string.Join(", ", split.New)}; test: {testName}; seeds {string.Join(", ", request.Seeds)}.");
 
@@ -142,9 +142,10 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         {
             foreach (var seed in request.Seeds)
             {
-                // Fixed test sets train on the first images of the training subset; random splits draw them per seed.
-                var (subset, test) = fixedTest is null ? FashionMnistTransfer.RandomSplit(pool, count, seed)
-                    : split.IsShipped ? (FashionMnistTransfer.FirstPerClass(train, count), fixedTest)
+                // --tune trains on the first images of the training subset; the official test split with training images
+                // drawn per seed from the official training split; random splits draw both from the embedded images.
+                var (subset, test) = request.Tune ? (FashionMnistTransfer.FirstPerClass(train, count), fixedTest!)
+                    : fixedTest is null ? FashionMnistTransfer.RandomSplit(pool, count, seed)
                     : (split.Draw(official.Train, count, seed), fixedTest);
                 var experiment = new TransferExperiment(weights, shape, test, seed)
                 {

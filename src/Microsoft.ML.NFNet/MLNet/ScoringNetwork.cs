@@ -91,7 +91,7 @@ internal sealed class ScoringNetwork : IDisposable
                     return;
                 // Exporting and building the session take seconds and only read the weights: scoring goes on meanwhile.
                 var session = value == NFNetScoringEngine.OnnxRuntime
-                    ? OnnxRuntimeScorer.Create(Model, Preprocessing, get_num_threads())
+                    ? OnnxRuntimeScorer.Create(Model, Preprocessing, CpuLimit.WithinThisProcess(get_num_threads()))
                     : null;
                 lock (forwardLock)
                 {

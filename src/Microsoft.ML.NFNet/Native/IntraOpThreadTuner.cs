@@ -83,16 +83,19 @@ internal sealed class IntraOpThreadTuner
     /// <param name="work">What is timed, for the log.</param>
     /// <param name="log">Receives a line whenever the count changes.</param>
     /// <param name="clock">The time (tests pass their own).</param>
-    /// <param name="startWithOne">Start with one thread and try more, instead of the reverse.</param>
+    /// <param name="startWith">Start with the largest team of at most this many threads and try more only later, instead
+    /// of starting with every thread (null).</param>
     /// <param name="splittable">Calls may be cut into single-threaded parts (scoring a batch; not a training step).</param>
-    internal IntraOpThreadTuner(int maxThreads, string work, Action<string>? log, Func<TimeSpan>? clock = null, bool startWithOne = false,
+    internal IntraOpThreadTuner(int maxThreads, string work, Action<string>? log, Func<TimeSpan>? clock = null, int? startWith = null,
         bool splittable = false)
     {
         var teams = Enumerable.Range(0, 32).Select(i => maxThreads >> i).TakeWhile(n => n >= 1).Select(n => new ThreadPlan(n, false));
         candidates = splittable && maxThreads > 1
             ? [new ThreadPlan(maxThreads, false), new ThreadPlan(maxThreads, true), .. teams.Skip(1)]
             : teams.ToArray();
-        current = startWithOne ? candidates.Length - 1 : 0;
+        current = startWith is { } most
+            ? Array.FindIndex(candidates, plan => !plan.Split && plan.Threads <= Math.Max(1, most))
+            : 0;
         this.work = work;
         this.log = log;
         if (clock is null)
@@ -111,24 +114,32 @@ internal sealed class IntraOpThreadTuner
     /// <param name="splittable">Calls may be cut into single-threaded parts (see <see cref="ThreadPlan"/>).</param>
     /// <remarks>A process started with <c>nice</c> starts with one thread: beside any busy process of normal priority
     /// the scheduler keeps its threads on one core, where a team of two is several times slower than one thread, and
-    /// on a quiet machine the first trial takes every thread back within seconds.</remarks>
-    public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable = false)
+    /// on a quiet machine the first trial takes every thread back within seconds. A process with fewer CPUs than
+    /// libtorch has threads (a container's CPU limit, an affinity mask: <see cref="CpuLimit"/>) starts with as many
+    /// threads as it has CPUs, instead of halving its way down from a team sized for the whole host.</remarks>
+    public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable = false) =>
+        ForThisThread(work, log, splittable, Environment.ProcessorCount);
+
+    internal static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable, int usableCpus)
     {
         if (CpuLimit.UserSetCount())
             return null;
-        // A thread that ran an operator before the library capped libtorch's default to the CPU limit keeps the old count.
-        if (PerThreadTorchThreads.CurrentThreads() is not { } current
-            || (CpuLimit.Fit(current, Environment.ProcessorCount, userSetCount: false) ?? current) is not (> 1 and var threads))
+        if (PerThreadTorchThreads.CurrentThreads() is not (> 1 and var threads))
             return null;
         var nice = ProcessNiceness();
+        var start = nice > 0 ? 1 : CpuLimit.Within(threads, usableCpus);
         if (nice > 0)
             log?.Invoke($"Threads: {work} start with 1 thread of {threads} (the process runs with a lower priority, nice " +
                 $"{nice}) and take more once they prove faster. Set OMP_NUM_THREADS to keep a fixed count.");
-        return new IntraOpThreadTuner(threads, work, log, startWithOne: nice > 0, splittable: splittable);
+        else if (start < threads)
+            log?.Invoke($"Threads: {work} start with {start} of libtorch's {threads} threads (the process may use {usableCpus} " +
+                "CPUs: a container's CPU limit or an affinity mask) and take more once they prove faster. Set OMP_NUM_THREADS " +
+                "to keep a fixed count.");
+        return new IntraOpThreadTuner(threads, work, log, startWith: start < threads ? start : null, splittable: splittable);
     }
 
     // The process's nice value (0 where it cannot be read).
-    private static int ProcessNiceness()
+    internal static int ProcessNiceness()
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
             return 0;

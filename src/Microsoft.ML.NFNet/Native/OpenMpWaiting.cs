@@ -22,11 +22,12 @@ namespace Microsoft.ML.NFNet;
 /// </remarks>
 internal static class OpenMpWaiting
 {
-    /// <summary>The variables copied: the standard ones libgomp reads at load, and its own spin count.</summary>
+    /// <summary>The variables copied: the standard ones libgomp reads at load, its own spin count, and the thread count
+    /// libtorch reads besides <c>OMP_NUM_THREADS</c>.</summary>
     public static readonly string[] Variables =
     [
         "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS", "OMP_DYNAMIC", "OMP_PROC_BIND", "OMP_PLACES",
-        "OMP_THREAD_LIMIT", "OMP_DISPLAY_ENV", "GOMP_CPU_AFFINITY",
+        "OMP_THREAD_LIMIT", "OMP_DISPLAY_ENV", "GOMP_CPU_AFFINITY", "MKL_NUM_THREADS",
     ];
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]

@@ -7,8 +7,7 @@ namespace Microsoft.ML.NFNet;
 /// The one place that deals with loading TorchSharp's native backend. Entry points of the library call
 /// <see cref="EnsureAvailable"/> first so that a missing native dependency surfaces as one
 /// <see cref="DllNotFoundException"/> whose message says what is missing and how to fix it, instead of a loader trace
-/// from deep inside TorchSharp. Once loaded, libtorch's thread count is fitted to the process's CPU limit
-/// (<see cref="CpuLimit"/>). (How libtorch's OpenMP threads wait is set even earlier, by <see cref="OpenMpWaiting"/>.)
+/// from deep inside TorchSharp. (How libtorch's OpenMP threads wait is set even earlier, by <see cref="OpenMpWaiting"/>.)
 /// </summary>
 internal static class TorchRuntime
 {
@@ -28,7 +27,6 @@ internal static class TorchRuntime
             torch.InitializeDeviceType(DeviceType.CPU);
             using var probe = torch.zeros(1);
             DisableNnpack();
-            CpuLimit.Apply();
             return null;
         }
         catch (Exception ex) when (ex is DllNotFoundException or NotSupportedException or TypeInitializationException

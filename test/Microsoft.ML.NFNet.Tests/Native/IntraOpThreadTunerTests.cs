@@ -91,7 +91,7 @@ public class IntraOpThreadTunerTests
     public void AHopelessTrialEndsAtOnce(double teamCost, int trialCalls)
     {
         var clock = TimeSpan.Zero;
-        var tuner = new IntraOpThreadTuner(2, "training steps", null, () => clock, startWithOne: true);
+        var tuner = new IntraOpThreadTuner(2, "training steps", null, () => clock, startWith: 1);
         // Under nice beside a busy process: the 2-thread team is several times slower than one thread.
         var used = Simulate(tuner, ref clock, 2_000, (threads, _) => threads == 2 ? teamCost : 0.003);
 
@@ -107,7 +107,7 @@ public class IntraOpThreadTunerTests
     public void ANicedStartTakesEveryThreadOnAQuietMachine()
     {
         var clock = TimeSpan.Zero;
-        var tuner = new IntraOpThreadTuner(2, "training steps", null, () => clock, startWithOne: true);
+        var tuner = new IntraOpThreadTuner(2, "training steps", null, () => clock, startWith: 1);
         var used = Simulate(tuner, ref clock, 200, (threads, _) => threads == 2 ? 0.0015 : 0.003);
 
         Assert.AreEqual(2, tuner.Threads);
@@ -281,6 +281,56 @@ public class IntraOpThreadTunerTests
         Simulate(tuner, ref clock, 20_000, (threads, _) => costs[threads]);
 
         Assert.AreEqual(4, tuner.Threads);
+    }
+
+    [TestMethod]
+    public void InAContainerWithFewerCpusItStartsWithinThemAndTakesMoreOnlyWhereFaster()
+    {
+        // 16 threads on a host of 16 cores, 4 CPUs of quota: 4 threads are best, every larger team wastes the quota.
+        var clock = TimeSpan.Zero;
+        var tuner = new IntraOpThreadTuner(16, "training steps", null, () => clock, startWith: 4);
+        Assert.AreEqual(4, tuner.Threads, "the first call");
+        var costs = new Dictionary<int, double> { [16] = 0.030, [8] = 0.008, [4] = 0.002, [2] = 0.0035, [1] = 0.006 };
+        var used = Simulate(tuner, ref clock, 5_000, (threads, _) => costs[threads]);
+        Assert.AreEqual(4, tuner.Threads);
+        Assert.AreEqual(0, used.Count(t => t == 16), "a team sized for the host ran");
+
+        // Where more threads do run faster (short calls finish in a burst before the quota runs out), it takes them.
+        clock = TimeSpan.Zero;
+        tuner = new IntraOpThreadTuner(2, "training steps", null, () => clock, startWith: 1);
+        Simulate(tuner, ref clock, 5_000, (threads, _) => threads == 2 ? 0.002 : 0.004);
+        Assert.AreEqual(2, tuner.Threads);
+    }
+
+    [TestMethod]
+    public void ThePublicFactoryStartsWithinTheUsableCpus()
+    {
+        var threads = PerThreadTorchThreads.CurrentThreads();
+        if (threads is not > 1)
+            Assert.Inconclusive("one core: nothing to choose");
+        if (IntraOpThreadTuner.ProcessNiceness() > 0)
+            Assert.Inconclusive("a niced process starts with one thread anyway");
+        var fixedCount = Environment.GetEnvironmentVariable("OMP_NUM_THREADS");
+        var log = new List<string>();
+        try
+        {
+            // As a process without OMP_NUM_THREADS, allowed one CPU.
+            Environment.SetEnvironmentVariable("OMP_NUM_THREADS", null);
+            var tuner = IntraOpThreadTuner.ForThisThread("training steps", log.Add, splittable: false, usableCpus: 1)!;
+            Assert.AreEqual(1, tuner.Threads);
+            using (tuner.Run(BatchSize))
+                Assert.AreEqual(1, TorchSharp.torch.get_num_threads());
+            Assert.HasCount(1, log);
+            StringAssert.Contains(log[0], "may use 1 CPUs");
+
+            log.Clear();
+            Assert.AreEqual(threads, IntraOpThreadTuner.ForThisThread("training steps", log.Add, splittable: false, usableCpus: 64)!.Threads);
+            Assert.IsEmpty(log);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OMP_NUM_THREADS", fixedCount);
+        }
     }
 
     [TestMethod]
