@@ -113,29 +113,35 @@ stop_competitors() {
   for pid in "${COMPETITORS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   COMPETITORS=()
 }
-trap stop_competitors EXIT
+cleanup() { stop_competitors; [ -z "${QUOTA_DIR:-}" ] || rmdir "$QUOTA_DIR" 2>/dev/null || true; }
+trap cleanup EXIT
 
 competitors_of() { case $1 in quiet|quota) echo 0 ;; one|nice) echo 1 ;; two) echo 2 ;; *) echo "unknown scenario $1" >&2; exit 2 ;; esac; }
 
-# quota_group: a cgroup whose processes together get $QUOTA_CPUS CPUs' time; prints the file that takes a process id.
-quota_group() {
+# make_quota_group: a cgroup whose processes together get $QUOTA_CPUS CPUs' time; sets QUOTA_PROCS, the file that takes a
+# process id. Run once, outside $(...), so that a failure stops the script (set -e).
+QUOTA_DIR=""
+make_quota_group() {
   local period=100000 quota
   quota=$(awk -v c="$QUOTA_CPUS" -v p=$period 'BEGIN { printf "%d", c * p }')
-  if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-    local dir=/sys/fs/cgroup/nfnet-contention-quota
-    mkdir -p "$dir"; echo "$quota $period" > "$dir/cpu.max"
-  elif [ -d /sys/fs/cgroup/cpu ]; then
-    local dir=/sys/fs/cgroup/cpu/nfnet-contention-quota
-    mkdir -p "$dir"; echo "$period" > "$dir/cpu.cfs_period_us"; echo "$quota" > "$dir/cpu.cfs_quota_us"
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then  # cgroup v2: the cpu controller must be enabled for children
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control || echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
+    QUOTA_DIR=/sys/fs/cgroup/nfnet-contention-quota
+    mkdir -p "$QUOTA_DIR"; echo "$quota $period" > "$QUOTA_DIR/cpu.max"
+    [ "$(cat "$QUOTA_DIR/cpu.max")" = "$quota $period" ]
+  elif [ -d /sys/fs/cgroup/cpu ]; then                 # cgroup v1
+    QUOTA_DIR=/sys/fs/cgroup/cpu/nfnet-contention-quota
+    mkdir -p "$QUOTA_DIR"; echo "$period" > "$QUOTA_DIR/cpu.cfs_period_us"; echo "$quota" > "$QUOTA_DIR/cpu.cfs_quota_us"
+    [ "$(cat "$QUOTA_DIR/cpu.cfs_quota_us")" = "$quota" ]
   else
     echo "quota: no cgroup cpu controller found" >&2; exit 2
   fi
-  echo "$dir/cgroup.procs"
+  QUOTA_PROCS=$QUOTA_DIR/cgroup.procs
 }
 
 # env arguments for a configuration: the user-level OpenMP variables are cleared first, so only the config's count.
 env_of() {
-  local args=(-u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u OMP_NUM_THREADS)
+  local args=(-u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u OMP_NUM_THREADS -u MKL_NUM_THREADS -u DOTNET_PROCESSOR_COUNT)
   [ "$1" = default ] || { local IFS=,; for pair in $1; do args+=("$pair"); done; }
   echo "${args[@]}"
 }
@@ -147,7 +153,7 @@ measure() {
   local prefix=(nice -n "$PRIORITY") busy load1 start rc=0
   [ "$scenario" = nice ] && prefix=(nice -n $((PRIORITY + 19)))
   # shellcheck disable=SC2016
-  [ "$scenario" = quota ] && prefix+=(sh -c 'echo $$ > "$0" && exec "$@"' "$(quota_group)")
+  [ "$scenario" = quota ] && prefix+=(sh -c 'echo $$ > "$0" && exec "$@"' "$QUOTA_PROCS")
   busy=$(wait_until_quiet); load1=$(cut -d' ' -f1 /proc/loadavg)
   start_competitors "$(competitors_of "$scenario")"
   start=$(date +%s.%N)
@@ -243,6 +249,7 @@ run_webapi() {
   done
 }
 
+case " $SCENARIOS $WEBAPI_SCENARIOS " in *" quota "*) make_quota_group ;; esac
 for part in $PARTS; do
   case $part in
     train) run_train ;;

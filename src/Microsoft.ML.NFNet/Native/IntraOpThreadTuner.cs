@@ -114,9 +114,9 @@ internal sealed class IntraOpThreadTuner
     /// <param name="splittable">Calls may be cut into single-threaded parts (see <see cref="ThreadPlan"/>).</param>
     /// <remarks>A process started with <c>nice</c> starts with one thread: beside any busy process of normal priority
     /// the scheduler keeps its threads on one core, where a team of two is several times slower than one thread, and
-    /// on a quiet machine the first trial takes every thread back within seconds. A process with fewer CPUs than
-    /// libtorch has threads (a container's CPU limit, an affinity mask: <see cref="CpuLimit"/>) starts with as many
-    /// threads as it has CPUs, instead of halving its way down from a team sized for the whole host.</remarks>
+    /// on a quiet machine the first trial takes every thread back within seconds. A process with far fewer CPUs than
+    /// libtorch has threads (a container's CPU limit, an affinity mask: <see cref="CpuLimit"/>) starts with two threads
+    /// per CPU, instead of halving its way down from a team sized for the whole host.</remarks>
     public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable = false) =>
         ForThisThread(work, log, splittable, Environment.ProcessorCount);
 
@@ -127,7 +127,7 @@ internal sealed class IntraOpThreadTuner
         if (PerThreadTorchThreads.CurrentThreads() is not (> 1 and var threads))
             return null;
         var nice = ProcessNiceness();
-        var start = nice > 0 ? 1 : CpuLimit.Within(threads, usableCpus);
+        var start = nice > 0 ? 1 : CpuLimit.Start(threads, usableCpus);
         if (nice > 0)
             log?.Invoke($"Threads: {work} start with 1 thread of {threads} (the process runs with a lower priority, nice " +
                 $"{nice}) and take more once they prove faster. Set OMP_NUM_THREADS to keep a fixed count.");

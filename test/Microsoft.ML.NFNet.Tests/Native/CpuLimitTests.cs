@@ -13,6 +13,13 @@ public class CpuLimitTests
         Assert.AreEqual(expected, CpuLimit.Within(threads, usableCpus));
 
     [TestMethod]
+    [DataRow(64, 2, 4, DisplayName = "64 threads, a 2-CPU quota: start with 4")]
+    [DataRow(2, 1, 2, DisplayName = "2 threads, a 1-CPU quota: both (measured no slower than one)")]
+    [DataRow(8, 1, 2, DisplayName = "8 threads, one CPU: 2")]
+    public void TheTunerStartsWithTwoThreadsPerUsableCpuAtMost(int threads, int usableCpus, int expected) =>
+        Assert.AreEqual(expected, CpuLimit.Start(threads, usableCpus));
+
+    [TestMethod]
     public void TheUsersCountIsKept()
     {
         // The test run fixes OMP_NUM_THREADS (TestAssemblySetup), as a user does for bit-reproducible runs.
