@@ -106,9 +106,9 @@ internal sealed class IntraOpThreadTuner
         now = clock;
     }
 
-    /// <summary>A tuner for work run on the calling thread, or null where there is nothing to choose: one thread (or one
-    /// usable CPU), a thread count fixed by the user (<c>OMP_NUM_THREADS</c> or <c>MKL_NUM_THREADS</c>), or an OpenMP
-    /// runtime this cannot reach.</summary>
+    /// <summary>A tuner for work run on the calling thread, or null where there is nothing to choose: one thread, a
+    /// thread count fixed by the user (<c>OMP_NUM_THREADS</c> or <c>MKL_NUM_THREADS</c>), or an OpenMP runtime this
+    /// cannot reach.</summary>
     /// <param name="work">What is timed, for the log ("training steps").</param>
     /// <param name="log">Receives a line whenever the count changes, with the timings behind it.</param>
     /// <param name="splittable">Calls may be cut into single-threaded parts (see <see cref="ThreadPlan"/>).</param>
