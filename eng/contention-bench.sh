@@ -18,7 +18,9 @@
 #   CONFIGS      configurations, space-separated; each is "default" (no setting: the library's own choice) or
 #                comma-separated NAME=VALUE pairs put in the environment of the measured process, e.g.
 #                "OMP_NUM_THREADS=2" (a fixed count: the library's behaviour before its thread tuner) or
-#                "OMP_WAIT_POLICY=PASSIVE" or "GOMP_SPINCOUNT=10000,OMP_NUM_THREADS=1". Default: "default
+#                "OMP_WAIT_POLICY=PASSIVE" or "GOMP_SPINCOUNT=10000,OMP_NUM_THREADS=1"; the pair "engine=onnxruntime"
+#                is not put in the environment but makes infer and peer score with NFNetScoringEngine.OnnxRuntime
+#                (e.g. CONFIGS="default engine=onnxruntime"). Default: "default
 #                OMP_NUM_THREADS=<cores> OMP_WAIT_POLICY=PASSIVE,OMP_NUM_THREADS=<cores>".
 #   SCENARIOS    any of quiet one two nice quota (default all but quota; quiet always runs first in a round: it is the
 #                baseline). quota runs the measured process alone in a cgroup limited to QUOTA_CPUS CPUs' time (default
@@ -142,8 +144,15 @@ make_quota_group() {
 # env arguments for a configuration: the user-level OpenMP variables are cleared first, so only the config's count.
 env_of() {
   local args=(-u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u OMP_NUM_THREADS -u MKL_NUM_THREADS -u DOTNET_PROCESSOR_COUNT)
-  [ "$1" = default ] || { local IFS=,; for pair in $1; do args+=("$pair"); done; }
+  [ "$1" = default ] || { local IFS=,; for pair in $1; do [[ $pair == engine=* ]] || args+=("$pair"); done; }
   echo "${args[@]}"
+}
+
+# The scoring engine a configuration names (its "engine=..." pair), torchsharp by default.
+engine_of() {
+  local pair IFS=,
+  for pair in $1; do [[ $pair == engine=* ]] && { echo "${pair#engine=}"; return; }; done
+  echo torchsharp
 }
 
 # measure PART FIGURE CONFIG SCENARIO ROUND TIMEOUT_S LOG -- command...: runs the command in the config's environment
@@ -213,7 +222,7 @@ run_bench() {
                      --batch "$batch" --size "$size" --runs "$runs" --warmup "$warm" --threads "$(nproc)")
           else
             command=(dotnet "$BENCH" speed --variant "$variant" --mode "$mode" --batch "$batch" --size "$size"
-                     --runs "$runs" --warmup "$warm" --threads "$(nproc)" --result-line --output "$OUT/bench")
+                     --runs "$runs" --warmup "$warm" --threads "$(nproc)" --engine "$(engine_of "$config")" --result-line --output "$OUT/bench")
           fi
           measure "$part" "$variant $mode b$batch @$size" "$([ "$config" = timm ] && echo default || echo "$config")" \
             "$scenario" "$round" "$limit" "$log" -- "${command[@]}"

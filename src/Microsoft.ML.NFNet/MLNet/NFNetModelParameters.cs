@@ -114,6 +114,8 @@ public sealed class NFNetModelParameters : ICanSaveModel, IPredictorProducing<VB
     /// What runs the network when this object scores (default <see cref="NFNetScoringEngine.TorchSharp"/>). Setting
     /// <see cref="NFNetScoringEngine.OnnxRuntime"/> exports the model to ONNX in memory and opens an ONNX Runtime session
     /// at once (a few seconds for the large variants); the application must reference <c>Microsoft.ML.OnnxRuntime</c>.
+    /// When other processes compete for the cores, scoring may open a session with another thread count (another
+    /// export, once per count; at most three sessions stay open).
     /// Not saved with the model: set it again after <c>Model.Load</c> (e.g. through <see cref="FindIn"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">ONNX Runtime's native library is missing (the message says what to add).</exception>

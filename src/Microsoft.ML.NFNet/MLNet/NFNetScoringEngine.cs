@@ -9,7 +9,9 @@ public enum NFNetScoringEngine
     TorchSharp,
 
     /// <summary>ONNX Runtime's CPU provider on the model exported to ONNX in memory (float32, all graph optimizations):
-    /// faster than TorchSharp's float32 CPU scoring in our measurements. The application must reference the
-    /// <c>Microsoft.ML.OnnxRuntime</c> package (the native runtime); this library references only its managed part.</summary>
+    /// faster than TorchSharp's float32 CPU scoring in our measurements, and it slows down less when other processes
+    /// compete for the cores (its thread count follows the load, with one session per count tried: each holds a copy of
+    /// the weights, at most three are open). The application must reference the <c>Microsoft.ML.OnnxRuntime</c> package
+    /// (the native runtime); this library references only its managed part.</summary>
     OnnxRuntime,
 }

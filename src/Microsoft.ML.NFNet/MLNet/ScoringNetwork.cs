@@ -16,9 +16,9 @@ internal enum NetworkOutput
 
 /// <summary>
 /// A network in eval mode, frozen for scoring, that any number of threads score with, and that can be freed while they
-/// do: images are preprocessed in parallel outside the lock, the forward passes take turns (libtorch already spreads one
-/// pass over every core; how many threads it uses, and whether a batch is cut into single-threaded parts, follows the
-/// machine's load, <see cref="IntraOpThreadTuner"/>), and
+/// do: images are preprocessed in parallel outside the lock, the forward passes take turns (libtorch or ONNX Runtime
+/// already spreads one pass over every core; how many threads it uses, and whether a batch is cut into single-threaded
+/// parts, follows the machine's load, <see cref="IntraOpThreadTuner"/>, one tuner per engine), and
 /// <see cref="Dispose"/> waits for the pass in flight, frees the native weights and makes
 /// every later call fail with <see cref="ObjectDisposedException"/>. Probabilities come from TorchSharp or, when
 /// <see cref="ScoringEngine"/> says so, from ONNX Runtime on the same weights.
@@ -38,6 +38,9 @@ internal sealed class ScoringNetwork : IDisposable
     // the first pass, from the count of the thread that runs it (under the forward lock).
     private readonly Lazy<IntraOpThreadTuner?> threads =
         new(() => IntraOpThreadTuner.ForThisThread("forward passes", log: null, splittable: true), LazyThreadSafetyMode.None);
+    // ONNX Runtime's intra-op threads, chosen the same way (a session per count: OnnxRuntimeScorer).
+    private readonly Lazy<IntraOpThreadTuner?> onnxRuntimeThreads =
+        new(() => IntraOpThreadTuner.ForThisThread("ONNX Runtime passes", log: null, splittable: true), LazyThreadSafetyMode.None);
 
     /// <param name="model">Owned from now on; put in eval mode.</param>
     /// <param name="preprocessing">The scoring preprocessing (validated here).</param>
@@ -139,25 +142,52 @@ internal sealed class ScoringNetwork : IDisposable
         lock (forwardLock)
         {
             ThrowIfDisposed();
-            var device = Model.Classifier.weight!.device;
-            var tuner = device.type == DeviceType.CPU && (onnxRuntime is null || output == NetworkOutput.Features) ? threads.Value : null;
+            var tuner = Model.Classifier.weight!.device.type != DeviceType.CPU ? null
+                : OnnxRuntimeComputes(output) ? onnxRuntimeThreads.Value
+                : threads.Value;
             var plan = tuner?.Plan;
+            // Before the call is timed: a thread count's first ONNX Runtime call opens its session (an export and a build).
+            OpenOnnxRuntimeSession(plan, output);
             using var timed = tuner?.Run((int)batch.shape[0]);
-            return plan is { Split: true } && batch.shape[0] > 1
-                ? RunInParts(batch, output, plan.Value.Threads)
-                : RunWhole(batch, output);
+            return RunPlanned(batch, output, plan);
         }
     }
 
     /// <summary>
+    /// <see cref="RunPreprocessed"/> as <paramref name="plan"/> says: whole on the calling thread's libtorch threads or
+    /// ONNX Runtime's session of the plan's count, or cut into parts (<see cref="RunInParts"/>); null: whole, on the
+    /// thread's count or the session opened first. The caller holds the forward lock.
+    /// </summary>
+    internal float[] RunPlanned(Tensor batch, NetworkOutput output, ThreadPlan? plan) =>
+        plan is { Split: true } && batch.shape[0] > 1
+            ? RunInParts(batch, output, plan.Value.Threads)
+            : RunWhole(batch, output, OpenOnnxRuntimeSession(plan, output));
+
+    private bool OnnxRuntimeComputes(NetworkOutput output) => onnxRuntime is not null && output == NetworkOutput.Probabilities;
+
+    // The thread count of the ONNX Runtime session that runs a whole call of this plan, opened unless it is (null where
+    // TorchSharp computes the output).
+    private int? OpenOnnxRuntimeSession(ThreadPlan? plan, NetworkOutput output)
+    {
+        if (!OnnxRuntimeComputes(output))
+            return null;
+        var threads = plan?.CallingThreadCount ?? onnxRuntime!.DefaultThreads;
+        onnxRuntime!.Open(threads);
+        return threads;
+    }
+
+    /// <summary>
     /// <see cref="RunPreprocessed"/> with the batch cut into at most <paramref name="parts"/> parts that single-threaded
-    /// workers (the calling thread one of them) run side by side; the caller holds the forward lock. The same outputs as
-    /// one pass, but for float rounding: a part's convolutions see fewer images.
+    /// workers (the calling thread one of them) run side by side (on ONNX Runtime, its one-thread session); the caller
+    /// holds the forward lock. The same outputs as one pass, but for float rounding: a part's
+    /// convolutions see fewer images.
     /// </summary>
     internal float[] RunInParts(Tensor batch, NetworkOutput output, int parts)
     {
         var rows = (int)batch.shape[0];
         parts = Math.Clamp(parts, 1, rows);
+        if (OnnxRuntimeComputes(output))
+            onnxRuntime!.Open(1);
         var width = Width(output);
         var result = new float[rows * width];
         try
@@ -170,7 +200,7 @@ internal sealed class ScoringNetwork : IDisposable
                 using var _ = no_grad();
                 var start = rows * part / parts;
                 var length = rows * (part + 1) / parts - start;
-                RunWhole(batch.narrow(0, start, length), output).CopyTo(result, start * width);
+                RunWhole(batch.narrow(0, start, length), output, onnxThreads: 1).CopyTo(result, start * width);
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
@@ -180,8 +210,9 @@ internal sealed class ScoringNetwork : IDisposable
         return result;
     }
 
-    // One forward pass over the whole batch on the calling thread (the caller holds the forward lock).
-    private float[] RunWhole(Tensor batch, NetworkOutput output)
+    // One forward pass over the whole batch on the calling thread (the caller holds the forward lock); ONNX Runtime runs it
+    // on its session of onnxThreads threads (null: the default one).
+    private float[] RunWhole(Tensor batch, NetworkOutput output, int? onnxThreads)
     {
         var device = Model.Classifier.weight!.device;
         if (output == NetworkOutput.Features)
@@ -195,7 +226,7 @@ internal sealed class ScoringNetwork : IDisposable
         var count = 0;
         foreach (var view in views)
         {
-            var probabilities = Probabilities(view).to(ScalarType.Float32);
+            var probabilities = Probabilities(view, onnxThreads).to(ScalarType.Float32);
             sum = sum is null ? probabilities : sum.PlusInPlace(probabilities);
             count++;
         }
@@ -205,13 +236,19 @@ internal sealed class ScoringNetwork : IDisposable
         return ToFloats(sum!.div_(viewCount));
     }
 
-    /// <summary>What chooses the forward passes' threads; null before the first pass, and where nothing is chosen
-    /// (one core, <c>OMP_NUM_THREADS</c> set, a GPU, ONNX Runtime).</summary>
+    /// <summary>What chooses TorchSharp's forward passes' threads; null before the first pass, and where nothing is
+    /// chosen (one core, <c>OMP_NUM_THREADS</c> set, a GPU).</summary>
     internal IntraOpThreadTuner? ForwardThreads => threads.IsValueCreated ? threads.Value : null;
 
+    /// <summary>What chooses ONNX Runtime's intra-op threads; null before its first pass, and where nothing is chosen.</summary>
+    internal IntraOpThreadTuner? OnnxRuntimeThreads => onnxRuntimeThreads.IsValueCreated ? onnxRuntimeThreads.Value : null;
+
+    /// <summary>The ONNX Runtime session's scorer while <see cref="ScoringEngine"/> is ONNX Runtime (for tests).</summary>
+    internal OnnxRuntimeScorer? OnnxRuntime => onnxRuntime;
+
     // Softmax probabilities of one preprocessed batch from the current engine (the caller holds the lock).
-    private Tensor Probabilities(Tensor batch) => onnxRuntime is not null
-        ? tensor(onnxRuntime.Score(batch), [batch.shape[0], Model.NumClasses])
+    private Tensor Probabilities(Tensor batch, int? onnxThreads) => onnxRuntime is not null
+        ? tensor(onnxRuntime.Score(batch, onnxThreads), [batch.shape[0], Model.NumClasses])
         : nn.functional.softmax(Model.call(batch), dim: 1);
 
     private static float[] ToFloats(Tensor result) => result.to(ScalarType.Float32).cpu().data<float>().ToArray();

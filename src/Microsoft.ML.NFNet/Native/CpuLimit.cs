@@ -5,8 +5,8 @@ namespace Microsoft.ML.NFNet;
 /// core of the machine, whatever a container's CPU limit (a cgroup quota: <c>docker run --cpus</c>, Kubernetes limits)
 /// or the affinity mask (<c>taskset</c>). .NET's <see cref="Environment.ProcessorCount"/> counts the quota (rounded up),
 /// the mask and <c>DOTNET_PROCESSOR_COUNT</c>. The thread tuner starts with at most <see cref="ThreadsPerCpu"/> threads
-/// per CPU and takes more only where they prove faster; the ONNX Runtime engine opens its session with at most that many.
-/// </summary>
+/// per CPU and takes more only where they prove faster; the ONNX Runtime engine opens its first session with at most that
+/// many.</summary>
 internal static class CpuLimit
 {
     /// <summary>Threads per usable CPU to start with: on two cores, two threads against a quota of one CPU or of half a

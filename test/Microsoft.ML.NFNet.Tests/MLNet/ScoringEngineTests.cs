@@ -66,6 +66,81 @@ public class ScoringEngineTests
     }
 
     [TestMethod]
+    public void OnnxRuntimeRunsEachThreadPlanOnASessionOfItsCountAndEveryPlanMatchesTimm()
+    {
+        var sidecar = FixtureSidecar.Read("forward_l0_b");
+        var reference = Safetensors.Load(Fixtures.PathOf(sidecar.InputFiles.Single(f => f.Contains("64x64", StringComparison.Ordinal))));
+        var input = reference["input"];
+        Assert.IsTrue(input.shape[0] > 2, "a batch that two parts cut unevenly");
+        var expected = reference["logits"].softmax(1).data<float>().ToArray();
+        using var network = new ScoringNetwork(sidecar.CreateModel(), new ImagePreprocessingOptions { ImageSize = 64 }, "test");
+        network.ScoringEngine = NFNetScoringEngine.OnnxRuntime;
+        var scorer = network.OnnxRuntime!;
+        var first = scorer.DefaultThreads;
+        CollectionAssert.AreEquivalent(new[] { first }, scorer.OpenThreadCounts.ToArray(), "one session to start with");
+
+        using (no_grad())
+        {
+            foreach (var plan in new ThreadPlan?[] { null, new(first + 1, false), new(1, false), new(2, true) })
+            {
+                var actual = network.RunPlanned(input, NetworkOutput.Probabilities, plan);
+                Assert.HasCount(expected.Length, actual);
+                for (var i = 0; i < expected.Length; i++)
+                    Assert.AreEqual(expected[i], actual[i], EngineTolerance, $"{plan?.ToString() ?? "no plan"}: [{i}] vs timm");
+            }
+        }
+        CollectionAssert.IsSubsetOf(new[] { 1, first + 1 }, scorer.OpenThreadCounts.ToArray(), "a session for each count asked for");
+
+        // At most three sessions (copies of the weights) stay open: another count closes the one used least recently.
+        scorer.Open(first + 2);
+        scorer.Open(1);
+        scorer.Open(first + 3);
+        CollectionAssert.AreEquivalent(new[] { first + 2, 1, first + 3 }, scorer.OpenThreadCounts.ToArray(), "the three used last");
+        var reopened = network.RunPlanned(input, NetworkOutput.Probabilities, new ThreadPlan(first + 1, false));
+        for (var i = 0; i < expected.Length; i++)
+            Assert.AreEqual(expected[i], reopened[i], EngineTolerance, $"a closed count opened again: [{i}] vs timm");
+        network.ScoringEngine = NFNetScoringEngine.TorchSharp;
+        Assert.IsNull(network.OnnxRuntime, "the sessions are released with the engine");
+    }
+
+    [TestMethod]
+    public void OnnxRuntimesThreadsAreTunedUnlessTheUserFixesTheCount()
+    {
+        if (PerThreadTorchThreads.CurrentThreads() is not > 1)
+            Assert.Inconclusive("one core: nothing to choose");
+        var fixedCount = Environment.GetEnvironmentVariable("OMP_NUM_THREADS");
+        using var batch = rand(2, 3, 32, 32);
+        try
+        {
+            using (var network = OnnxRuntimeNetwork())
+            {
+                network.RunPreprocessed(batch, NetworkOutput.Probabilities);
+                Assert.IsNull(network.OnnxRuntimeThreads, "OMP_NUM_THREADS is set");
+            }
+
+            Environment.SetEnvironmentVariable("OMP_NUM_THREADS", null);
+            using var unfixed = OnnxRuntimeNetwork();
+            for (var i = 0; i < 5; i++)
+                unfixed.RunPreprocessed(batch, NetworkOutput.Probabilities);
+            var tuner = unfixed.OnnxRuntimeThreads;
+            Assert.IsNotNull(tuner, "ONNX Runtime's passes are timed");
+            Assert.IsNull(unfixed.ForwardThreads, "TorchSharp's tuner is not the one that times them");
+            Assert.IsTrue(tuner.Plans.Any(plan => plan.Split), "its batches may be cut into parts");
+            CollectionAssert.Contains(unfixed.OnnxRuntime!.OpenThreadCounts.ToArray(), tuner.Threads, "the session of the count in use is open");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OMP_NUM_THREADS", fixedCount);
+        }
+
+        static ScoringNetwork OnnxRuntimeNetwork() =>
+            new(new NFNetModel(TinyConfigs.Light, 3), new ImagePreprocessingOptions { ImageSize = 32 }, "test")
+            {
+                ScoringEngine = NFNetScoringEngine.OnnxRuntime,
+            };
+    }
+
+    [TestMethod]
     public void ParallelPredictionEnginesOnOnnxRuntimeAgreeWithASequentialTorchSharpOne()
     {
         var mlContext = new MLContext(seed: 1);
