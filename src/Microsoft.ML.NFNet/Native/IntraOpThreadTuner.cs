@@ -47,10 +47,11 @@ internal sealed class IntraOpThreadTuner
     /// <summary>Another count is taken only when it is at least this much faster per item.</summary>
     public const double RequiredGain = 0.10;
 
-    /// <summary>Cutting batches into parts is taken only when it is at least this much faster: the first calls of a plan
-    /// after another run slower than it does later, and on a quiet machine parts were 10–30 % slower than the team in
-    /// steady state, yet a few trial calls could show them ahead by 10–20 %; beside two busy processes they were 45 %
-    /// faster (eca_nfnet_l0, batches of 8, docs/performance.md).</summary>
+    /// <summary>Cutting batches into parts is taken only when it is at least this much faster, by default: the first calls
+    /// of a plan after another run slower than it does later, and on a quiet machine libtorch's parts were 10–30 % slower
+    /// than its team in steady state, yet a few trial calls could show them ahead by 10–20 %; beside two busy processes
+    /// they were 45 % faster (eca_nfnet_l0, batches of 8, docs/performance.md). Work whose parts cost little on a quiet
+    /// machine passes a smaller gain (ONNX Runtime: <see cref="RequiredGain"/>).</summary>
     public const double SplitRequiredGain = 0.25;
 
     /// <summary>A trial call this many times slower per item than the count in use ends the trial at once: under
@@ -61,6 +62,7 @@ internal sealed class IntraOpThreadTuner
     private static readonly TimeSpan LongestInterval = TimeSpan.FromMinutes(5);
 
     private readonly ThreadPlan[] candidates; // every thread as a team (then as parts), then halves down to one
+    private readonly double splitRequiredGain;
     private readonly string work;
     private readonly Action<string>? log;
     private readonly Func<TimeSpan> now;
@@ -86,9 +88,11 @@ internal sealed class IntraOpThreadTuner
     /// <param name="startWith">Start with the largest team of at most this many threads and try more only later, instead
     /// of starting with every thread (null).</param>
     /// <param name="splittable">Calls may be cut into single-threaded parts (scoring a batch; not a training step).</param>
+    /// <param name="splitRequiredGain">The gain that parts need to be taken (default <see cref="SplitRequiredGain"/>).</param>
     internal IntraOpThreadTuner(int maxThreads, string work, Action<string>? log, Func<TimeSpan>? clock = null, int? startWith = null,
-        bool splittable = false)
+        bool splittable = false, double splitRequiredGain = SplitRequiredGain)
     {
+        this.splitRequiredGain = splitRequiredGain;
         var teams = Enumerable.Range(0, 32).Select(i => maxThreads >> i).TakeWhile(n => n >= 1).Select(n => new ThreadPlan(n, false));
         candidates = splittable && maxThreads > 1
             ? [new ThreadPlan(maxThreads, false), new ThreadPlan(maxThreads, true), .. teams.Skip(1)]
@@ -112,15 +116,18 @@ internal sealed class IntraOpThreadTuner
     /// <param name="work">What is timed, for the log ("training steps").</param>
     /// <param name="log">Receives a line whenever the count changes, with the timings behind it.</param>
     /// <param name="splittable">Calls may be cut into single-threaded parts (see <see cref="ThreadPlan"/>).</param>
+    /// <param name="splitRequiredGain">The gain that parts need to be taken (see <see cref="SplitRequiredGain"/>).</param>
     /// <remarks>A process started with <c>nice</c> starts with one thread: beside any busy process of normal priority
     /// the scheduler keeps its threads on one core, where a team of two is several times slower than one thread, and
     /// on a quiet machine the first trial takes every thread back within seconds. A process with far fewer CPUs than
     /// libtorch has threads (a container's CPU limit, an affinity mask: <see cref="CpuLimit"/>) starts with two threads
     /// per CPU, instead of halving its way down from a team sized for the whole host.</remarks>
-    public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable = false) =>
-        ForThisThread(work, log, splittable, Environment.ProcessorCount);
+    public static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable = false,
+        double splitRequiredGain = SplitRequiredGain) =>
+        ForThisThread(work, log, splittable, Environment.ProcessorCount, splitRequiredGain);
 
-    internal static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable, int usableCpus)
+    internal static IntraOpThreadTuner? ForThisThread(string work, Action<string>? log, bool splittable, int usableCpus,
+        double splitRequiredGain = SplitRequiredGain)
     {
         if (CpuLimit.UserSetCount())
             return null;
@@ -135,7 +142,8 @@ internal sealed class IntraOpThreadTuner
             log?.Invoke($"Threads: {work} start with {start} of libtorch's {threads} threads (the process may use {usableCpus} " +
                 "CPUs: a container's CPU limit or an affinity mask) and take more once they prove faster. Set OMP_NUM_THREADS " +
                 "to keep a fixed count.");
-        return new IntraOpThreadTuner(threads, work, log, startWith: start < threads ? start : null, splittable: splittable);
+        return new IntraOpThreadTuner(threads, work, log, startWith: start < threads ? start : null, splittable: splittable,
+            splitRequiredGain: splitRequiredGain);
     }
 
     // The process's nice value (0 where it cannot be read).
@@ -150,6 +158,9 @@ internal sealed class IntraOpThreadTuner
 
     [DllImport("libc", EntryPoint = "getpriority", SetLastError = true)]
     private static extern int GetPriority(int which, int who);
+
+    /// <summary>The gain that parts need to be taken.</summary>
+    internal double SplitGain => splitRequiredGain;
 
     /// <summary>The plans it chooses from, the most threads first.</summary>
     internal IReadOnlyList<ThreadPlan> Plans => candidates;
@@ -235,7 +246,7 @@ internal sealed class IntraOpThreadTuner
         justLeft = null;
         // Parts need a larger gain only where calls were cut: a call of one item runs whole on one thread, as with fewer threads.
         var cut = candidates[tried].Split && !candidates[left].Split && trialSamples.Any(s => s.Items > 1);
-        var required = undoing ? 0 : cut ? SplitRequiredGain : RequiredGain;
+        var required = undoing ? 0 : cut ? splitRequiredGain : RequiredGain;
         if (theirs < mine * (1 - required))
         {
             var reason = tried > left ? "other processes compete for the cores" : "the cores are free again";

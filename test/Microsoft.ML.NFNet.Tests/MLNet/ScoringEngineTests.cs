@@ -126,6 +126,7 @@ public class ScoringEngineTests
             Assert.IsNotNull(tuner, "ONNX Runtime's passes are timed");
             Assert.IsNull(unfixed.ForwardThreads, "TorchSharp's tuner is not the one that times them");
             Assert.IsTrue(tuner.Plans.Any(plan => plan.Split), "its batches may be cut into parts");
+            Assert.AreEqual(IntraOpThreadTuner.RequiredGain, tuner.SplitGain, "its parts cost little on a quiet machine");
             CollectionAssert.Contains(unfixed.OnnxRuntime!.OpenThreadCounts.ToArray(), tuner.Threads, "the session of the count in use is open");
         }
         finally
