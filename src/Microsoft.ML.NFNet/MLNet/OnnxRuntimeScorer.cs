@@ -20,13 +20,18 @@ internal sealed class OnnxRuntimeScorer : IDisposable
     private readonly Func<byte[]> export;
     private readonly Dictionary<int, Session> sessions = [];
     private readonly Dictionary<int, long> lastOpened = [];
-    private readonly RunOptions runOptions = new();
+    private readonly RunOptions runOptions;
     private long opens;
 
-    private OnnxRuntimeScorer(Func<byte[]> export, int threads)
+    // The first session is opened before anything else of ONNX Runtime's is created: its failure is the one that
+    // explains a missing native library (Session.Open).
+    private OnnxRuntimeScorer(Func<byte[]> export, Session first, int threads)
     {
         this.export = export;
         DefaultThreads = threads;
+        sessions[threads] = first;
+        lastOpened[threads] = ++opens;
+        runOptions = new RunOptions();
     }
 
     /// <summary>The intra-op thread count of the session opened first, which calls use unless they say otherwise.</summary>
@@ -39,16 +44,17 @@ internal sealed class OnnxRuntimeScorer : IDisposable
     /// package to add).</exception>
     public static OnnxRuntimeScorer Create(NFNetModel model, ImagePreprocessingOptions preprocessing, int threads)
     {
-        var scorer = new OnnxRuntimeScorer(() => NFNetOnnxExporter.ExportToBytes(model,
-            new NFNetOnnxExportOptions { Preprocessing = preprocessing, IncludeFeatures = false }), Math.Max(1, threads));
+        Func<byte[]> export = () => NFNetOnnxExporter.ExportToBytes(model,
+            new NFNetOnnxExportOptions { Preprocessing = preprocessing, IncludeFeatures = false });
+        threads = Math.Max(1, threads);
+        var first = Session.Open(export(), threads);
         try
         {
-            scorer.Open(scorer.DefaultThreads);
-            return scorer;
+            return new OnnxRuntimeScorer(export, first, threads);
         }
         catch
         {
-            scorer.Dispose();
+            first.Dispose();
             throw;
         }
     }
