@@ -45,7 +45,7 @@ internal static class Pretraining
         // 28×28 garments upscaled to nfnet_tiny's smallest input.
         options.Training.Preprocessing.ImageSize = 32;
         options.Training.Preprocessing.CropScaleMin = recipe.CropScaleMin;
-        options.Training.Preprocessing.HorizontalFlipProbability = 0.5;
+        options.Training.Preprocessing.HorizontalFlipProbability = recipe.HorizontalFlipProbability;
         var trainer = mlContext.Transforms.Conversion.MapValueToKey("Label").Append(mlContext.MulticlassClassification.Trainers.NFNet(options));
 
         var clock = Stopwatch.StartNew();
@@ -75,12 +75,14 @@ internal static class Pretraining
 /// <param name="LabelSmoothing">Label smoothing of the loss.</param>
 /// <param name="CropScaleMin">The smallest area a random-resized crop keeps.</param>
 /// <param name="QuarterTurns">Train on the four quarter turns of each image, each pair of class and turn a label (<see cref="Transfer.QuarterTurns"/>).</param>
-internal sealed record PretrainingRecipe(int Epochs, double LabelSmoothing, double CropScaleMin, bool QuarterTurns)
+/// <param name="HorizontalFlipProbability">How often the trainer mirrors an image. With quarter turns a mirror turns a
+/// symmetric garment's 90° into its 270°, so mirrors blur those two labels.</param>
+internal sealed record PretrainingRecipe(int Epochs, double LabelSmoothing, double CropScaleMin, bool QuarterTurns, double HorizontalFlipProbability = 0.5)
 {
     /// <summary>The options' defaults: the recipe of the weights shipped before the quarter turns (their command now adds
     /// <c>--pretrain-quarter-turns --pretrain-epochs 6</c>: the sample's Data/Pretrained/README.md).</summary>
     public static PretrainingRecipe Default { get; } = new(8, 0.1, 0.35, false);
 
     public override string ToString() =>
-        FormattableString.Invariant($"{Epochs} epochs at 32 px, label smoothing {LabelSmoothing}, crops ≥ {CropScaleMin:P0}{(QuarterTurns ? ", every quarter turn a label of its own" : "")}");
+        FormattableString.Invariant($"{Epochs} epochs at 32 px, label smoothing {LabelSmoothing}, crops ≥ {CropScaleMin:P0}, mirrored with probability {HorizontalFlipProbability}{(QuarterTurns ? ", every quarter turn a label of its own" : "")}");
 }

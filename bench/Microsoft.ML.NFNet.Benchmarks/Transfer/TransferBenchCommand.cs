@@ -70,6 +70,8 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
     {
         Description = "--remake-pretrained trains on the four quarter turns of each image, each (class, turn) a label of its own, and exports a classifier of the upright classes",
     };
+    private readonly Option<double> pretrainFlip = CliOptions.Single("--pretrain-flip",
+        "How often --remake-pretrained mirrors an image", ValueParsers.Double(0, 1), "probability", () => PretrainingRecipe.Default.HorizontalFlipProbability);
     private readonly Option<int[]> pretrainClasses = CliOptions.List("--pretrain-classes",
         "Another class split: the official labels pretrained on (the others are the new classes), for --remake-pretrained and, with " +
         "--fashion-mnist and --pretrained weights made that way, for the comparison (training images drawn per seed from the official " +
@@ -81,8 +83,7 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
     {
         foreach (var option in new Option[] { perClass, modes, fashionMnist, pretrained, output, seeds, learningRate, epochs, backboneFactor,
                      warmup, cropScaleMin, flip, clipping, noAugmentation, tune, verbose, threads, remake, pretrainEpochs, pretrainSmoothing,
-                     pretrainCropScaleMin, pretrainQuarterTurns,
-                     pretrainClasses })
+                     pretrainCropScaleMin, pretrainQuarterTurns, pretrainFlip, pretrainClasses })
             Options.Add(option);
         SetAction(result => Run(Bind(result)));
     }
@@ -104,7 +105,7 @@ internal sealed class TransferBenchCommand : System.CommandLine.Command
         new TransferOverrides(result.GetValue(learningRate), result.GetValue(epochs), result.GetValue(backboneFactor), result.GetValue(warmup),
             result.GetValue(cropScaleMin), result.GetValue(noAugmentation), result.GetValue(flip), result.GetValue(clipping)),
         result.GetValue(remake), new PretrainingRecipe(result.GetValue(pretrainEpochs), result.GetValue(pretrainSmoothing),
-            result.GetValue(pretrainCropScaleMin), result.GetValue(pretrainQuarterTurns)),
+            result.GetValue(pretrainCropScaleMin), result.GetValue(pretrainQuarterTurns), result.GetValue(pretrainFlip)),
         result.GetValue(tune), result.GetValue(verbose), result.GetValue(threads),
         result.GetValue(pretrainClasses) is { Length: > 0 } labels ? ClassSplit.FromPretrainingLabels(labels) : null);
 

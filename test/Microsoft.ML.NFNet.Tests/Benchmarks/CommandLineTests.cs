@@ -29,7 +29,7 @@ public class CommandLineTests
         ["small-data", new[] { "--row", "--data", "--train-folder", "--test-folder", "--set", "--try", "--skip-baseline", "--tta", "--output" }],
         ["transfer", new[] { "--per-class", "--modes", "--fashion-mnist", "--pretrained", "--learning-rate", "--epochs",
             "--backbone-factor", "--warmup-epochs", "--crop-scale-min", "--flip", "--clipping", "--no-augmentation", "--tune", "--seeds", "--threads", "--verbose",
-            "--remake-pretrained", "--pretrain-epochs", "--pretrain-quarter-turns", "--pretrain-crop-scale-min" }],
+            "--remake-pretrained", "--pretrain-epochs", "--pretrain-quarter-turns", "--pretrain-crop-scale-min", "--pretrain-flip" }],
         ["webapi-load", new[] { "--model", "--image-size", "--image", "--concurrency", "--duration", "--warmup" }],
         ["decode", new[] { "--quick" }],
     ];
@@ -114,11 +114,11 @@ public class CommandLineTests
     public void PretrainingRecipeOptionsAreParsed()
     {
         var result = BenchCli.Parse("transfer", "--remake-pretrained", "out", "--pretrain-epochs", "3", "--pretrain-quarter-turns",
-            "--pretrain-crop-scale-min", "0.2", "--pretrain-label-smoothing", "0");
+            "--pretrain-crop-scale-min", "0.2", "--pretrain-label-smoothing", "0", "--pretrain-flip", "0");
         var request = ((TransferBenchCommand)result.CommandResult.Command).Bind(result);
 
-        Assert.AreEqual(new PretrainingRecipe(3, 0, 0.2, QuarterTurns: true), request.Recipe);
-        Assert.AreEqual("3 epochs at 32 px, label smoothing 0, crops ≥ 20 %, every quarter turn a label of its own", request.Recipe.ToString());
+        Assert.AreEqual(new PretrainingRecipe(3, 0, 0.2, QuarterTurns: true, HorizontalFlipProbability: 0), request.Recipe);
+        Assert.AreEqual("3 epochs at 32 px, label smoothing 0, crops ≥ 20 %, mirrored with probability 0, every quarter turn a label of its own", request.Recipe.ToString());
     }
 
     [TestMethod]
