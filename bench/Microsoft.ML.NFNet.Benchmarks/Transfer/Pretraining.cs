@@ -80,7 +80,7 @@ internal static class Pretraining
 internal sealed record PretrainingRecipe(int Epochs, double LabelSmoothing, double CropScaleMin, bool QuarterTurns, double HorizontalFlipProbability = 0.5)
 {
     /// <summary>The options' defaults: the recipe of the weights shipped before the quarter turns (their command now adds
-    /// <c>--pretrain-quarter-turns --pretrain-epochs 6</c>: the sample's Data/Pretrained/README.md).</summary>
+    /// <c>--pretrain-quarter-turns --pretrain-epochs 6 --pretrain-flip 0</c>: the sample's Data/Pretrained/README.md).</summary>
     public static PretrainingRecipe Default { get; } = new(8, 0.1, 0.35, false);
 
     public override string ToString() =>
