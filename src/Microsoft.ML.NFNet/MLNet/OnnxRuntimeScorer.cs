@@ -30,7 +30,7 @@ internal sealed class OnnxRuntimeScorer : IDisposable
         this.export = export;
         DefaultThreads = threads;
         sessions[threads] = first;
-        lastOpened[threads] = ++opens;
+        Open(threads); // marks it used
         runOptions = new RunOptions();
     }
 

@@ -40,7 +40,7 @@ internal sealed class ScoringNetwork : IDisposable
         new(() => IntraOpThreadTuner.ForThisThread("forward passes", log: null, splittable: true), LazyThreadSafetyMode.None);
     // ONNX Runtime's intra-op threads, chosen the same way (a session per count: OnnxRuntimeScorer). Its parts need only
     // the ordinary gain: on a quiet machine they were within 0–8 % of its team (eca_nfnet_l0, batches of 8), beside a
-    // busy process 24–34 % faster, just under libtorch's SplitRequiredGain.
+    // busy process 24–34 % faster, around libtorch's SplitRequiredGain of 25 %, which kept the slower team.
     private readonly Lazy<IntraOpThreadTuner?> onnxRuntimeThreads =
         new(() => IntraOpThreadTuner.ForThisThread("ONNX Runtime passes", log: null, splittable: true,
             splitRequiredGain: IntraOpThreadTuner.RequiredGain), LazyThreadSafetyMode.None);

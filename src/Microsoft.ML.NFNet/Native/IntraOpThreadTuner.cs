@@ -62,7 +62,6 @@ internal sealed class IntraOpThreadTuner
     private static readonly TimeSpan LongestInterval = TimeSpan.FromMinutes(5);
 
     private readonly ThreadPlan[] candidates; // every thread as a team (then as parts), then halves down to one
-    private readonly double splitRequiredGain;
     private readonly string work;
     private readonly Action<string>? log;
     private readonly Func<TimeSpan> now;
@@ -92,7 +91,7 @@ internal sealed class IntraOpThreadTuner
     internal IntraOpThreadTuner(int maxThreads, string work, Action<string>? log, Func<TimeSpan>? clock = null, int? startWith = null,
         bool splittable = false, double splitRequiredGain = SplitRequiredGain)
     {
-        this.splitRequiredGain = splitRequiredGain;
+        SplitGain = splitRequiredGain;
         var teams = Enumerable.Range(0, 32).Select(i => maxThreads >> i).TakeWhile(n => n >= 1).Select(n => new ThreadPlan(n, false));
         candidates = splittable && maxThreads > 1
             ? [new ThreadPlan(maxThreads, false), new ThreadPlan(maxThreads, true), .. teams.Skip(1)]
@@ -160,7 +159,7 @@ internal sealed class IntraOpThreadTuner
     private static extern int GetPriority(int which, int who);
 
     /// <summary>The gain that parts need to be taken.</summary>
-    internal double SplitGain => splitRequiredGain;
+    internal double SplitGain { get; }
 
     /// <summary>The plans it chooses from, the most threads first.</summary>
     internal IReadOnlyList<ThreadPlan> Plans => candidates;
@@ -246,7 +245,7 @@ internal sealed class IntraOpThreadTuner
         justLeft = null;
         // Parts need a larger gain only where calls were cut: a call of one item runs whole on one thread, as with fewer threads.
         var cut = candidates[tried].Split && !candidates[left].Split && trialSamples.Any(s => s.Items > 1);
-        var required = undoing ? 0 : cut ? splitRequiredGain : RequiredGain;
+        var required = undoing ? 0 : cut ? SplitGain : RequiredGain;
         if (theirs < mine * (1 - required))
         {
             var reason = tried > left ? "other processes compete for the cores" : "the cores are free again";
